@@ -1,0 +1,78 @@
+# Courage Hub – the two commands: `make run` and `make test`.
+#
+# make run    set up .venv, install, migrate, seed demo data once, serve on http://127.0.0.1:5000
+# make test   install dev dependencies, lint, run the suite on SQLite and, when TEST_DATABASE_URL is set
+#             (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), again on PostgreSQL.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app courage_hub
+PYTEST_ARGS ?= -n auto
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-dev lint format migrate seed translations browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: export COURAGE_HUB_ENV ?= development
+run: install
+	$(FLASK) db upgrade
+	@if $(FLASK) db-is-empty; then $(FLASK) seed-demo; fi
+	@echo ""
+	@echo "Courage Hub läuft auf http://$(HOST):$(PORT)  – Demo-Zugänge:"
+	@$(FLASK) demo-logins
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	COURAGE_HUB_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
+		COURAGE_HUB_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS) -m "not browser"; \
+	else \
+		echo "TEST_DATABASE_URL is not set: skipped the PostgreSQL run."; \
+	fi
+
+# Browser tests drive Debian's chromium; install it when missing and possible.
+browser:
+	@sh scripts/ensure-chromium
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	COURAGE_HUB_ENV=development $(FLASK) db upgrade
+
+seed: install
+	COURAGE_HUB_ENV=development $(FLASK) seed-demo
+
+# Re-extract the message catalog after changing user-visible strings, then translate and compile.
+translations: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o courage_hub/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i courage_hub/translations/messages.pot -d courage_hub/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d courage_hub/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,101 @@
+"""Courage Hub: the platform of the "Schule ohne Rassismus – Schule mit Courage" schools of a Kreis."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEVELOPMENT_SECRET, load_config
+from .extensions import babel, csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app; ``config`` overrides the values read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("COURAGE_HUB_INSTANCE") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    _check_secret_key(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_recycle": 1800})
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from .core import errors, logs, security, templating
+
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    logs.init_app(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] in {"development", "testing"}:
+        app.config["SECRET_KEY"] = DEVELOPMENT_SECRET
+        return
+    raise RuntimeError(
+        "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or COURAGE_HUB_ENV=development locally)."
+    )
+
+
+def _init_extensions(app: Flask) -> None:
+    from .core import db as core_db
+    from .core import ratelimit
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
+    core_db.init_app(app)
+    ratelimit.init_app(app)
+
+    from .auth import session as auth_session
+
+    auth_session.init_app(app)
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    chosen = request.cookies.get("lang")
+    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.views import admin_bp
+    from .auth.views import bp as auth_bp
+    from .coordination.views import bp as coordination_bp
+    from .core.views import bp as core_bp
+    from .materials.views import bp as materials_bp
+    from .schools.views import bp as schools_bp
+
+    for blueprint in (core_bp, auth_bp, admin_bp, schools_bp, coordination_bp, materials_bp):
+        app.register_blueprint(blueprint)
+
+    # Import every model so that metadata (migrations, create_all in tests) knows all tables.
+    from .auth import models as _auth_models  # noqa: F401
+    from .core import models as _core_models  # noqa: F401
+    from .schools import models as _school_models  # noqa: F401

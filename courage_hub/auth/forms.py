@@ -1,0 +1,68 @@
+"""Forms for signing in, passwords and account management."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length
+
+from ..core.forms import MAX_PASSWORD_LENGTH, new_password_fields
+from .models import Role
+
+EMAIL_VALIDATORS = [
+    DataRequired(message=_l("Please enter your e-mail address.")),
+    Length(max=254, message=_l("The e-mail address is too long.")),
+    Email(message=_l("Please enter a valid e-mail address, e.g. name@schule.de.")),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "username"})
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "email"})
+
+
+class SetPasswordForm(FlaskForm):
+    password, password_confirm = new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, password_confirm = new_password_fields()
+
+
+class CreateAccountForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Please enter a name.")),
+            Length(max=200, message=_l("The name may have at most 200 characters.")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "off"})
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(Role.KI_STAFF.value, _l("KI staff")),
+            SelectChoice(Role.ADMIN.value, _l("Administration")),
+        ],
+        validators=[DataRequired(message=_l("Please choose a role."))],
+        description=_l("School coordinators join through their school's registration or an invitation."),
+    )

@@ -1,0 +1,185 @@
+"""Account rules: signing in with throttling, single-use link tokens, passwords, invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..core.db import utcnow, write_transaction
+from ..core.links import external_url
+from ..core.mail import send_mail
+from ..core.passwords import hash_password, verify_password
+from ..core.ratelimit import RateLimited, hashed_key, limiter
+from ..extensions import db
+from .models import Role, TokenPurpose, User, UserToken, new_session_token
+
+
+class LoginRefused(Exception):
+    """The password was right, but the account may not sign in (yet); ``message`` says why in German."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
+    cfg = current_app.config
+    return [
+        (hashed_key("login-account", normalize_email(email)), cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        (hashed_key("login-ip", ip or "unknown"), cfg["LOGIN_MAX_FAILURES_PER_IP"]),
+    ]
+
+
+def authenticate(email: str, password: str, ip: str) -> User | None:
+    """Check e-mail and password; None for a wrong pair (the same answer whether or not the e-mail exists).
+
+    Raises RateLimited after too many failures for this account or address, LoginRefused for a disabled or
+    unconfirmed account whose password was right.
+    """
+    window = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    keys = _throttle_keys(email, ip)
+    wait = max(limiter().retry_after(key, limit, window) for key, limit in keys)
+    if wait:
+        raise RateLimited(wait)
+    user = find_user_by_email(email)
+    stored_hash = user.password_hash if user else None
+    db.session.commit()  # release the SQLite write lock while argon2 works
+    if not verify_password(stored_hash, password):
+        for key, _limit in keys:
+            limiter().hit(key, window)
+        return None
+    if not user.is_active:
+        raise LoginRefused(_("This account has been deactivated. Please contact the KI if you need access."))
+    if user.email_confirmed_at is None:
+        raise LoginRefused(_("Please confirm your e-mail address first: we sent you a link."))
+    limiter().clear(keys[0][0])
+    with write_transaction():
+        user.last_login_at = utcnow()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Make every existing login cookie of ``user`` worthless (logout, password change, deactivation)."""
+    user.session_token = new_session_token()
+
+
+def logout_everywhere(user: User) -> None:
+    with write_transaction():
+        end_all_sessions(user)
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
+    """Create a single-use token and return its raw value (only the hash is stored); the caller commits."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        UserToken(user_id=user.id, purpose=purpose, token_hash=_hash_token(raw), expires_at=utcnow() + lifetime)
+    )
+    return raw
+
+
+def valid_token(raw: str, purposes: tuple[TokenPurpose, ...]) -> UserToken | None:
+    """The unused, unexpired token with this value and one of ``purposes``."""
+    if not raw or len(raw) > 100:
+        return None
+    token = db.session.scalar(select(UserToken).where(UserToken.token_hash == _hash_token(raw)))
+    if token is None or token.purpose not in purposes or token.used_at is not None:
+        return None
+    if token.expires_at <= datetime.now(UTC):
+        return None
+    return token
+
+
+def set_password_with_token(raw: str, purposes: tuple[TokenPurpose, ...], password: str) -> User | None:
+    """Use a reset or invitation link once: set the password, confirm the e-mail, end old sessions."""
+    with write_transaction():
+        token = valid_token(raw, purposes)
+        if token is None:
+            return None
+        user = db.session.get(User, token.user_id)
+        token.used_at = utcnow()
+        user.password_hash = hash_password(password)
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = utcnow()
+        end_all_sessions(user)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    if not verify_password(user.password_hash, current):
+        return False
+    with write_transaction():
+        user.password_hash = hash_password(new)
+        end_all_sessions(user)
+    return True
+
+
+def request_password_reset(email: str, ip: str) -> None:
+    """Mail a reset link if an active account has this address; say nothing about whether it has."""
+    key = hashed_key("password-reset-ip", ip or "unknown")
+    wait = limiter().retry_after(key, 10, 3600)
+    if wait:
+        raise RateLimited(wait)
+    limiter().hit(key, 3600)
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    with write_transaction():
+        raw = issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours))
+    send_mail(
+        user.email,
+        _("Courage Hub: reset your password"),
+        render_template(
+            "auth/mail/password_reset.txt", user=user, hours=hours, link=external_url("auth.reset_password", token=raw)
+        ),
+    )
+
+
+def invite_account(name: str, email: str, role: Role) -> User:
+    """Create an account without a password and mail a link to set one."""
+    days = current_app.config["INVITATION_DAYS"]
+    with write_transaction():
+        user = User(name=name.strip(), email=normalize_email(email), role=role, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+        raw = issue_token(user, TokenPurpose.INVITATION, timedelta(days=days))
+    send_invitation_mail(user, raw, days)
+    return user
+
+
+def send_invitation_mail(user: User, raw: str, days: int) -> None:
+    send_mail(
+        user.email,
+        _("Invitation to Courage Hub"),
+        render_template(
+            "auth/mail/invitation.txt", user=user, days=days, link=external_url("auth.accept_invitation", token=raw)
+        ),
+    )
+
+
+def set_active(user: User, active: bool) -> None:
+    with write_transaction():
+        user.is_active = active
+        if not active:
+            end_all_sessions(user)
+
+
+def email_taken(email: str) -> bool:
+    return find_user_by_email(email) is not None

@@ -1,0 +1,1 @@
+"""The KI's view of the whole Kreis: dashboard, queues, exports and reminders."""

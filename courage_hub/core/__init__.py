@@ -1,0 +1,1 @@
+"""Shared pieces: permissions, mail, rate limits, database helpers, error pages."""

@@ -1,0 +1,113 @@
+"""Database helpers: SQLite settings, write transactions and small column helpers.
+
+On SQLite every connection gets foreign keys, WAL and a busy timeout. Transactions that will write start with
+``BEGIN IMMEDIATE``: the writer takes the lock up front and waits for it (busy timeout) instead of failing
+half-way with "database is locked" or working on a stale snapshot. Requests with an unsafe method (POST, …)
+and blocks inside :func:`write_transaction` count as writing; everything else reads with a plain ``BEGIN``.
+PostgreSQL needs none of this and runs the same code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, request
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from ..extensions import db
+
+_write_intent: ContextVar[bool] = ContextVar("courage_hub_write_intent", default=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the default for every timestamp column)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every database (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given for a UTC column")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    timeout = 15000
+    with suppress(RuntimeError):  # outside an app context: keep the default
+        timeout = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout))
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={timeout:d}")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run a block as one write transaction that commits at the end and rolls back on any error.
+
+    A read transaction still open in the session is ended first, so the write re-reads its data under the lock.
+    """
+    session = db.session
+    if session().in_transaction() and not _write_intent.get():
+        session.commit()
+    token = _write_intent.set(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_intent.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    """Mark requests with unsafe methods as writers for the whole request."""
+
+    @app.before_request
+    def _mark_write_intent() -> None:
+        request.environ["courage_hub.write_token"] = _write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _reset_write_intent(exc: BaseException | None) -> None:
+        token = request.environ.pop("courage_hub.write_token", None)
+        if token is not None:
+            try:
+                _write_intent.reset(token)
+            except ValueError:
+                _write_intent.set(False)

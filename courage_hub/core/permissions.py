@@ -1,0 +1,91 @@
+"""Who may do what: the one place that decides, used by views and templates alike.
+
+Every function takes the current user (possibly anonymous) and, where it matters, the object in question.
+The anonymous public may only read public pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from flask import abort
+from flask_login import current_user
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..schools.models import School
+
+
+def is_signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def is_admin(user: Any) -> bool:
+    return is_signed_in(user) and user.is_admin
+
+
+def is_ki_staff(user: Any) -> bool:
+    """KI staff see and manage everything about the schools of the Kreis."""
+    return is_signed_in(user) and user.is_ki_staff
+
+
+def is_coordinator(user: Any) -> bool:
+    return is_signed_in(user) and user.is_coordinator
+
+
+def can_manage_accounts(user: User | Any) -> bool:
+    return is_admin(user)
+
+
+def can_use_coordination(user: User | Any) -> bool:
+    """The KI dashboard and its queues: KI staff and admins."""
+    return is_ki_staff(user) or is_admin(user)
+
+
+def is_member_of(user: User | Any, school: School) -> bool:
+    """Is ``user`` a coordinator of exactly this school?"""
+    if not is_coordinator(user):
+        return False
+    from ..schools.services import membership_school_ids
+
+    return school.id in membership_school_ids(user)
+
+
+def can_view_school_internals(user: User | Any, school: School) -> bool:
+    """Coordinators' contacts, the timeline and the edit pages of a school."""
+    return is_ki_staff(user) or is_member_of(user, school)
+
+
+def can_edit_school(user: User | Any, school: School) -> bool:
+    return is_ki_staff(user) or is_member_of(user, school)
+
+
+def require(check: Callable[[Any], bool]) -> Callable:
+    """Decorate a view so that only users passing ``check`` reach it (403 otherwise, login for the anonymous)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not is_signed_in(current_user):
+                from ..extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = check  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+TEMPLATE_PERMISSIONS = {
+    "can_manage_accounts": can_manage_accounts,
+    "can_use_coordination": can_use_coordination,
+    "can_edit_school": can_edit_school,
+    "can_view_school_internals": can_view_school_internals,
+    "is_coordinator": is_coordinator,
+}

@@ -1,0 +1,175 @@
+"""Demo data: a believable Kreis Soest network with fictional schools, and the demo accounts.
+
+Idempotent: running it again adds only what is missing. Size options fill thousands of rows quickly with bulk
+inserts, for benchmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import insert, select
+
+from .auth.models import Role, User
+from .core.db import utcnow, write_transaction
+from .core.passwords import hash_password
+from .core.text import slugify
+from .extensions import db
+from .schools.models import Approval, Membership, School, SchoolStatus
+from .schools.vocab import municipalities
+
+DEFAULT_PASSWORD = "Courage-Demo-2026"  # noqa: S105 - documented demo password
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: Role
+    school_index: int | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin@example.org", "Alex Admin", Role.ADMIN),
+    DemoAccount("ki@example.org", "Kim Integration", Role.KI_STAFF),
+    DemoAccount("koordination@example.org", "Sam Schulkoordination", Role.COORDINATOR, 0),
+    DemoAccount("koordination2@example.org", "Robin Koordination", Role.COORDINATOR, 1),
+)
+
+# Fictional name parts: "<type> <place word> <municipality>".
+PLACE_WORDS = (
+    "am Lindenhof",
+    "am Mühlenbach",
+    "am Sonnenhang",
+    "an der Eichenallee",
+    "am Rosengarten",
+    "im Grünen Winkel",
+    "am Wall",
+    "an der Aue",
+    "am Hellweg",
+    "am Kirchberg",
+    "an den Teichen",
+    "am Sälzerplatz",
+    "im Wiesengrund",
+    "am Brunnen",
+    "an der Lindenstraße",
+    "am Haarstrang",
+)
+TYPE_WEIGHTS = (
+    ("Grundschule", 30),
+    ("Hauptschule", 4),
+    ("Realschule", 10),
+    ("Sekundarschule", 8),
+    ("Gesamtschule", 10),
+    ("Gymnasium", 14),
+    ("Förderschule", 5),
+    ("Berufskolleg", 6),
+    ("Weiterbildungskolleg", 1),
+    ("Primus-Schule", 1),
+    ("Freie Waldorfschule / Ersatzschule", 1),
+)
+STATUS_WEIGHTS = (
+    (SchoolStatus.AUFGENOMMEN, 60),
+    (SchoolStatus.ANTRAG_GESTELLT, 6),
+    (SchoolStatus.ABSTIMMUNG_ERFOLGREICH, 6),
+    (SchoolStatus.VORBEREITUNG, 12),
+    (SchoolStatus.INTERESSE, 12),
+    (SchoolStatus.AUSGETRETEN, 4),
+)
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> list[dict]:
+    towns = municipalities(current_app.config["KREIS_NAME"])
+    types, type_w = zip(*TYPE_WEIGHTS, strict=True)
+    statuses, status_w = zip(*STATUS_WEIGHTS, strict=True)
+    used_slugs = set(db.session.scalars(select(School.slug)))
+    rows = []
+    now = utcnow()
+    for i in range(count):
+        number = f"{190000 + i:06d}"
+        if number in existing_numbers:
+            continue
+        # The first two schools are the demo coordinators': admitted, in Lippstadt and Soest.
+        if i < 2:
+            school_type, town, status = (
+                ("Gesamtschule", "Lippstadt", SchoolStatus.AUFGENOMMEN)
+                if i == 0
+                else (
+                    "Gymnasium",
+                    "Soest",
+                    SchoolStatus.AUFGENOMMEN,
+                )
+            )
+        else:
+            school_type = rng.choices(types, type_w)[0]
+            town = towns[i % len(towns)] if i < 3 * len(towns) else rng.choice(towns)
+            status = rng.choices(statuses, status_w)[0]
+        name = f"{school_type} {PLACE_WORDS[(i * 7) % len(PLACE_WORDS)]} {town}"
+        slug = base = slugify(name)
+        n = 2
+        while slug in used_slugs:
+            slug, n = f"{base}-{n}", n + 1
+        used_slugs.add(slug)
+        rows.append(
+            {
+                "name": name,
+                "slug": slug,
+                "schulnummer": number,
+                "school_type": school_type,
+                "municipality": town,
+                "street": f"Schulstraße {1 + i % 80}",
+                "postcode": "59494",
+                "status": status,
+                "approval": Approval.APPROVED,
+                "description": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return rows
+
+
+def seed_demo(schools: int = 35, seed: int = 2026) -> dict[str, int]:
+    """Fill the demo network; returns how many rows of each kind were added."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    added = {"accounts": 0, "schools": 0, "memberships": 0}
+    with write_transaction():
+        existing = set(db.session.scalars(select(School.schulnummer)))
+        rows = _school_rows(max(schools, 2), existing, rng)
+        if rows:
+            db.session.execute(insert(School), rows)
+            added["schools"] = len(rows)
+        demo_schools = {
+            s.schulnummer: s
+            for s in db.session.scalars(select(School).where(School.schulnummer.in_(["190000", "190001"])))
+        }
+        password_hash = hash_password(demo_password())
+        for account in DEMO_ACCOUNTS:
+            user = db.session.scalar(select(User).where(User.email == account.email))
+            if user is None:
+                user = User(
+                    email=account.email,
+                    name=account.name,
+                    role=account.role,
+                    password_hash=password_hash,
+                    email_confirmed_at=utcnow(),
+                )
+                db.session.add(user)
+                db.session.flush()
+                added["accounts"] += 1
+            if account.school_index is not None:
+                school = demo_schools[f"{190000 + account.school_index:06d}"]
+                exists = db.session.scalar(
+                    select(Membership.id).where(Membership.user_id == user.id, Membership.school_id == school.id)
+                )
+                if exists is None:
+                    db.session.add(Membership(user_id=user.id, school_id=school.id))
+                    added["memberships"] += 1
+    return added

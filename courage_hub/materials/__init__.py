@@ -1,0 +1,1 @@
+"""Materials: a moderated library that pupils search without an account."""

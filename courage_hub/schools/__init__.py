@@ -1,0 +1,1 @@
+"""Schools: registration, the joining process, coordinators and the public directory."""

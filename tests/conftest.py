@@ -1,0 +1,175 @@
+"""Fixtures: an app per test on SQLite (default) or PostgreSQL (COURAGE_HUB_TEST_DB=postgres), clients, users."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from courage_hub import create_app
+from courage_hub.extensions import db as _db
+
+from . import factories
+
+DB_KIND = os.environ.get("COURAGE_HUB_TEST_DB", "sqlite")
+PASSWORD = factories.PASSWORD
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pytest_report_header(config) -> str:
+    return f"courage-hub test database: {DB_KIND}"
+
+
+def postgres_url_for_schema(schema: str) -> str:
+    """The TEST_DATABASE_URL with a search_path, so that parallel workers each get a schema of their own."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options={quote('-csearch_path=' + schema)}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id: str) -> str:
+    if DB_KIND == "postgres":
+        return postgres_url_for_schema(f"courage_test_{worker_id}")
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def make_config(database_url: str, instance: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": None,
+        "MAIL_OUTBOX": os.path.join(instance, "outbox"),
+        "REDIS_URL": None,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "SESSION_COOKIE_SECURE": False,
+        "PUBLIC_URL": None,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory) -> Iterator[None]:
+    """Create all tables once per test session (tests' own fixture; the app itself uses migrations)."""
+    app = create_app(make_config(database_url, str(tmp_path_factory.mktemp("instance"))))
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Otherwise requests would share the test's app context: one ``g`` (Flask-Login caches the user there) and one
+    database session for every request. After each request the test's own session ends its transaction and
+    forgets cached rows, so assertions read what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.commit()
+        _db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(database_url: str, _schema, tmp_path, monkeypatch) -> Iterator[Flask]:
+    monkeypatch.setenv("COURAGE_HUB_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(make_config(database_url, str(tmp_path / "instance")))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        clear_tables()
+        _db.engine.dispose()
+
+
+def clear_tables() -> None:
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """A valid CSRF token for this client's session, read from a page's form."""
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs):
+    """POST like a browser: with the session's CSRF token."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client))
+    return client.post(path, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, user, password: str = PASSWORD):
+    response = post_form(client, "/anmelden", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@pytest.fixture
+def users(app):
+    """One account per role, plus two schools with a coordinator each (A and B)."""
+    school_a = factories.SchoolFactory(name="Gesamtschule am Lindenhof Lippstadt")
+    school_b = factories.SchoolFactory(name="Gymnasium am Wall Soest", municipality="Soest")
+    coord_a = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator A")
+    coord_b = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator B")
+    factories.MembershipFactory(user=coord_a, school=school_a)
+    factories.MembershipFactory(user=coord_b, school=school_b)
+    return {
+        "admin": factories.UserFactory(role=factories.Role.ADMIN, name="Admin"),
+        "ki": factories.UserFactory(role=factories.Role.KI_STAFF, name="KI Staff"),
+        "coord_a": coord_a,
+        "coord_b": coord_b,
+        "school_a": school_a,
+        "school_b": school_b,
+    }
+
+
+@pytest.fixture
+def login_as(client, users):
+    """``login_as("ki")`` signs the test client in as that role's account."""
+
+    def _login(role: str):
+        if role == "anonymous":
+            return client
+        login(client, users[role])
+        return client
+
+    return _login

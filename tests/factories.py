@@ -1,0 +1,56 @@
+"""factory_boy factories for the models."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from courage_hub.auth.models import Role, User
+from courage_hub.core.db import utcnow
+from courage_hub.core.passwords import hash_password
+from courage_hub.core.text import slugify
+from courage_hub.extensions import db
+from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
+
+PASSWORD = "Testpasswort-fuer-alle"
+__all__ = ["PASSWORD", "MembershipFactory", "Role", "SchoolFactory", "UserFactory"]
+
+
+class _Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.Sequence(lambda n: f"person{n}@schule.example")
+    role = Role.COORDINATOR
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+    is_active = True
+    email_confirmed_at = factory.LazyFunction(utcnow)
+
+
+class SchoolFactory(_Base):
+    class Meta:
+        model = School
+
+    name = factory.Sequence(lambda n: f"Realschule Nummer {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    schulnummer = factory.Sequence(lambda n: f"{170000 + n:06d}")
+    school_type = "Gesamtschule"
+    municipality = "Lippstadt"
+    status = SchoolStatus.AUFGENOMMEN
+    approval = Approval.APPROVED
+
+
+class MembershipFactory(_Base):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)

@@ -1,0 +1,65 @@
+"""Command line: create-admin and seed-demo."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from courage_hub.auth.models import Role, User
+from courage_hub.schools.models import Membership, School
+
+from .conftest import login
+
+
+def test_create_admin_with_password_from_environment(app, db, monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", "Ein sicheres Admin-Passwort")
+    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "Chefin@Kreis-Soest.example"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "chefin@kreis-soest.example"))
+    assert user.role == Role.ADMIN and user.email_confirmed_at is not None
+    login(app.test_client(), user, password="Ein sicheres Admin-Passwort")
+
+
+def test_create_admin_refuses_weak_password(app, db, monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", "kurz")
+    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "x@example.org"])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_is_idempotent_and_demo_logins_work(app, db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Passwort-fuer-Tests")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--schools", "40"])
+    assert first.exit_code == 0, first.output
+    counts = (
+        db.session.scalar(select(func.count()).select_from(User)),
+        db.session.scalar(select(func.count()).select_from(School)),
+        db.session.scalar(select(func.count()).select_from(Membership)),
+    )
+    assert counts == (4, 40, 2)
+    second = runner.invoke(args=["seed-demo", "--schools", "40"])
+    assert second.exit_code == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(User)),
+        db.session.scalar(select(func.count()).select_from(School)),
+        db.session.scalar(select(func.count()).select_from(Membership)),
+    ) == counts
+    # Every municipality of the Kreis has demo schools.
+    assert db.session.scalar(select(func.count(func.distinct(School.municipality)))) == 14
+    for email, landing in [
+        ("admin@example.org", "/verwaltung/konten"),
+        ("ki@example.org", "/koordination/"),
+        ("koordination@example.org", "/meine-schulen"),
+        ("koordination2@example.org", "/meine-schulen"),
+    ]:
+        client = app.test_client()
+        user = db.session.scalar(select(User).where(User.email == email))
+        login(client, user, password="Demo-Passwort-fuer-Tests")
+        assert client.get("/start").headers["Location"] == landing
+
+
+def test_seed_demo_coordinators_have_different_schools(app, db):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    rows = db.session.execute(select(User.email, Membership.school_id).join(Membership)).all()
+    schools = dict(rows)
+    assert schools["koordination@example.org"] != schools["koordination2@example.org"]

@@ -1,0 +1,105 @@
+"""The permission matrix: every URL rule of the app × every role → the expected status code.
+
+A new route that is not listed here fails ``test_every_route_is_in_the_matrix``: whoever adds a route decides
+who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import csrf_token
+
+ROLES = ("anonymous", "coord_a", "coord_b", "ki", "admin")
+LOGIN = "login"  # a redirect to /anmelden
+
+# (method, rule) → {role: expected status}; ALL applies to every role not named.
+ALL = "*"
+MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
+    ("GET", "/"): {ALL: 200},
+    ("GET", "/start"): {"anonymous": LOGIN, ALL: 302},
+    ("GET", "/impressum"): {ALL: 200},
+    ("GET", "/datenschutz"): {ALL: 200},
+    ("GET", "/barrierefreiheit"): {ALL: 200},
+    ("GET", "/leichte-sprache"): {ALL: 200},
+    ("POST", "/sprache"): {ALL: 302},
+    ("GET", "/healthz"): {ALL: 200},
+    ("GET", "/static/<path:filename>"): {ALL: 200},
+    ("GET", "/anmelden"): {"anonymous": 200, ALL: 302},
+    ("POST", "/anmelden"): {"anonymous": 200, ALL: 302},
+    ("POST", "/abmelden"): {ALL: 302},
+    ("GET", "/passwort/vergessen"): {ALL: 200},
+    ("POST", "/passwort/vergessen"): {ALL: 200},
+    ("GET", "/passwort/neu/<token>"): {ALL: 410},
+    ("POST", "/passwort/neu/<token>"): {ALL: 410},
+    ("GET", "/einladung/<token>"): {ALL: 410},
+    ("POST", "/einladung/<token>"): {ALL: 410},
+    ("GET", "/konto"): {"anonymous": LOGIN, ALL: 200},
+    ("POST", "/konto"): {"anonymous": LOGIN, ALL: 200},
+    ("GET", "/verwaltung/konten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("GET", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("POST", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": 302, ALL: 403},
+    ("GET", "/meine-schulen"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
+    ("GET", "/koordination/"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
+    ("GET", "/materialien/"): {ALL: 200},
+}
+
+
+def url_values(users) -> dict[str, object]:
+    """Sample values for URL arguments: objects that belong to school A / coordinator A where it matters."""
+    return {
+        "filename": "css/site.css",
+        "token": "kein-gueltiger-token",
+        "user_id": users["coord_b"].id,
+    }
+
+
+def route_keys(app) -> set[tuple[str, str]]:
+    keys = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            keys.add((method, rule.rule))
+    return keys
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = route_keys(app) - set(MATRIX)
+    assert not missing, f"routes without an entry in the permission matrix: {sorted(missing)}"
+    stale = set(MATRIX) - route_keys(app)
+    assert not stale, f"matrix entries for routes that no longer exist: {sorted(stale)}"
+
+
+def expected(method: str, rule: str, role: str) -> int | str:
+    entry = MATRIX[(method, rule)]
+    return entry.get(role, entry.get(ALL))
+
+
+def matches(response, want: int | str) -> bool:
+    if want == LOGIN:
+        return response.status_code == 302 and "/anmelden" in response.headers.get("Location", "")
+    return response.status_code == want
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(app, users, login_as, role):
+    client = login_as(role)
+    values = url_values(users)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            want = expected(method, rule.rule, role)
+            path = rule.build({k: values[k] for k in rule.arguments})[1]
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.open(path, method=method, data={"csrf_token": csrf_token(client)})
+            got = response.status_code
+            if not matches(response, want):
+                failures.append(f"{role} {method} {path}: expected {want}, got {got}")
+            if method == "POST" and rule.rule == "/abmelden" and role != "anonymous":
+                client = login_as(role)
+            if method == "POST" and rule.endpoint == "admin.set_account_active" and got == 302:
+                # Reactivate the target so later requests in this loop see the same world.
+                client.post(path, data={"csrf_token": csrf_token(client), "active": "1"})
+    assert not failures, "\n".join(failures)
