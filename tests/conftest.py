@@ -94,11 +94,17 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+def make_app(database_url: str, instance: str, **extra) -> Flask:
+    """An app for tests whose clients run each request in a fresh app context."""
+    app = create_app(make_config(database_url, instance, **extra))
+    app.test_client_class = FreshContextClient
+    return app
+
+
 @pytest.fixture
 def app(database_url: str, _schema, tmp_path, monkeypatch) -> Iterator[Flask]:
     monkeypatch.setenv("COURAGE_HUB_INSTANCE", str(tmp_path / "instance"))
-    app = create_app(make_config(database_url, str(tmp_path / "instance")))
-    app.test_client_class = FreshContextClient
+    app = make_app(database_url, str(tmp_path / "instance"))
     with app.app_context():
         yield app
         _db.session.remove()

@@ -7,9 +7,7 @@ import uuid
 
 import pytest
 
-from courage_hub import create_app
-
-from .conftest import PASSWORD, make_config, post_form
+from .conftest import PASSWORD, make_app, post_form
 from .factories import UserFactory
 
 
@@ -56,16 +54,15 @@ def test_many_failures_from_one_address_block_that_address(app, client, users):
     assert other_ip.status_code == 302
 
 
-def test_throttle_counter_is_shared_between_two_app_instances_via_database(app, users, database_url, tmp_path):
-    second = create_app(make_config(database_url, str(tmp_path / "second")))
-    first_client, second_client = app.test_client(), second.test_client()
+def test_throttle_counter_is_shared_between_two_app_instances_via_database(users, database_url, tmp_path):
+    first = make_app(database_url, str(tmp_path / "first")).test_client()
+    second = make_app(database_url, str(tmp_path / "second")).test_client()
     for _ in range(3):
-        fail_login(first_client, users["ki"].email)
-    with second.app_context():
-        for _ in range(2):
-            fail_login(second_client, users["ki"].email)
-        blocked = post_form(second_client, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
-    assert blocked.status_code == 429
+        assert fail_login(first, users["ki"].email).status_code == 200
+    for _ in range(2):
+        assert fail_login(second, users["ki"].email).status_code == 200
+    assert post_form(second, "/anmelden", {"email": users["ki"].email, "password": PASSWORD}).status_code == 429
+    assert post_form(first, "/anmelden", {"email": users["ki"].email, "password": PASSWORD}).status_code == 429
 
 
 @pytest.fixture
@@ -87,15 +84,14 @@ def redis_url():
         client.delete(key)
 
 
-def test_throttle_counter_is_shared_between_two_app_instances_via_redis(users, database_url, tmp_path, redis_url):
-    first = create_app(make_config(database_url, str(tmp_path / "a"), REDIS_URL=redis_url))
-    second = create_app(make_config(database_url, str(tmp_path / "b"), REDIS_URL=redis_url))
+def test_throttle_counter_is_shared_between_two_app_instances_via_redis(app, database_url, tmp_path, redis_url):
+    first = make_app(database_url, str(tmp_path / "a"), REDIS_URL=redis_url)
+    second = make_app(database_url, str(tmp_path / "b"), REDIS_URL=redis_url)
+    assert type(first.extensions["courage_hub.ratelimit"].store).__name__ == "RedisStore"
     email = UserFactory(email=f"{uuid.uuid4().hex}@schule.example").email
-    with first.app_context():
-        for _ in range(4):
-            fail_login(first.test_client(), email)
-    with second.app_context():
-        client = second.test_client()
-        fail_login(client, email)
-        blocked = post_form(client, "/anmelden", {"email": email, "password": PASSWORD})
-    assert blocked.status_code == 429
+    first_client, second_client = first.test_client(), second.test_client()
+    for _ in range(4):
+        assert fail_login(first_client, email).status_code == 200
+    assert fail_login(second_client, email).status_code == 200
+    assert post_form(second_client, "/anmelden", {"email": email, "password": PASSWORD}).status_code == 429
+    assert post_form(first_client, "/anmelden", {"email": email, "password": PASSWORD}).status_code == 429
