@@ -78,9 +78,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
-    chosen = request.cookies.get("lang")
+    chosen = request.cookies.get("lang") if has_request_context() else None
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

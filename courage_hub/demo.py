@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -18,7 +20,18 @@ from .core.db import utcnow, write_transaction
 from .core.passwords import hash_password
 from .core.text import slugify
 from .extensions import db
-from .schools.models import Approval, Membership, School, SchoolStatus
+from .schools.models import (
+    PREPARING_STATUSES,
+    STATUS_ORDER,
+    Approval,
+    Ballot,
+    EventKind,
+    Membership,
+    Patron,
+    School,
+    SchoolEvent,
+    SchoolStatus,
+)
 from .schools.vocab import municipalities
 
 DEFAULT_PASSWORD = "Courage-Demo-2026"  # noqa: S105 - documented demo password
@@ -117,8 +130,16 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
         while slug in used_slugs:
             slug, n = f"{base}-{n}", n + 1
         used_slugs.add(slug)
+        admitted_on = None
+        if status in (SchoolStatus.AUFGENOMMEN, SchoolStatus.AUSGETRETEN):
+            admitted_on = date(2018 + rng.randrange(8), rng.randrange(1, 13), rng.randrange(1, 28))
         rows.append(
             {
+                "admitted_on": admitted_on,
+                "application_date": admitted_on - timedelta(days=60) if admitted_on else None,
+                "show_while_preparing": status in PREPARING_STATUSES and rng.random() < 0.5,
+                "ceremony_date": admitted_on + timedelta(days=45) if admitted_on else None,
+                "ceremony_held": admitted_on is not None,
                 "name": name,
                 "slug": slug,
                 "schulnummer": number,
@@ -127,7 +148,8 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
                 "street": f"Schulstraße {1 + i % 80}",
                 "postcode": "59494",
                 "status": status,
-                "approval": Approval.APPROVED,
+                # A few fresh registrations wait in the KI's queue.
+                "approval": Approval.PENDING if i >= 2 and i % 17 == 5 else Approval.APPROVED,
                 "description": "",
                 "created_at": now,
                 "updated_at": now,
@@ -136,16 +158,103 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
     return rows
 
 
+PATRON_NAMES = (
+    ("Bürgermeisterin der Stadt", "Stadtverwaltung"),
+    ("Bürgermeister der Gemeinde", "Gemeindeverwaltung"),
+    ("Sportverein Blau-Weiß e. V.", "Sportverein"),
+    ("Jugendtheater Hellweg", "Theatergruppe"),
+    ("Landtagsabgeordnete des Wahlkreises", "Landtag NRW"),
+    ("Musikschule der Region", "Musikschule"),
+)
+
+
+def _seed_process(rows: list[dict], rng: random.Random) -> int:
+    """Ballots, patrons and a timeline for each new school, inserted in bulk."""
+    ids = dict(
+        db.session.execute(
+            select(School.schulnummer, School.id).where(School.schulnummer.in_([r["schulnummer"] for r in rows]))
+        ).all()
+    )
+    ballots, patrons, events = [], [], []
+    for row in rows:
+        school_id, status = ids[row["schulnummer"]], row["status"]
+        reached = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER) - 1
+        start = datetime(2018, 1, 15, 9, tzinfo=UTC) + timedelta(days=rng.randrange(0, 2600))
+        events.append(_event(school_id, EventKind.REGISTRATION, start, note="Registrierung (Demo)"))
+        moment = start
+        for previous, step in pairwise(STATUS_ORDER[: reached + 1]):
+            moment += timedelta(days=rng.randrange(20, 120))
+            events.append(_event(school_id, EventKind.STATUS, moment, from_status=previous, to_status=step))
+        if status == SchoolStatus.AUSGETRETEN:
+            moment += timedelta(days=400)
+            events.append(
+                _event(
+                    school_id,
+                    EventKind.STATUS,
+                    moment,
+                    from_status=SchoolStatus.AUFGENOMMEN,
+                    to_status=status,
+                    note="Austritt auf eigenen Wunsch",
+                )
+            )
+        if reached >= 1:
+            name, organisation = PATRON_NAMES[school_id % len(PATRON_NAMES)]
+            patrons.append(
+                {
+                    "school_id": school_id,
+                    "name": name,
+                    "organisation": organisation,
+                    "confirmed_on": start.date() + timedelta(days=30),
+                    "show_publicly": reached >= 4,
+                    "updated_at": moment,
+                }
+            )
+        if reached >= 2 or (reached == 1 and rng.random() < 0.4):
+            eligible = rng.randrange(250, 1600)
+            share = rng.uniform(0.72, 0.93) if reached >= 2 else rng.uniform(0.45, 0.69)
+            yes = int(eligible * share)
+            no = rng.randrange(0, eligible - yes + 1)
+            invalid = rng.randrange(0, eligible - yes - no + 1)
+            ballots.append(
+                {
+                    "school_id": school_id,
+                    "held_on": start.date() + timedelta(days=90),
+                    "eligible": eligible,
+                    "yes": yes,
+                    "no": no,
+                    "invalid": invalid,
+                    "recorded_at": moment,
+                }
+            )
+    for table, data in ((Ballot, ballots), (Patron, patrons), (SchoolEvent, events)):
+        if data:
+            db.session.execute(insert(table), data)
+    return len(ballots) + len(patrons) + len(events)
+
+
+def _event(school_id: int, kind: EventKind, at: datetime, **fields) -> dict:
+    return {
+        "school_id": school_id,
+        "kind": kind,
+        "created_at": at,
+        "note": fields.pop("note", ""),
+        "internal": False,
+        "from_status": fields.pop("from_status", None),
+        "to_status": fields.pop("to_status", None),
+    }
+
+
 def seed_demo(schools: int = 35, seed: int = 2026) -> dict[str, int]:
     """Fill the demo network; returns how many rows of each kind were added."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    added = {"accounts": 0, "schools": 0, "memberships": 0}
+    added = {"accounts": 0, "schools": 0, "process_rows": 0, "memberships": 0}
     with write_transaction():
         existing = set(db.session.scalars(select(School.schulnummer)))
         rows = _school_rows(max(schools, 2), existing, rng)
         if rows:
             db.session.execute(insert(School), rows)
             added["schools"] = len(rows)
+            added["process_rows"] = _seed_process(rows, rng)
         demo_schools = {
             s.schulnummer: s
             for s in db.session.scalars(select(School).where(School.schulnummer.in_(["190000", "190001"])))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from werkzeug.serving import make_server
 
@@ -21,6 +25,17 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 _axe = Axe()
+DEMO_PASSWORD = "Courage-Demo-2026"
+browser_marks = [
+    pytest.mark.browser,
+    pytest.mark.skipif(os.environ.get("SKIP_BROWSER_TESTS") == "1", reason="SKIP_BROWSER_TESTS=1"),
+]
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    url: str
+    instance: Path
 
 
 @contextmanager

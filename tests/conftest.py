@@ -154,6 +154,12 @@ def users(app):
     """One account per role, plus two schools with a coordinator each (A and B)."""
     school_a = factories.SchoolFactory(name="Gesamtschule am Lindenhof Lippstadt")
     school_b = factories.SchoolFactory(name="Gymnasium am Wall Soest", municipality="Soest")
+    school_pending = factories.SchoolFactory(
+        name="Realschule an der Aue Werl",
+        municipality="Werl",
+        approval=factories.Approval.PENDING,
+        status=factories.SchoolStatus.INTERESSE,
+    )
     coord_a = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator A")
     coord_b = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator B")
     factories.MembershipFactory(user=coord_a, school=school_a)
@@ -165,6 +171,7 @@ def users(app):
         "coord_b": coord_b,
         "school_a": school_a,
         "school_b": school_b,
+        "school_pending": school_pending,
     }
 
 
@@ -179,3 +186,42 @@ def login_as(client, users):
         return client
 
     return _login
+
+
+# --- browser journeys ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium, with nothing leaving the machine; Playwright never downloads a browser."""
+    import shutil
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: run `make test` (it installs it) or set SKIP_BROWSER_TESTS=1")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A live site on a fresh SQLite file with the demo network, served on a free local port."""
+    from courage_hub.demo import seed_demo
+
+    from .browser import LiveSite, live_server
+
+    instance = tmp_path_factory.mktemp("live")
+    app = create_app(make_config("sqlite:///" + str(instance / "live.sqlite3"), str(instance)))
+    with app.app_context():
+        _db.create_all()
+        seed_demo(schools=20)
+    with live_server(app) as url:
+        yield LiveSite(url=url, instance=instance)
+
+
+@pytest.fixture
+def _short_browser_timeouts(page) -> None:
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)

@@ -13,7 +13,7 @@ from courage_hub.extensions import db
 from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
 PASSWORD = "Testpasswort-fuer-alle"
-__all__ = ["PASSWORD", "MembershipFactory", "Role", "SchoolFactory", "UserFactory"]
+__all__ = ["PASSWORD", "Approval", "MembershipFactory", "Role", "SchoolFactory", "SchoolStatus", "UserFactory"]
 
 
 class _Base(SQLAlchemyModelFactory):

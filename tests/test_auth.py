@@ -92,7 +92,7 @@ def test_logout_ends_sessions_on_other_devices_too(app, users):
     login(laptop, users["coord_a"])
     login(phone, users["coord_a"])
     post_form(laptop, "/abmelden", {})
-    assert phone.get("/meine-schulen").status_code == 302
+    assert phone.get("/konto").status_code == 302
 
 
 def test_password_change_signs_out_other_devices_but_keeps_this_one(app, users):
@@ -106,8 +106,8 @@ def test_password_change_signs_out_other_devices_but_keeps_this_one(app, users):
         {"current_password": PASSWORD, "password": new, "password_confirm": new},
     )
     assert response.status_code == 302
-    assert laptop.get("/meine-schulen").status_code == 200
-    assert phone.get("/meine-schulen").status_code == 302
+    assert laptop.get("/konto").status_code == 200
+    assert phone.get("/konto").status_code == 302
     post_form(laptop, "/abmelden", {})
     assert login(laptop, users["coord_a"], password=new)
 
@@ -171,7 +171,7 @@ def test_password_reset_link_works_once_and_ends_old_sessions(app, client, users
     assert link.startswith("/passwort/neu/")
     new = "Sommerferien am Möhnesee"
     assert post_form(client, link, {"password": new, "password_confirm": new}).status_code == 302
-    assert phone.get("/meine-schulen").status_code == 302
+    assert phone.get("/konto").status_code == 302
     assert login(client, users["coord_a"], password=new)
     # Single use: the same link is dead now.
     assert client.get(link).status_code == 410

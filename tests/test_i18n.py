@@ -21,7 +21,7 @@ def test_every_message_in_the_code_has_a_german_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
-         "lazy_gettext", "-o", str(pot), "--no-location", "."],
+         "lazy_gettext", "-o", str(pot), "--no-location", ".", "templates/_macros"],
         cwd=ROOT, check=True,
     )  # fmt: skip
     with pot.open("rb") as f:

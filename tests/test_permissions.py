@@ -15,6 +15,8 @@ LOGIN = "login"  # a redirect to /anmelden
 
 # (method, rule) → {role: expected status}; ALL applies to every role not named.
 ALL = "*"
+SCHOOL_A_INTERNAL = {"anonymous": LOGIN, "coord_a": 200, "ki": 200, ALL: 403}
+KI_ONLY = {"anonymous": LOGIN, "ki": 200, ALL: 403}
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
     ("GET", "/start"): {"anonymous": LOGIN, ALL: 302},
@@ -40,8 +42,41 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": 302, ALL: 403},
-    ("GET", "/meine-schulen"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
+    ("GET", "/konto/bestaetigen/<token>"): {ALL: 410},
+    ("POST", "/konto/bestaetigen/<token>"): {ALL: 410},
+    # Schools: the sample school is school A (public, coordinated by coord_a).
+    ("GET", "/schulen/"): {ALL: 200},
+    ("GET", "/schulen/<slug>"): {ALL: 200},
+    ("GET", "/schulen/<slug>/logo"): {ALL: 404},  # school A has no logo; see test_schools for one with a logo
+    ("GET", "/schulen/registrieren"): {ALL: 200},
+    ("POST", "/schulen/registrieren"): {ALL: 200},  # an empty form is shown again with errors
+    ("GET", "/schulen/registriert"): {ALL: 200},
+    ("GET", "/meine-schulen"): {"anonymous": LOGIN, "coord_a": 302, "coord_b": 302, ALL: 403},
+    ("GET", "/schulen/<slug>/verwalten"): SCHOOL_A_INTERNAL,
+    ("GET", "/schulen/<slug>/bearbeiten"): SCHOOL_A_INTERNAL,
+    ("POST", "/schulen/<slug>/bearbeiten"): SCHOOL_A_INTERNAL,
+    ("GET", "/schulen/<slug>/abstimmung"): SCHOOL_A_INTERNAL,
+    ("POST", "/schulen/<slug>/abstimmung"): SCHOOL_A_INTERNAL,
+    ("GET", "/schulen/<slug>/pate"): SCHOOL_A_INTERNAL,
+    ("POST", "/schulen/<slug>/pate"): SCHOOL_A_INTERNAL,
+    ("GET", "/schulen/<slug>/antrag"): SCHOOL_A_INTERNAL,
+    ("POST", "/schulen/<slug>/antrag"): SCHOOL_A_INTERNAL,
+    ("GET", "/schulen/<slug>/koordination/einladen"): SCHOOL_A_INTERNAL,
+    ("POST", "/schulen/<slug>/koordination/einladen"): SCHOOL_A_INTERNAL,
+    ("POST", "/schulen/<slug>/status"): {**SCHOOL_A_INTERNAL, "coord_a": 400, "ki": 302},
+    ("POST", "/schulen/<slug>/koordination/<int:user_id>/entfernen"): {**SCHOOL_A_INTERNAL, "coord_a": 302, "ki": 302},
+    ("GET", "/schulen/<slug>/aufnahmefeier"): KI_ONLY,
+    ("POST", "/schulen/<slug>/aufnahmefeier"): {**KI_ONLY, "ki": 302},
+    ("POST", "/schulen/<slug>/kontakt"): {**KI_ONLY, "ki": 302},
+    ("GET", "/schulen/einladung/<token>"): {ALL: 410},
+    ("POST", "/schulen/einladung/<token>"): {ALL: 410},
+    # Coordination (KI); the sample school_id is a pending registration.
     ("GET", "/koordination/"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
+    ("GET", "/koordination/registrierungen"): KI_ONLY,
+    ("GET", "/koordination/schulen"): KI_ONLY,
+    ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_ONLY, "ki": 302},
+    ("GET", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
+    ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
     ("GET", "/materialien/"): {ALL: 200},
 }
 
@@ -52,7 +87,14 @@ def url_values(users) -> dict[str, object]:
         "filename": "css/site.css",
         "token": "kein-gueltiger-token",
         "user_id": users["coord_b"].id,
+        "slug": users["school_a"].slug,
+        "school_id": users["school_pending"].id,
     }
+
+
+def user_id_for(rule: str, users) -> dict:
+    """Removing a coordinator targets school A's own coordinator."""
+    return {"user_id": users["coord_a"].id} if "entfernen" in rule else {}
 
 
 def route_keys(app) -> set[tuple[str, str]]:
@@ -75,6 +117,15 @@ def expected(method: str, rule: str, role: str) -> int | str:
     return entry.get(role, entry.get(ALL))
 
 
+def restore_pending(school) -> None:
+    """Put the sample registration back into the queue so that later requests see the same world."""
+    from courage_hub.extensions import db
+    from courage_hub.schools.models import Approval
+
+    school.approval = Approval.PENDING
+    db.session.commit()
+
+
 def matches(response, want: int | str) -> bool:
     if want == LOGIN:
         return response.status_code == 302 and "/anmelden" in response.headers.get("Location", "")
@@ -89,7 +140,8 @@ def test_permission_matrix(app, users, login_as, role):
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             want = expected(method, rule.rule, role)
-            path = rule.build({k: values[k] for k in rule.arguments})[1]
+            args = {**values, **user_id_for(rule.rule, users)}
+            path = rule.build({k: args[k] for k in rule.arguments})[1]
             if method == "GET":
                 response = client.get(path)
             else:
@@ -99,6 +151,8 @@ def test_permission_matrix(app, users, login_as, role):
                 failures.append(f"{role} {method} {path}: expected {want}, got {got}")
             if method == "POST" and rule.rule == "/abmelden" and role != "anonymous":
                 client = login_as(role)
+            if rule.endpoint == "coordination.approve" and got == 302:
+                restore_pending(users["school_pending"])
             if method == "POST" and rule.endpoint == "admin.set_account_active" and got == 302:
                 # Reactivate the target so later requests in this loop see the same world.
                 client.post(path, data={"csrf_token": csrf_token(client), "active": "1"})

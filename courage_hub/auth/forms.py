@@ -47,6 +47,10 @@ class ChangePasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
+class ConfirmEmailForm(FlaskForm):
+    """Only a button: confirming is a POST."""
+
+
 class CreateAccountForm(FlaskForm):
     name = StringField(
         _l("Name"),

@@ -121,6 +121,19 @@ def set_password_with_token(raw: str, purposes: tuple[TokenPurpose, ...], passwo
     return user
 
 
+def confirm_email(raw: str) -> User | None:
+    """Use a confirmation link once: the account may sign in from now on."""
+    with write_transaction():
+        token = valid_token(raw, (TokenPurpose.EMAIL_CONFIRMATION,))
+        if token is None:
+            return None
+        user = db.session.get(User, token.user_id)
+        token.used_at = utcnow()
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = utcnow()
+    return user
+
+
 def change_password(user: User, current: str, new: str) -> bool:
     if not verify_password(user.password_hash, current):
         return False

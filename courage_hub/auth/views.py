@@ -11,7 +11,14 @@ from ..core.permissions import can_manage_accounts, require
 from ..core.urls import safe_next_url
 from ..extensions import db
 from . import services
-from .forms import ChangePasswordForm, CreateAccountForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from .forms import (
+    ChangePasswordForm,
+    ConfirmEmailForm,
+    CreateAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from .models import Role, TokenPurpose, User
 
 bp = Blueprint("auth", __name__)
@@ -98,6 +105,20 @@ def reset_password(token: str):
 def accept_invitation(token: str):
     """Accept an invitation by choosing a password."""
     return _set_password_page(token, (TokenPurpose.INVITATION,), "auth/accept_invitation.html")
+
+
+@bp.route("/konto/bestaetigen/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Confirm the e-mail address of a new registration (a button, so that mail scanners do not confirm)."""
+    if services.valid_token(token, (TokenPurpose.EMAIL_CONFIRMATION,)) is None:
+        return render_template("auth/token_invalid.html"), 410
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        if services.confirm_email(token) is None:
+            return render_template("auth/token_invalid.html"), 410
+        flash(_("Thank you, your e-mail address is confirmed. You can sign in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/confirm_email.html", form=form)
 
 
 @bp.route("/konto", methods=["GET", "POST"])

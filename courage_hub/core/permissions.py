@@ -59,7 +59,17 @@ def can_view_school_internals(user: User | Any, school: School) -> bool:
 
 
 def can_edit_school(user: User | Any, school: School) -> bool:
+    """Edit the public profile: the school's own coordinators and KI staff."""
     return is_ki_staff(user) or is_member_of(user, school)
+
+
+def can_manage_process(user: User | Any, school: School) -> bool:
+    """Record ballots, patron, application and coordinators of this school."""
+    return is_ki_staff(user) or is_member_of(user, school)
+
+
+def can_review_registrations(user: User | Any) -> bool:
+    return is_ki_staff(user)
 
 
 def require(check: Callable[[Any], bool]) -> Callable:
@@ -87,5 +97,7 @@ TEMPLATE_PERMISSIONS = {
     "can_use_coordination": can_use_coordination,
     "can_edit_school": can_edit_school,
     "can_view_school_internals": can_view_school_internals,
+    "can_manage_process": can_manage_process,
+    "is_ki_staff": is_ki_staff,
     "is_coordinator": is_coordinator,
 }

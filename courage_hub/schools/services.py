@@ -1,12 +1,83 @@
-"""Domain rules for schools."""
+"""Domain rules for schools: the joining process (with the 70 % rule), registration, coordinators, profiles."""
 
 from __future__ import annotations
 
-from flask import g
-from sqlalchemy import select
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from flask import current_app, g, render_template
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import Role, TokenPurpose, User
+from ..core.db import utcnow, write_transaction
+from ..core.links import external_url
+from ..core.mail import send_mail
+from ..core.passwords import hash_password
+from ..core.text import slugify
 from ..extensions import db
-from .models import Membership, School
+from .models import (
+    PREPARING_STATUSES,
+    PUBLIC_STATUSES,
+    STATUS_ORDER,
+    Approval,
+    Ballot,
+    EventKind,
+    Membership,
+    Patron,
+    School,
+    SchoolEvent,
+    SchoolInvitation,
+    SchoolStatus,
+)
+
+# The self-commitment needs the signatures of at least 70 % of everyone who learns and works at the school.
+BALLOT_THRESHOLD_PERCENT = 70
+INVITATION_DAYS = 7
+
+
+class RuleViolation(Exception):
+    """A change the data does not support; ``message`` explains it in German."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- the 70 % rule ---------------------------------------------------------------------------------------------
+
+
+def ballot_passes(yes: int, eligible: int) -> bool:
+    """True when ``yes`` is at least 70 % of all eligible people (exact integer arithmetic, no rounding)."""
+    return eligible > 0 and yes * 100 >= BALLOT_THRESHOLD_PERCENT * eligible
+
+
+def ballot_problem(eligible: int, yes: int, no: int, invalid: int, held_on: date, today: date) -> str | None:
+    """A German explanation of why these ballot totals are impossible, or None."""
+    if min(eligible, yes, no, invalid) < 0:
+        return _("Numbers must not be negative.")
+    if eligible == 0:
+        return _("The number of eligible people must be greater than zero.")
+    if yes + no + invalid > eligible:
+        return _(
+            "Yes, no and invalid votes together (%(total)d) exceed the number of eligible people (%(eligible)d).",
+            total=yes + no + invalid,
+            eligible=eligible,
+        )
+    if held_on > today:
+        return _("The date of the ballot must not be in the future.")
+    return None
+
+
+def format_percent(value: float) -> str:
+    return format_decimal(round(value, 2), format="#,##0.00") + " %"
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
 
 
 def membership_school_ids(user) -> frozenset[int]:
@@ -24,3 +95,574 @@ def schools_of(user) -> list[School]:
     return list(
         db.session.scalars(select(School).join(Membership).where(Membership.user_id == user.id).order_by(School.name))
     )
+
+
+def public_condition() -> ColumnElement[bool]:
+    """SQL for "shown in the public directory": approved, and admitted or preparing with consent."""
+    return and_(
+        School.approval == Approval.APPROVED,
+        or_(
+            School.status.in_(PUBLIC_STATUSES),
+            and_(School.show_while_preparing.is_(True), School.status.in_(PREPARING_STATUSES)),
+        ),
+    )
+
+
+@dataclass
+class DirectoryFilter:
+    q: str = ""
+    municipality: str = ""
+    school_type: str = ""
+    status: str = ""
+
+
+def directory_page(
+    filters: DirectoryFilter, page: int, per_page: int = 20, *, internal: bool = False
+) -> tuple[list[School], int]:
+    """One page of the directory and the total count, filtered and searched in SQL.
+
+    The public sees only public schools; ``internal`` (KI staff) lists every registered school.
+    """
+    conditions = [School.approval != Approval.REJECTED] if internal else [public_condition()]
+    if filters.q:
+        pattern = "%" + filters.q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        conditions.append(func.lower(School.name).like(pattern))
+    if filters.municipality:
+        conditions.append(School.municipality == filters.municipality)
+    if filters.school_type:
+        conditions.append(School.school_type == filters.school_type)
+    if filters.status in {s.value for s in SchoolStatus}:
+        conditions.append(School.status == SchoolStatus(filters.status))
+    total = db.session.scalar(select(func.count(School.id)).where(*conditions)) or 0
+    rows = db.session.scalars(
+        select(School)
+        .where(*conditions)
+        .options(selectinload(School.patron))
+        .order_by(School.name, School.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def school_by_slug(slug: str) -> School | None:
+    return db.session.scalar(select(School).where(School.slug == slug).options(selectinload(School.patron)))
+
+
+def timeline(school: School, *, include_internal: bool) -> list[SchoolEvent]:
+    query = (
+        select(SchoolEvent)
+        .where(SchoolEvent.school_id == school.id)
+        .options(selectinload(SchoolEvent.user))
+        .order_by(SchoolEvent.created_at.desc(), SchoolEvent.id.desc())
+    )
+    if not include_internal:
+        query = query.where(SchoolEvent.internal.is_(False))
+    return list(db.session.scalars(query))
+
+
+def ballots(school: School) -> list[Ballot]:
+    return list(db.session.scalars(select(Ballot).where(Ballot.school_id == school.id).order_by(Ballot.held_on.desc())))
+
+
+def coordinators(school: School) -> list[User]:
+    return list(
+        db.session.scalars(select(User).join(Membership).where(Membership.school_id == school.id).order_by(User.name))
+    )
+
+
+def pending_registrations() -> list[School]:
+    return list(
+        db.session.scalars(
+            select(School).where(School.approval == Approval.PENDING).order_by(School.created_at, School.id)
+        )
+    )
+
+
+def open_invitations(school: School) -> list[SchoolInvitation]:
+    return list(
+        db.session.scalars(
+            select(SchoolInvitation)
+            .where(
+                SchoolInvitation.school_id == school.id,
+                SchoolInvitation.used_at.is_(None),
+                SchoolInvitation.expires_at > utcnow(),
+            )
+            .order_by(SchoolInvitation.created_at)
+        )
+    )
+
+
+# --- the joining process ---------------------------------------------------------------------------------------
+
+
+def _log(school: School, kind: EventKind, user: User | None, note: str = "", **fields) -> None:
+    db.session.add(SchoolEvent(school_id=school.id, kind=kind, user_id=user.id if user else None, note=note, **fields))
+
+
+def _move(school: School, to: SchoolStatus, user: User | None, note: str) -> None:
+    """Change the status and record it in the timeline (the caller is inside a write transaction)."""
+    if school.status == to:
+        return
+    _log(school, EventKind.STATUS, user, note, from_status=school.status, to_status=to)
+    school.status = to
+    if to == SchoolStatus.AUFGENOMMEN and school.admitted_on is None:
+        school.admitted_on = date.today()
+
+
+def _is_before(current: SchoolStatus, target: SchoolStatus) -> bool:
+    """Is ``current`` an earlier step of the joining process than ``target``?"""
+    if current not in STATUS_ORDER or target not in STATUS_ORDER:
+        return False
+    return STATUS_ORDER.index(current) < STATUS_ORDER.index(target)
+
+
+def passed_ballot(school: School) -> Ballot | None:
+    return next((b for b in ballots(school) if b.passed), None)
+
+
+def coordinator_move_problem(school: School, target: SchoolStatus) -> str | None:
+    """Why a coordinator may not move ``school`` to ``target`` with the data recorded so far (None: allowed)."""
+    if target in (SchoolStatus.AUFGENOMMEN, SchoolStatus.AUSGETRETEN):
+        return _("Only the KI records admission or leaving the network. Please contact the KI.")
+    if not _is_before(school.status, target):
+        return _("The school is already at this step or further; steps cannot be undone here.")
+    if target == SchoolStatus.VORBEREITUNG:
+        return None
+    missing = []
+    if passed_ballot(school) is None:
+        missing.append(
+            _(
+                "a ballot in which at least %(percent)d %% of everyone at the school agreed",
+                percent=BALLOT_THRESHOLD_PERCENT,
+            )
+        )
+    if target == SchoolStatus.ANTRAG_GESTELLT:
+        patron = school.patron
+        if patron is None or patron.confirmed_on is None:
+            missing.append(_("the confirmation of the patron"))
+        if school.application_date is None:
+            missing.append(_("the date of the application"))
+    if missing:
+        return _("This step needs %(missing)s.", missing=_(" and ").join(str(m) for m in missing))
+    return None
+
+
+def set_status_by_ki(school: School, user: User, target: SchoolStatus, note: str) -> None:
+    """KI staff may set any status; the note says why."""
+    with write_transaction():
+        _move(school, target, user, note.strip())
+
+
+def advance_by_coordinator(school: School, user: User, target: SchoolStatus) -> None:
+    """A coordinator moves the school one step forward when the recorded data supports it."""
+    with write_transaction():
+        problem = coordinator_move_problem(school, target)
+        if problem:
+            raise RuleViolation(problem)
+        _move(school, target, user, "")
+
+
+def record_ballot(
+    school: School, user: User, *, held_on: date, eligible: int, yes: int, no: int, invalid: int
+) -> Ballot:
+    """Store a ballot's totals; a passing ballot moves an earlier school to "Abstimmung erfolgreich"."""
+    problem = ballot_problem(eligible, yes, no, invalid, held_on, date.today())
+    if problem:
+        raise RuleViolation(problem)
+    with write_transaction():
+        ballot = Ballot(
+            school_id=school.id,
+            held_on=held_on,
+            eligible=eligible,
+            yes=yes,
+            no=no,
+            invalid=invalid,
+            recorded_by_id=user.id,
+        )
+        db.session.add(ballot)
+        share = format_percent(100.0 * yes / eligible)
+        passed = ballot_passes(yes, eligible)
+        verdict = _("passed") if passed else _("not passed (%(percent)d %% needed)", percent=BALLOT_THRESHOLD_PERCENT)
+        when = held_on.strftime("%d.%m.%Y")
+        _log(
+            school,
+            EventKind.BALLOT,
+            user,
+            _("Ballot of %(date)s: %(share)s yes – %(verdict)s", date=when, share=share, verdict=verdict),
+        )
+        if passed and _is_before(school.status, SchoolStatus.ABSTIMMUNG_ERFOLGREICH):
+            note = _("%(share)s of everyone at the school agreed.", share=share)
+            _move(school, SchoolStatus.ABSTIMMUNG_ERFOLGREICH, user, note)
+    return ballot
+
+
+def save_patron(
+    school: School, user: User, *, name: str, organisation: str, confirmed_on: date | None, show_publicly: bool
+) -> Patron:
+    """Record the patron; a school that was only interested is now preparing."""
+    if confirmed_on and confirmed_on > date.today():
+        raise RuleViolation(_("The confirmation date must not be in the future."))
+    with write_transaction():
+        patron = school.patron
+        if patron is None:
+            patron = Patron(school_id=school.id)
+            db.session.add(patron)
+        patron.name, patron.organisation = name.strip(), organisation.strip()
+        patron.confirmed_on, patron.show_publicly = confirmed_on, show_publicly
+        _log(school, EventKind.PATRON, user, _("Patron: %(name)s", name=patron.name))
+        if school.status == SchoolStatus.INTERESSE:
+            _move(school, SchoolStatus.VORBEREITUNG, user, _("The school has found a patron."))
+    return patron
+
+
+def record_application(school: School, user: User, application_date: date) -> None:
+    """Record when the application went to the Bundeskoordination; moves to "Antrag gestellt" if the data allows."""
+    if application_date > date.today():
+        raise RuleViolation(_("The date of the application must not be in the future."))
+    with write_transaction():
+        school.application_date = application_date
+        if _is_before(school.status, SchoolStatus.ANTRAG_GESTELLT):
+            problem = coordinator_move_problem(school, SchoolStatus.ANTRAG_GESTELLT)
+            if problem:
+                raise RuleViolation(problem)  # the rollback restores the old date
+            _move(school, SchoolStatus.ANTRAG_GESTELLT, user, "")
+        when = application_date.strftime("%d.%m.%Y")
+        _log(school, EventKind.APPLICATION, user, _("Application sent on %(date)s", date=when))
+
+
+def save_ceremony(school: School, user: User, *, ceremony_date: date | None, held: bool, note: str) -> None:
+    with write_transaction():
+        school.ceremony_date, school.ceremony_held, school.ceremony_note = ceremony_date, held, note.strip()
+        when = ceremony_date.strftime("%d.%m.%Y") if ceremony_date else _("no date yet")
+        if held:
+            text = _("Admission ceremony held on %(date)s", date=when)
+        else:
+            text = _("Admission ceremony planned: %(date)s", date=when)
+        _log(school, EventKind.CEREMONY, user, text)
+
+
+def set_contact_flag(school: School, user: User, *, flagged: bool, reason: str) -> None:
+    """The KI's internal "Kontakt nötig" flag; never shown publicly."""
+    with write_transaction():
+        school.needs_contact, school.needs_contact_reason = flagged, reason.strip() if flagged else ""
+        text = _("Contact needed: %(reason)s", reason=reason.strip()) if flagged else _("Contact flag cleared")
+        _log(school, EventKind.CONTACT_FLAG, user, text, internal=True)
+
+
+# --- registration ----------------------------------------------------------------------------------------------
+
+
+def schulnummer_taken(number: str) -> bool:
+    return db.session.scalar(select(School.id).where(School.schulnummer == number)) is not None
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(db.session.scalars(select(School.slug).where(School.slug.like(base + "%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@dataclass
+class Registration:
+    name: str
+    schulnummer: str
+    school_type: str
+    municipality: str
+    street: str
+    postcode: str
+    public_email: str | None
+    website: str | None
+    person_name: str
+    person_email: str
+    password: str | None  # None when a signed-in coordinator registers another school
+
+
+def register_school(data: Registration, signed_in: User | None) -> School:
+    """Create a pending school with its first coordinator; a new account must confirm its e-mail address."""
+    from ..auth.services import issue_token, normalize_email
+
+    with write_transaction():
+        if schulnummer_taken(data.schulnummer):
+            raise RuleViolation(duplicate_schulnummer_message())
+        school = School(
+            name=data.name.strip(),
+            slug=unique_slug(data.name),
+            schulnummer=data.schulnummer,
+            school_type=data.school_type,
+            municipality=data.municipality,
+            street=data.street.strip(),
+            postcode=data.postcode.strip(),
+            public_email=data.public_email or None,
+            website=data.website or None,
+            approval=Approval.PENDING,
+            status=SchoolStatus.INTERESSE,
+        )
+        db.session.add(school)
+        raw = None
+        if signed_in is not None:
+            user = signed_in
+        else:
+            user = User(
+                name=data.person_name.strip(),
+                email=normalize_email(data.person_email),
+                role=Role.COORDINATOR,
+                password_hash=hash_password(data.password or ""),
+            )
+            db.session.add(user)
+        db.session.flush()
+        school.registered_by_id = user.id
+        db.session.add(Membership(user_id=user.id, school_id=school.id))
+        _log(school, EventKind.REGISTRATION, user, _("Registered by %(name)s", name=user.name))
+        if signed_in is None:
+            raw = issue_token(user, TokenPurpose.EMAIL_CONFIRMATION, timedelta(days=7))
+    if raw:
+        send_mail(
+            user.email,
+            _("Courage Hub: please confirm your e-mail address"),
+            render_template(
+                "schools/mail/confirm_registration.txt",
+                user=user,
+                school=school,
+                link=external_url("auth.confirm_email", token=raw),
+            ),
+        )
+    return school
+
+
+def duplicate_schulnummer_message() -> str:
+    return _(
+        "A school with this Schulnummer is already registered. Please contact the KI: it can add you as "
+        "coordinator of that school."
+    )
+
+
+def _registrant(school: School) -> User | None:
+    return db.session.get(User, school.registered_by_id) if school.registered_by_id else None
+
+
+def approve_registration(school: School, user: User) -> None:
+    with write_transaction():
+        school.approval = Approval.APPROVED
+        _log(school, EventKind.REGISTRATION, user, _("Registration approved by the KI"))
+    registrant = _registrant(school)
+    if registrant:
+        send_mail(
+            registrant.email,
+            _("Courage Hub: your school has been approved"),
+            render_template(
+                "schools/mail/approved.txt",
+                user=registrant,
+                school=school,
+                link=external_url("schools.manage", slug=school.slug),
+            ),
+        )
+
+
+def reject_registration(school: School, user: User, reason: str) -> None:
+    with write_transaction():
+        school.approval = Approval.REJECTED
+        school.rejection_reason = reason.strip()
+        _log(school, EventKind.REGISTRATION, user, _("Registration rejected: %(reason)s", reason=reason.strip()))
+    registrant = _registrant(school)
+    if registrant:
+        send_mail(
+            registrant.email,
+            _("Courage Hub: your registration"),
+            render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
+        )
+
+
+# --- profile with optimistic locking ---------------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "name",
+    "school_type",
+    "municipality",
+    "street",
+    "postcode",
+    "public_email",
+    "website",
+    "description",
+    "show_while_preparing",
+)
+
+
+class EditConflict(Exception):
+    """Someone else saved the profile since the form was opened."""
+
+
+def update_profile(school: School, expected_version: int, values: dict) -> None:
+    """Save profile fields only if nobody else saved since ``expected_version`` (a conditional UPDATE)."""
+    changes = {key: values[key] for key in PROFILE_FIELDS if key in values}
+    with write_transaction():
+        result = db.session.execute(
+            update(School)
+            .where(School.id == school.id, School.profile_version == expected_version)
+            .values(**changes, profile_version=School.profile_version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise EditConflict
+    db.session.refresh(school)
+
+
+def set_logo(school: School, filename: str | None) -> str | None:
+    """Store the new logo file name and return the old one (which the caller deletes)."""
+    with write_transaction():
+        old, school.logo_filename = school.logo_filename, filename
+    return old
+
+
+# --- coordinators ----------------------------------------------------------------------------------------------
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def invite_coordinator(school: School, inviter: User, email: str, *, replaces: User | None = None) -> str:
+    """Mail a single-use invitation (7 days) to coordinate ``school``; returns the raw token."""
+    from ..auth.services import normalize_email
+
+    email = normalize_email(email)
+    existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if existing is not None:
+        if existing.role != Role.COORDINATOR:
+            raise RuleViolation(_("This address belongs to a KI or admin account, which cannot coordinate a school."))
+        if school.id in membership_school_ids_fresh(existing):
+            raise RuleViolation(_("This person already coordinates the school."))
+    raw = secrets.token_urlsafe(32)
+    with write_transaction():
+        db.session.add(
+            SchoolInvitation(
+                school_id=school.id,
+                email=email,
+                token_hash=_hash(raw),
+                invited_by_id=inviter.id,
+                replaces_user_id=replaces.id if replaces else None,
+                expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+            )
+        )
+        note = _("Invitation sent to %(email)s", email=email)
+        _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
+    send_mail(
+        email,
+        _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
+        render_template(
+            "schools/mail/invitation.txt",
+            school=school,
+            inviter=inviter,
+            days=INVITATION_DAYS,
+            handover=replaces is not None,
+            link=external_url("schools.accept_invitation", token=raw),
+        ),
+    )
+    return raw
+
+
+def membership_school_ids_fresh(user: User) -> frozenset[int]:
+    return frozenset(db.session.scalars(select(Membership.school_id).where(Membership.user_id == user.id)))
+
+
+def valid_invitation(raw: str) -> SchoolInvitation | None:
+    if not raw or len(raw) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(SchoolInvitation)
+        .where(SchoolInvitation.token_hash == _hash(raw))
+        .options(selectinload(SchoolInvitation.school))
+    )
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
+        return None
+    return invitation
+
+
+def account_for_invitation(invitation: SchoolInvitation) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == invitation.email))
+
+
+def accept_invitation(raw: str, user: User | None, *, name: str = "", password: str = "") -> User:
+    """Use an invitation once: link the existing (signed-in) account or create a new one; complete a handover."""
+    with write_transaction():
+        invitation = valid_invitation(raw)
+        if invitation is None:
+            raise RuleViolation(_("This invitation is no longer valid."))
+        if user is None:
+            if account_for_invitation(invitation) is not None:
+                raise RuleViolation(_("An account with this address exists: please sign in first."))
+            user = User(
+                name=name.strip(),
+                email=invitation.email,
+                role=Role.COORDINATOR,
+                password_hash=hash_password(password),
+                email_confirmed_at=utcnow(),
+            )
+            db.session.add(user)
+            db.session.flush()
+        elif user.email.lower() != invitation.email:
+            raise RuleViolation(_("This invitation was sent to another e-mail address."))
+        invitation.used_at = utcnow()
+        school = invitation.school
+        if school.id not in membership_school_ids_fresh(user):
+            db.session.add(Membership(user_id=user.id, school_id=school.id))
+        _log(school, EventKind.COORDINATORS, user, _("%(name)s now coordinates the school", name=user.name))
+        if invitation.replaces_user_id:
+            leaving = db.session.get(User, invitation.replaces_user_id)
+            _remove_membership(school, leaving, user, handover=True)
+    return user
+
+
+def _remove_membership(school: School, member: User | None, actor: User, *, handover: bool = False) -> None:
+    if member is None:
+        return
+    membership = db.session.scalar(
+        select(Membership).where(Membership.school_id == school.id, Membership.user_id == member.id)
+    )
+    if membership is None:
+        return
+    db.session.delete(membership)
+    note = (
+        _("%(name)s handed over and left the coordination", name=member.name)
+        if handover
+        else _("%(name)s no longer coordinates the school", name=member.name)
+    )
+    _log(school, EventKind.COORDINATORS, actor, note)
+
+
+def remove_coordinator(school: School, actor: User, member: User) -> None:
+    """Remove a coordinator (or leave, if ``member`` is the actor); the last one needs a successor first."""
+    with write_transaction():
+        count = db.session.scalar(select(func.count()).where(Membership.school_id == school.id)) or 0
+        if count <= 1 and not actor.is_ki_staff:
+            raise RuleViolation(
+                _(
+                    "The last coordinator cannot leave. Please name a successor first (handover): "
+                    "you leave as soon as they accept."
+                )
+            )
+        _remove_membership(school, member, actor)
+
+
+def assign_coordinator(school: School, ki_user: User, email: str) -> User | None:
+    """KI staff add an existing coordinator account directly; returns None when an invitation was sent instead."""
+    from ..auth.services import normalize_email
+
+    existing = db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+    if existing is None or existing.role != Role.COORDINATOR:
+        invite_coordinator(school, ki_user, email)
+        return None
+    with write_transaction():
+        if school.id not in membership_school_ids_fresh(existing):
+            db.session.add(Membership(user_id=existing.id, school_id=school.id))
+            _log(school, EventKind.COORDINATORS, ki_user, _("%(name)s now coordinates the school", name=existing.name))
+    return existing
+
+
+def kreis_municipalities() -> tuple[str, ...]:
+    from .vocab import municipalities
+
+    return municipalities(current_app.config["KREIS_NAME"])

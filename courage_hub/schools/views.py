@@ -1,18 +1,505 @@
-"""Public school directory and the coordinators' pages."""
+"""Public school directory and profiles, registration, and the pages where a school moves through the process."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
 
-from ..core.permissions import is_coordinator, require
-from .services import schools_of
+from ..core.images import ImageRejected, delete_stored, reencode_image, store_png, upload_dir
+from ..core.permissions import (
+    can_edit_school,
+    can_manage_process,
+    can_view_school_internals,
+    is_coordinator,
+    is_ki_staff,
+    require,
+)
+from ..core.ratelimit import RateLimited, hashed_key, limiter
+from ..extensions import db
+from . import services
+from .forms import (
+    AcceptInvitationForm,
+    ApplicationForm,
+    BallotForm,
+    CeremonyForm,
+    ConfirmForm,
+    ContactFlagForm,
+    InviteForm,
+    PatronForm,
+    ProfileForm,
+    RegistrationForm,
+    SignedInRegistrationForm,
+    StatusForm,
+)
+from .models import STATUS_LABELS, School, SchoolStatus
+from .vocab import SCHOOL_TYPES
 
 bp = Blueprint("schools", __name__)
+PER_PAGE = 20
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+REGISTRATIONS_PER_IP_PER_HOUR = 5
+
+
+def _municipality_choices(form) -> None:
+    form.municipality.choices = [("", _("Please choose"))] + [(m, m) for m in services.kreis_municipalities()]
+
+
+def _visible_school_or_404(slug: str) -> School:
+    """The school if the current user may see it: public schools for all, others for their coordinators and KI."""
+    school = services.school_by_slug(slug)
+    if school is None:
+        abort(404)
+    if not school.is_public and not can_view_school_internals(current_user, school):
+        abort(404)
+    return school
+
+
+def _internal_school_or_404(slug: str) -> School:
+    """The school for its own coordinators and KI staff; 404 when the user may not even know it exists."""
+    school = services.school_by_slug(slug)
+    if school is None:
+        abort(404)
+    if not can_view_school_internals(current_user, school):
+        abort(403 if school.is_public else 404)
+    return school
+
+
+# --- public ----------------------------------------------------------------------------------------------------
+
+
+@bp.get("/schulen/")
+def directory():
+    """The public directory of member schools (and preparing schools that agreed), filtered and searched."""
+    filters = services.DirectoryFilter(
+        q=request.args.get("q", "").strip()[:100],
+        municipality=request.args.get("gemeinde", ""),
+        school_type=request.args.get("schulform", ""),
+        status=request.args.get("status", ""),
+    )
+    page = request.args.get("seite", 1, type=int) or 1
+    page = max(1, min(page, 10_000))
+    schools, total = services.directory_page(filters, page, PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template(
+        "schools/directory.html",
+        schools=schools,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        municipalities=[(m, m) for m in services.kreis_municipalities()],
+        school_types=[(t, t) for t in SCHOOL_TYPES],
+        statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus if s != SchoolStatus.AUSGETRETEN],
+    )
+
+
+@bp.get("/schulen/<slug>")
+def profile(slug: str):
+    """A school's public profile; coordinators and KI also see pending schools."""
+    school = _visible_school_or_404(slug)
+    return render_template("schools/profile.html", school=school)
+
+
+@bp.get("/schulen/<slug>/logo")
+def logo(slug: str):
+    school = _visible_school_or_404(slug)
+    if not school.logo_filename:
+        abort(404)
+    path = upload_dir("logos") / school.logo_filename
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/png", max_age=3600)
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+# --- registration ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/schulen/registrieren", methods=["GET", "POST"])
+def register():
+    """Register a school with its first coordinator; the KI approves it before it becomes public."""
+    signed_in = current_user if current_user.is_authenticated else None
+    if signed_in is not None and not signed_in.is_coordinator:
+        flash(_("KI staff add schools by inviting their coordinators; this form is for schools."), "info")
+    form = SignedInRegistrationForm() if signed_in else RegistrationForm()
+    _municipality_choices(form)
+    if form.validate_on_submit():
+        if form.website_url.data:  # honeypot: pretend success, store nothing
+            return redirect(url_for("schools.registered"))
+        key = hashed_key("registration-ip", request.remote_addr or "")
+        wait = limiter().retry_after(key, REGISTRATIONS_PER_IP_PER_HOUR, 3600)
+        if wait:
+            raise RateLimited(wait)
+        problem = _registration_problem(form, signed_in)
+        if problem is None:
+            limiter().hit(key, 3600)
+            try:
+                school = services.register_school(_registration_data(form, signed_in), signed_in)
+            except services.RuleViolation as violation:
+                form.schulnummer.errors.append(violation.message)
+            else:
+                if signed_in:
+                    flash(
+                        _("%(school)s has been registered and waits for approval by the KI.", school=school.name),
+                        "success",
+                    )
+                    return redirect(url_for("schools.manage", slug=school.slug))
+                return redirect(url_for("schools.registered"))
+    return render_template("schools/register.html", form=form, signed_in=signed_in)
+
+
+def _registration_problem(form, signed_in) -> str | None:
+    from ..auth.services import email_taken
+
+    if services.schulnummer_taken(form.schulnummer.data):
+        form.schulnummer.errors.append(services.duplicate_schulnummer_message())
+        return "schulnummer"
+    if signed_in is None and email_taken(form.email.data):
+        form.email.errors.append(
+            _("An account with this e-mail address already exists. Please sign in first and then register the school.")
+        )
+        return "email"
+    if signed_in is not None and not signed_in.is_coordinator:
+        form.form_errors.append(_("Only school coordinators can register a school."))
+        return "role"
+    return None
+
+
+def _registration_data(form, signed_in) -> services.Registration:
+    return services.Registration(
+        name=form.name.data,
+        schulnummer=form.schulnummer.data,
+        school_type=form.school_type.data,
+        municipality=form.municipality.data,
+        street=form.street.data or "",
+        postcode=form.postcode.data or "",
+        public_email=form.public_email.data or None,
+        website=form.website.data or None,
+        person_name=signed_in.name if signed_in else form.person_name.data,
+        person_email=signed_in.email if signed_in else form.email.data,
+        password=None if signed_in else form.password.data,
+    )
+
+
+@bp.get("/schulen/registriert")
+def registered():
+    return render_template("schools/registered.html")
+
+
+# --- coordinator's overview ------------------------------------------------------------------------------------
 
 
 @bp.get("/meine-schulen")
 @require(is_coordinator)
 def my_schools():
-    """The coordinator's start page: the schools they act for."""
-    return render_template("schools/my_schools.html", schools=schools_of(current_user))
+    """The coordinator's start page: the schools they act for, to switch between them."""
+    schools = services.schools_of(current_user)
+    if len(schools) == 1 and not request.args.get("alle"):
+        return redirect(url_for("schools.manage", slug=schools[0].slug))
+    return render_template("schools/my_schools.html", schools=schools)
+
+
+@bp.get("/schulen/<slug>/verwalten")
+@login_required
+def manage(slug: str):
+    """A school's internal page: status, timeline, ballots, patron, coordinators, and the next steps."""
+    school = _internal_school_or_404(slug)
+    ki = is_ki_staff(current_user)
+    ballots = services.ballots(school)
+    return render_template(
+        "schools/manage.html",
+        school=school,
+        ballots=ballots,
+        timeline=services.timeline(school, include_internal=ki),
+        coordinators=services.coordinators(school),
+        invitations=services.open_invitations(school),
+        status_form=StatusForm(status=school.status.value),
+        contact_form=ContactFlagForm(),
+        confirm_form=ConfirmForm(),
+        format_percent=services.format_percent,
+        next_step_problem=services.coordinator_move_problem,
+        my_school_count=len(services.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
+    )
+
+
+@bp.route("/schulen/<slug>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    """Edit the public profile; a concurrent save by someone else shows a conflict page instead of overwriting."""
+    school = _internal_school_or_404(slug)
+    if not can_edit_school(current_user, school):
+        abort(403)
+    form = ProfileForm(obj=school) if request.method == "GET" else ProfileForm()
+    _municipality_choices(form)
+    if request.method == "GET":
+        form.profile_version.data = school.profile_version
+    if form.validate_on_submit():
+        logo_png = None
+        if form.logo.data and getattr(form.logo.data, "filename", ""):
+            try:
+                logo_png = reencode_image(form.logo.data.read(), max_size=(400, 400), max_bytes=LOGO_MAX_BYTES)
+            except ImageRejected as rejected:
+                form.logo.errors.append(rejected.message)
+        if not form.logo.errors:
+            values = {field: getattr(form, field).data for field in services.PROFILE_FIELDS}
+            values["public_email"] = values["public_email"] or None
+            values["website"] = values["website"] or None
+            try:
+                version = int(form.profile_version.data or 0)
+            except ValueError:
+                version = 0
+            try:
+                services.update_profile(school, version, values)
+            except services.EditConflict:
+                db.session.refresh(school)
+                return render_template("schools/conflict.html", school=school, form=form), 409
+            _save_logo(school, logo_png, form.remove_logo.data)
+            flash(_("The profile has been saved."), "success")
+            return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/edit.html", school=school, form=form)
+
+
+def _save_logo(school: School, png: bytes | None, remove: bool) -> None:
+    if png is None and not remove:
+        return
+    new_name = store_png("logos", png) if png is not None else None
+    try:
+        old = services.set_logo(school, new_name)
+    except Exception:
+        delete_stored("logos", new_name)
+        raise
+    delete_stored("logos", old)
+
+
+# --- the joining process ---------------------------------------------------------------------------------------
+
+
+def _process_school(slug: str) -> School:
+    school = _internal_school_or_404(slug)
+    if not can_manage_process(current_user, school):
+        abort(403)
+    return school
+
+
+@bp.route("/schulen/<slug>/abstimmung", methods=["GET", "POST"])
+@login_required
+def ballot(slug: str):
+    """Record the totals of a ballot (never names); ≥ 70 % of everyone moves the school forward."""
+    school = _process_school(slug)
+    form = BallotForm()
+    if form.validate_on_submit():
+        try:
+            result = services.record_ballot(
+                school,
+                current_user,
+                held_on=form.held_on.data,
+                eligible=form.eligible.data,
+                yes=form.yes.data,
+                no=form.no.data,
+                invalid=form.invalid.data,
+            )
+        except services.RuleViolation as violation:
+            form.form_errors.append(violation.message)
+        else:
+            share = services.format_percent(result.share_percent)
+            if result.passed:
+                flash(
+                    _("Ballot recorded: %(share)s of everyone agreed – the ballot has passed.", share=share), "success"
+                )
+            else:
+                flash(
+                    _(
+                        "Ballot recorded: %(share)s of everyone agreed; at least %(percent)d %% are needed.",
+                        share=share,
+                        percent=services.BALLOT_THRESHOLD_PERCENT,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/ballot.html", school=school, form=form)
+
+
+@bp.route("/schulen/<slug>/pate", methods=["GET", "POST"])
+@login_required
+def patron(slug: str):
+    """Record the school's Pate/Patin."""
+    school = _process_school(slug)
+    form = PatronForm(obj=school.patron) if request.method == "GET" else PatronForm()
+    if form.validate_on_submit():
+        try:
+            services.save_patron(
+                school,
+                current_user,
+                name=form.name.data,
+                organisation=form.organisation.data or "",
+                confirmed_on=form.confirmed_on.data,
+                show_publicly=form.show_publicly.data,
+            )
+        except services.RuleViolation as violation:
+            form.form_errors.append(violation.message)
+        else:
+            flash(_("The patron has been saved."), "success")
+            return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/patron.html", school=school, form=form)
+
+
+@bp.route("/schulen/<slug>/antrag", methods=["GET", "POST"])
+@login_required
+def application(slug: str):
+    """Record when the application went to the Bundeskoordination."""
+    school = _process_school(slug)
+    form = ApplicationForm(application_date=school.application_date)
+    if form.validate_on_submit():
+        try:
+            services.record_application(school, current_user, form.application_date.data)
+        except services.RuleViolation as violation:
+            form.form_errors.append(violation.message)
+        else:
+            flash(_("The application date has been saved."), "success")
+            return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/application.html", school=school, form=form)
+
+
+@bp.post("/schulen/<slug>/status")
+@login_required
+def change_status(slug: str):
+    """KI staff set any status with a note; coordinators move one step forward when the data supports it."""
+    school = _process_school(slug)
+    form = StatusForm()
+    if is_ki_staff(current_user):
+        if form.validate_on_submit():
+            services.set_status_by_ki(school, current_user, SchoolStatus(form.status.data), form.note.data)
+            flash(_("The status is now “%(status)s”.", status=school.status.label), "success")
+        else:
+            flash(_("Please choose a status and say briefly why."), "error")
+        return redirect(url_for("schools.manage", slug=school.slug))
+    target = request.form.get("status", "")
+    if target not in {s.value for s in SchoolStatus}:
+        abort(400)
+    try:
+        services.advance_by_coordinator(school, current_user, SchoolStatus(target))
+    except services.RuleViolation as violation:
+        flash(violation.message, "error")
+    else:
+        flash(_("The status is now “%(status)s”.", status=school.status.label), "success")
+    return redirect(url_for("schools.manage", slug=school.slug))
+
+
+@bp.route("/schulen/<slug>/aufnahmefeier", methods=["GET", "POST"])
+@require(is_ki_staff)
+def ceremony(slug: str):
+    """KI staff record the planned or held admission ceremony."""
+    school = _internal_school_or_404(slug)
+    form = CeremonyForm(ceremony_date=school.ceremony_date, held=school.ceremony_held, note=school.ceremony_note)
+    if form.validate_on_submit():
+        services.save_ceremony(
+            school, current_user, ceremony_date=form.ceremony_date.data, held=form.held.data, note=form.note.data or ""
+        )
+        flash(_("The admission ceremony has been saved."), "success")
+        return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/ceremony.html", school=school, form=form)
+
+
+@bp.post("/schulen/<slug>/kontakt")
+@require(is_ki_staff)
+def contact_flag(slug: str):
+    """Set or clear the internal "Kontakt nötig" flag."""
+    school = _internal_school_or_404(slug)
+    form = ContactFlagForm()
+    if form.validate_on_submit():
+        flagged = form.flagged.data == "1"
+        if flagged and not (form.reason.data or "").strip():
+            flash(_("Please give a reason for the contact flag."), "error")
+        else:
+            services.set_contact_flag(school, current_user, flagged=flagged, reason=form.reason.data or "")
+            flash(_("Contact flag set.") if flagged else _("Contact flag cleared."), "success")
+    return redirect(url_for("schools.manage", slug=school.slug))
+
+
+# --- coordinators ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/schulen/<slug>/koordination/einladen", methods=["GET", "POST"])
+@login_required
+def invite(slug: str):
+    """Invite another coordinator by e-mail (KI staff add existing coordinator accounts directly)."""
+    school = _process_school(slug)
+    handover = request.args.get("uebergabe") == "1" and is_coordinator(current_user)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            if is_ki_staff(current_user):
+                added = services.assign_coordinator(school, current_user, form.email.data)
+            else:
+                replaces = current_user._get_current_object() if handover else None
+                services.invite_coordinator(school, current_user, form.email.data, replaces=replaces)
+                added = None
+        except services.RuleViolation as violation:
+            form.email.errors.append(violation.message)
+        else:
+            if added is not None:
+                flash(_("%(name)s now coordinates the school.", name=added.name), "success")
+            elif handover:
+                flash(
+                    _("The invitation has been sent. You leave the coordination as soon as it is accepted."), "success"
+                )
+            else:
+                flash(_("The invitation has been sent. It is valid for 7 days."), "success")
+            return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/invite.html", school=school, form=form, handover=handover)
+
+
+@bp.post("/schulen/<slug>/koordination/<int:user_id>/entfernen")
+@login_required
+def remove_coordinator(slug: str, user_id: int):
+    """Remove a coordinator, or leave (if it is oneself); the last coordinator must hand over first."""
+    from ..auth.models import User
+
+    school = _process_school(slug)
+    member = db.session.get(User, user_id)
+    if member is None or school.id not in services.membership_school_ids_fresh(member):
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.remove_coordinator(school, current_user, member)
+    except services.RuleViolation as violation:
+        flash(violation.message, "error")
+        return redirect(url_for("schools.manage", slug=school.slug))
+    if member.id == current_user.id:
+        flash(_("You no longer coordinate %(school)s.", school=school.name), "success")
+        return redirect(url_for("core.home"))
+    flash(_("%(name)s no longer coordinates the school.", name=member.name), "success")
+    return redirect(url_for("schools.manage", slug=school.slug))
+
+
+@bp.route("/schulen/einladung/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation: as the signed-in owner of the address, or by creating an account."""
+    invitation = services.valid_invitation(token)
+    if invitation is None:
+        return render_template("auth/token_invalid.html"), 410
+    existing = services.account_for_invitation(invitation)
+    signed_in = current_user if current_user.is_authenticated else None
+    if existing is not None and (signed_in is None or signed_in.id != existing.id):
+        if signed_in is not None:
+            logout_user()
+        flash(_("Please sign in with %(email)s to accept the invitation.", email=invitation.email), "info")
+        return redirect(url_for("auth.login", next=request.path))
+    form = ConfirmForm() if existing is not None else AcceptInvitationForm()
+    school_name, school_slug = invitation.school.name, invitation.school.slug
+    if form.validate_on_submit():
+        try:
+            data = {} if existing else {"name": form.name.data, "password": form.password.data}
+            services.accept_invitation(token, existing, **data)
+        except services.RuleViolation as violation:
+            form.form_errors.append(violation.message)
+        else:
+            flash(_("You now coordinate %(school)s.", school=school_name), "success")
+            if existing is not None:
+                return redirect(url_for("schools.manage", slug=school_slug))
+            return redirect(url_for("auth.login"))
+    return render_template("schools/accept_invitation.html", invitation=invitation, form=form, existing=existing)
