@@ -85,6 +85,7 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp
     from .coordination.views import bp as coordination_bp
@@ -92,10 +93,11 @@ def _register_blueprints(app: Flask) -> None:
     from .materials.views import bp as materials_bp
     from .schools.views import bp as schools_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, schools_bp, coordination_bp, materials_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, schools_bp, activities_bp, coordination_bp, materials_bp):
         app.register_blueprint(blueprint)
 
     # Import every model so that metadata (migrations, create_all in tests) knows all tables.
+    from .activities import models as _activity_models  # noqa: F401
     from .auth import models as _auth_models  # noqa: F401
     from .core import models as _core_models  # noqa: F401
     from .schools import models as _school_models  # noqa: F401

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from courage_hub.activities.models import Activity, ActivityState, ActivityTopic
 from courage_hub.auth.models import Role, User
 from courage_hub.core.db import utcnow
 from courage_hub.core.passwords import hash_password
+from courage_hub.core.schoolyear import school_year_of
 from courage_hub.core.text import slugify
 from courage_hub.extensions import db
 from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
 PASSWORD = "Testpasswort-fuer-alle"
-__all__ = ["PASSWORD", "Approval", "MembershipFactory", "Role", "SchoolFactory", "SchoolStatus", "UserFactory"]
+__all__ = [
+    "PASSWORD",
+    "ActivityFactory",
+    "Approval",
+    "MembershipFactory",
+    "Role",
+    "SchoolFactory",
+    "SchoolStatus",
+    "UserFactory",
+]
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -54,3 +67,26 @@ class MembershipFactory(_Base):
 
     user = factory.SubFactory(UserFactory)
     school = factory.SubFactory(SchoolFactory)
+
+
+class ActivityFactory(_Base):
+    class Meta:
+        model = Activity
+
+    school = factory.SubFactory(SchoolFactory)
+    title = factory.Sequence(lambda n: f"Projekt {n}")
+    start_date = factory.LazyFunction(date.today)
+    school_year = factory.LazyAttribute(lambda o: school_year_of(o.start_date))
+    activity_type = "Workshop"
+    description = "Ein Workshop gegen Diskriminierung."
+    counts_as_project = True
+    state = ActivityState.PUBLISHED
+    published_at = factory.LazyFunction(utcnow)
+
+    @factory.post_generation
+    def topics(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for topic in extracted or ["Rassismus"]:
+            db.session.add(ActivityTopic(activity_id=obj.id, topic=topic))
+        db.session.commit()

@@ -17,6 +17,8 @@ LOGIN = "login"  # a redirect to /anmelden
 ALL = "*"
 SCHOOL_A_INTERNAL = {"anonymous": LOGIN, "coord_a": 200, "ki": 200, ALL: 403}
 KI_ONLY = {"anonymous": LOGIN, "ki": 200, ALL: 403}
+DRAFT_OF_A = {"anonymous": 404, "coord_a": 200, "ki": 200, ALL: 404}
+DRAFT_EDIT = {**DRAFT_OF_A, "anonymous": LOGIN}
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
     ("GET", "/start"): {"anonymous": LOGIN, ALL: 302},
@@ -70,6 +72,26 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/schulen/<slug>/kontakt"): {**KI_ONLY, "ki": 302},
     ("GET", "/schulen/einladung/<token>"): {ALL: 410},
     ("POST", "/schulen/einladung/<token>"): {ALL: 410},
+    # Activities: the sample report is a draft of school A (invisible to everyone but its editors).
+    ("GET", "/aktivitaeten/"): {ALL: 200},
+    ("GET", "/aktivitaeten/feed.xml"): {ALL: 200},
+    ("GET", "/aktivitaeten/<int:activity_id>"): DRAFT_OF_A,
+    ("GET", "/aktivitaeten/dateien/<int:file_id>"): DRAFT_OF_A,
+    ("GET", "/aktivitaeten/dateien/<int:file_id>/<variant>"): DRAFT_OF_A,
+    ("GET", "/aktivitaeten/neu"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 404},
+    ("POST", "/aktivitaeten/neu"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 404},
+    ("GET", "/aktivitaeten/<int:activity_id>/bearbeiten"): DRAFT_EDIT,
+    ("POST", "/aktivitaeten/<int:activity_id>/bearbeiten"): DRAFT_EDIT,
+    ("GET", "/aktivitaeten/<int:activity_id>/loeschen"): DRAFT_EDIT,
+    ("POST", "/aktivitaeten/<int:activity_id>/loeschen"): {**DRAFT_EDIT, "coord_a": 302, "ki": 302},
+    ("POST", "/aktivitaeten/<int:activity_id>/veroeffentlichen"): {**DRAFT_EDIT, "coord_a": 302, "ki": 302},
+    ("POST", "/aktivitaeten/<int:activity_id>/dateien/<int:file_id>/entfernen"): {
+        **DRAFT_EDIT,
+        "coord_a": 302,
+        "ki": 302,
+    },
+    ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
+    ("POST", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
     # Coordination (KI); the sample school_id is a pending registration.
     ("GET", "/koordination/"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
     ("GET", "/koordination/registrierungen"): KI_ONLY,
@@ -89,12 +111,48 @@ def url_values(users) -> dict[str, object]:
         "user_id": users["coord_b"].id,
         "slug": users["school_a"].slug,
         "school_id": users["school_pending"].id,
+        "variant": "vorschau",
     }
 
 
-def user_id_for(rule: str, users) -> dict:
-    """Removing a coordinator targets school A's own coordinator."""
-    return {"user_id": users["coord_a"].id} if "entfernen" in rule else {}
+def overrides_for(rule: str, users, samples) -> dict:
+    """Destructive routes get objects of their own, so that later requests still find the sample objects."""
+    if rule.startswith("/schulen/") and "entfernen" in rule:
+        return {"user_id": users["coord_a"].id}
+    if rule.endswith("/loeschen"):
+        return {"activity_id": samples["doomed"].id}
+    if rule.endswith("/entfernen"):
+        return {"file_id": samples["removable_file"].id}
+    return {}
+
+
+@pytest.fixture
+def samples(users, db, app):
+    """A draft report of school A with two files, and a second draft to delete."""
+    from courage_hub.activities.models import ActivityFile, ActivityState
+    from courage_hub.core.uploads import upload_root
+
+    from .factories import ActivityFactory
+
+    draft = ActivityFactory(school=users["school_a"], state=ActivityState.DRAFT, published_at=None)
+    doomed = ActivityFactory(school=users["school_a"], state=ActivityState.DRAFT, published_at=None)
+    files = []
+    for n in range(2):
+        name = f"{n:032x}.pdf"
+        (upload_root() / name).write_bytes(b"%PDF-1.4 test")
+        row = ActivityFile(
+            activity_id=draft.id,
+            kind="attachment",
+            storage_name=name,
+            original_name=f"plan{n}.pdf",
+            content_type="application/pdf",
+            size=13,
+            sha256="0" * 64,
+        )
+        db.session.add(row)
+        files.append(row)
+    db.session.commit()
+    return {"draft": draft, "doomed": doomed, "file": files[0], "removable_file": files[1]}
 
 
 def route_keys(app) -> set[tuple[str, str]]:
@@ -126,6 +184,43 @@ def restore_pending(school) -> None:
     db.session.commit()
 
 
+def restore_draft(activity) -> None:
+    from courage_hub.activities.models import Activity, ActivityState
+    from courage_hub.extensions import db
+
+    db.session.get(Activity, activity.id).state = ActivityState.DRAFT
+    db.session.commit()
+
+
+def recreate_draft(users):
+    from courage_hub.activities.models import ActivityState
+
+    from .factories import ActivityFactory
+
+    return ActivityFactory(school=users["school_a"], state=ActivityState.DRAFT, published_at=None)
+
+
+def recreate_file(draft):
+    from courage_hub.activities.models import ActivityFile
+    from courage_hub.core.uploads import upload_root
+    from courage_hub.extensions import db
+
+    name = "f" * 32 + ".pdf"
+    (upload_root() / name).write_bytes(b"%PDF-1.4 test")
+    row = ActivityFile(
+        activity_id=draft.id,
+        kind="attachment",
+        storage_name=name,
+        original_name="neu.pdf",
+        content_type="application/pdf",
+        size=13,
+        sha256="0" * 64,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 def matches(response, want: int | str) -> bool:
     if want == LOGIN:
         return response.status_code == 302 and "/anmelden" in response.headers.get("Location", "")
@@ -133,14 +228,14 @@ def matches(response, want: int | str) -> bool:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(app, users, login_as, role):
+def test_permission_matrix(app, users, samples, login_as, role):
     client = login_as(role)
-    values = url_values(users)
+    values = {**url_values(users), "activity_id": samples["draft"].id, "file_id": samples["file"].id}
     failures = []
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             want = expected(method, rule.rule, role)
-            args = {**values, **user_id_for(rule.rule, users)}
+            args = {**values, **overrides_for(rule.rule, users, samples)}
             path = rule.build({k: args[k] for k in rule.arguments})[1]
             if method == "GET":
                 response = client.get(path)
@@ -151,6 +246,12 @@ def test_permission_matrix(app, users, login_as, role):
                 failures.append(f"{role} {method} {path}: expected {want}, got {got}")
             if method == "POST" and rule.rule == "/abmelden" and role != "anonymous":
                 client = login_as(role)
+            if rule.endpoint == "activities.publish" and got == 302:
+                restore_draft(samples["draft"])
+            if rule.endpoint == "activities.delete" and method == "POST" and got == 302:
+                samples["doomed"] = recreate_draft(users)
+            if rule.endpoint == "activities.remove_file" and got == 302:
+                samples["removable_file"] = recreate_file(samples["draft"])
             if rule.endpoint == "coordination.approve" and got == 302:
                 restore_pending(users["school_pending"])
             if method == "POST" and rule.endpoint == "admin.set_account_active" and got == 302:

@@ -14,6 +14,7 @@ from flask import abort
 from flask_login import current_user
 
 if TYPE_CHECKING:
+    from ..activities.models import Activity
     from ..auth.models import User
     from ..schools.models import School
 
@@ -68,6 +69,36 @@ def can_manage_process(user: User | Any, school: School) -> bool:
     return is_ki_staff(user) or is_member_of(user, school)
 
 
+def _coordinates_school_id(user: User | Any, school_id: int) -> bool:
+    if not is_coordinator(user):
+        return False
+    from ..schools.services import membership_school_ids
+
+    return school_id in membership_school_ids(user)
+
+
+def can_report_for(user: User | Any, school: School) -> bool:
+    """Write activity reports for ``school``: its coordinators and KI staff."""
+    return is_ki_staff(user) or is_member_of(user, school)
+
+
+def can_edit_activity(user: User | Any, activity: Activity) -> bool:
+    """Edit, publish, delete a report and its files: the school's coordinators and KI staff."""
+    return is_ki_staff(user) or _coordinates_school_id(user, activity.school_id)
+
+
+def can_view_activity(user: User | Any, activity: Activity) -> bool:
+    """Published reports of public schools are for everyone; drafts and moderated ones only for editors."""
+    if activity.is_published and activity.school.is_public:
+        return True
+    return can_edit_activity(user, activity)
+
+
+def can_moderate(user: User | Any) -> bool:
+    """Take reports or materials offline: KI staff."""
+    return is_ki_staff(user)
+
+
 def can_review_registrations(user: User | Any) -> bool:
     return is_ki_staff(user)
 
@@ -99,5 +130,8 @@ TEMPLATE_PERMISSIONS = {
     "can_view_school_internals": can_view_school_internals,
     "can_manage_process": can_manage_process,
     "is_ki_staff": is_ki_staff,
+    "can_report_for": can_report_for,
+    "can_edit_activity": can_edit_activity,
+    "can_moderate": can_moderate,
     "is_coordinator": is_coordinator,
 }

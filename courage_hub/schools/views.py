@@ -97,8 +97,17 @@ def directory():
 @bp.get("/schulen/<slug>")
 def profile(slug: str):
     """A school's public profile; coordinators and KI also see pending schools."""
+    from ..activities import services as activity_services
+
     school = _visible_school_or_404(slug)
-    return render_template("schools/profile.html", school=school)
+    years = activity_services.obligation_years(school)
+    return render_template(
+        "schools/profile.html",
+        school=school,
+        activities=activity_services.school_activities(school, include_unpublished=False, limit=12),
+        obligation_years=years,
+        years_met=sum(1 for _year, met in years if met),
+    )
 
 
 @bp.get("/schulen/<slug>/logo")
@@ -205,9 +214,13 @@ def my_schools():
 @login_required
 def manage(slug: str):
     """A school's internal page: status, timeline, ballots, patron, coordinators, and the next steps."""
+    from ..activities import services as activity_services
+    from ..core.schoolyear import current_school_year
+
     school = _internal_school_or_404(slug)
     ki = is_ki_staff(current_user)
     ballots = services.ballots(school)
+    year = current_school_year()
     return render_template(
         "schools/manage.html",
         school=school,
@@ -221,6 +234,9 @@ def manage(slug: str):
         format_percent=services.format_percent,
         next_step_problem=services.coordinator_move_problem,
         my_school_count=len(services.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
+        activities=activity_services.school_activities(school, include_unpublished=True, limit=20),
+        current_year=year,
+        obligation_met=activity_services.obligation_met(school.id, year),
     )
 
 

@@ -1,0 +1,1 @@
+"""Activities: coordinators report projects with photos and files; the yearly obligation; the public feed."""

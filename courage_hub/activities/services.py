@@ -1,0 +1,313 @@
+"""Domain rules for activity reports: saving with files, publishing, moderation, the feed, the yearly obligation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.models import User
+from ..core import schoolyear
+from ..core.db import utcnow, write_transaction
+from ..core.uploads import StoredFile, delete_files, discard
+from ..extensions import db
+from ..schools.models import School, SchoolStatus
+from ..schools.services import public_condition
+from .models import Activity, ActivityFile, ActivityState, ActivityTopic
+
+MAX_PHOTOS = 10
+MAX_ATTACHMENTS = 10
+
+
+class EditConflict(Exception):
+    """Someone else saved the report since the form was opened."""
+
+
+class ActivityRuleViolation(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ActivityData:
+    title: str
+    start_date: date
+    end_date: date | None
+    activity_type: str
+    topics: list[str]
+    description: str
+    groups: str
+    participants: int | None
+    partners: str
+    links: str
+    counts_as_project: bool
+    photo_consent: bool
+    new_photos: list[tuple[StoredFile, str]] = field(default_factory=list)  # (file, alt text)
+    new_attachments: list[StoredFile] = field(default_factory=list)
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def public_activity_condition():
+    """Published reports of schools that are public."""
+    return and_(Activity.state == ActivityState.PUBLISHED, public_condition())
+
+
+def get_activity(activity_id: int) -> Activity | None:
+    return db.session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id)
+        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
+    )
+
+
+@dataclass
+class FeedFilter:
+    topic: str = ""
+    activity_type: str = ""
+    municipality: str = ""
+    school: str = ""  # slug
+    year: int | None = None
+    q: str = ""
+
+
+def _feed_conditions(filters: FeedFilter) -> list:
+    conditions = [public_activity_condition()]
+    if filters.topic:
+        conditions.append(
+            exists().where(ActivityTopic.activity_id == Activity.id, ActivityTopic.topic == filters.topic)
+        )
+    if filters.activity_type:
+        conditions.append(Activity.activity_type == filters.activity_type)
+    if filters.municipality:
+        conditions.append(School.municipality == filters.municipality)
+    if filters.school:
+        conditions.append(School.slug == filters.school)
+    if filters.year:
+        conditions.append(Activity.school_year == filters.year)
+    if filters.q:
+        pattern = "%" + filters.q.lower().replace("%", "").replace("_", "").replace("\\", "") + "%"
+        conditions.append(or_(func.lower(Activity.title).like(pattern), func.lower(Activity.description).like(pattern)))
+    return conditions
+
+
+def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[Activity], int]:
+    """One page of the public feed, newest first, with a constant number of queries."""
+    conditions = _feed_conditions(filters)
+    total = db.session.scalar(select(func.count(Activity.id)).join(School).where(*conditions)) or 0
+    rows = db.session.scalars(
+        select(Activity)
+        .join(School)
+        .where(*conditions)
+        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
+        .order_by(Activity.start_date.desc(), Activity.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def latest_public(limit: int = 50) -> list[Activity]:
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .join(School)
+            .where(public_activity_condition())
+            .options(joinedload(Activity.school), selectinload(Activity.topics))
+            .order_by(Activity.published_at.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def school_activities(school: School, *, include_unpublished: bool, limit: int = 50) -> list[Activity]:
+    query = (
+        select(Activity)
+        .where(Activity.school_id == school.id)
+        .options(selectinload(Activity.topics), selectinload(Activity.files))
+        .order_by(Activity.start_date.desc(), Activity.id.desc())
+        .limit(limit)
+    )
+    if not include_unpublished:
+        query = query.where(Activity.state == ActivityState.PUBLISHED)
+    return list(db.session.scalars(query))
+
+
+# --- the yearly obligation -------------------------------------------------------------------------------------
+
+
+def obligation_condition(year: int):
+    """SQL: a published report that counts as a project falls into school year ``year``."""
+    return and_(
+        Activity.state == ActivityState.PUBLISHED,
+        Activity.counts_as_project.is_(True),
+        Activity.school_year == year,
+    )
+
+
+def obligation_met(school_id: int, year: int) -> bool:
+    """Has the school met the obligation of at least one project in school year ``year`` (e.g. 2025 = 2025/26)?"""
+    return bool(db.session.scalar(select(exists().where(Activity.school_id == school_id, obligation_condition(year)))))
+
+
+def obligation_years(school: School, today: date | None = None) -> list[tuple[int, bool]]:
+    """(school year, met?) for every school year since the school was admitted, oldest first."""
+    current = schoolyear.current_school_year(today)
+    if school.status != SchoolStatus.AUFGENOMMEN and not school.admitted_on:
+        return []
+    first = schoolyear.school_year_of(school.admitted_on) if school.admitted_on else current
+    met = set(
+        db.session.scalars(
+            select(Activity.school_year)
+            .where(
+                Activity.school_id == school.id,
+                Activity.state == ActivityState.PUBLISHED,
+                Activity.counts_as_project.is_(True),
+            )
+            .distinct()
+        )
+    )
+    return [(year, year in met) for year in range(first, current + 1)]
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+
+def _apply(activity: Activity, data: ActivityData) -> None:
+    activity.title = data.title.strip()
+    activity.start_date, activity.end_date = data.start_date, data.end_date
+    activity.school_year = schoolyear.school_year_of(data.start_date)
+    activity.activity_type = data.activity_type
+    activity.description = data.description.strip()
+    activity.groups, activity.partners = data.groups.strip(), data.partners.strip()
+    activity.participants = data.participants
+    activity.links = "\n".join(line.strip() for line in data.links.splitlines() if line.strip())
+    activity.counts_as_project = data.counts_as_project
+    activity.photo_consent = activity.photo_consent or data.photo_consent
+    current = {t.topic for t in activity.topics}
+    wanted = set(data.topics)
+    activity.topics = [t for t in activity.topics if t.topic in wanted] + [
+        ActivityTopic(topic=topic) for topic in sorted(wanted - current)
+    ]
+
+
+def _attach(activity: Activity, data: ActivityData, user: User) -> None:
+    photos = len(activity.photos)
+    if photos + len(data.new_photos) > MAX_PHOTOS:
+        raise ActivityRuleViolation(_("A report can have at most %(n)d photos.", n=MAX_PHOTOS))
+    if len(activity.attachments) + len(data.new_attachments) > MAX_ATTACHMENTS:
+        raise ActivityRuleViolation(_("A report can have at most %(n)d attachments.", n=MAX_ATTACHMENTS))
+    if data.new_photos and not (activity.photo_consent or data.photo_consent):
+        raise ActivityRuleViolation(_("Please confirm the consent for photos of people."))
+    for position, (stored, alt) in enumerate(data.new_photos, start=photos):
+        activity.files.append(_file_row(stored, user, alt_text=alt.strip(), position=position))
+    for stored in data.new_attachments:
+        activity.files.append(_file_row(stored, user))
+
+
+def _file_row(stored: StoredFile, user: User, **extra) -> ActivityFile:
+    return ActivityFile(
+        kind=stored.kind,
+        storage_name=stored.storage_name,
+        thumb_name=stored.thumb_name,
+        original_name=stored.original_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=user.id,
+        **extra,
+    )
+
+
+def _discard_new(data: ActivityData) -> None:
+    for stored, _alt in data.new_photos:
+        discard(stored)
+    for stored in data.new_attachments:
+        discard(stored)
+
+
+def create_activity(school: School, user: User, data: ActivityData, *, publish: bool) -> Activity:
+    """Save a new report (draft or published) with its files; on any failure no file or row is left."""
+    try:
+        with write_transaction():
+            activity = Activity(school_id=school.id, author_id=user.id, topics=[], files=[])
+            _apply(activity, data)
+            _attach(activity, data, user)
+            if publish:
+                activity.state, activity.published_at = ActivityState.PUBLISHED, utcnow()
+            db.session.add(activity)
+    except BaseException:
+        _discard_new(data)
+        raise
+    return activity
+
+
+def update_activity(
+    activity: Activity, user: User, data: ActivityData, expected_version: int, *, publish: bool
+) -> None:
+    """Save changes if nobody else saved since ``expected_version``; a published report stays published."""
+    try:
+        with write_transaction():
+            bumped = db.session.execute(
+                update(Activity)
+                .where(Activity.id == activity.id, Activity.version == expected_version)
+                .values(version=Activity.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if bumped.rowcount != 1:
+                raise EditConflict
+            db.session.refresh(activity)
+            _apply(activity, data)
+            _attach(activity, data, user)
+            if publish and activity.state == ActivityState.DRAFT:
+                activity.state, activity.published_at = ActivityState.PUBLISHED, utcnow()
+    except BaseException:
+        _discard_new(data)
+        raise
+
+
+def publish_activity(activity: Activity) -> None:
+    with write_transaction():
+        if activity.state == ActivityState.DRAFT:
+            activity.state, activity.published_at = ActivityState.PUBLISHED, utcnow()
+
+
+def unpublish_activity(activity: Activity, reason: str) -> None:
+    """KI moderation: take a report offline with a reason that the school sees."""
+    with write_transaction():
+        activity.state = ActivityState.UNPUBLISHED
+        activity.moderation_reason = reason.strip()
+
+
+def republish_activity(activity: Activity) -> None:
+    with write_transaction():
+        activity.state, activity.moderation_reason = ActivityState.PUBLISHED, ""
+
+
+def delete_activity(activity: Activity) -> None:
+    """Delete a report and, after the rows are gone, its files."""
+    names = [n for f in activity.files for n in (f.storage_name, f.thumb_name)]
+    with write_transaction():
+        db.session.execute(delete(Activity).where(Activity.id == activity.id))
+    delete_files(*names)
+
+
+def remove_file(activity: Activity, file_id: int) -> bool:
+    """Remove one photo or attachment at once, from the database and from storage (e.g. consent withdrawn)."""
+    target = next((f for f in activity.files if f.id == file_id), None)
+    if target is None:
+        return False
+    names = (target.storage_name, target.thumb_name)
+    with write_transaction():
+        db.session.execute(delete(ActivityFile).where(ActivityFile.id == file_id))
+    delete_files(*names)
+    return True
+
+
+def get_file(file_id: int) -> ActivityFile | None:
+    return db.session.get(ActivityFile, file_id)

@@ -1,0 +1,312 @@
+"""Reporting activities, the public feed with its Atom version, and serving report files."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..core import schoolyear
+from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
+from ..core.uploads import UploadRejected, path_for, safe_filename, store_attachment, store_photo
+from ..core.vocab import TOPICS
+from ..schools import services as school_services
+from ..schools.models import School
+from . import services
+from .forms import PHOTO_SLOTS, ActivityForm, ButtonForm, UnpublishForm
+from .models import Activity, ActivityState
+from .vocab import ACTIVITY_TYPES, PROJECT_LIKE_TYPES
+
+bp = Blueprint("activities", __name__, url_prefix="/aktivitaeten")
+PER_PAGE = 12
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    activity = services.get_activity(activity_id)
+    if activity is None or not can_view_activity(current_user, activity):
+        abort(404)
+    return activity
+
+
+def _editable_or_404(activity_id: int) -> Activity:
+    activity = _activity_or_404(activity_id)
+    if not can_edit_activity(current_user, activity):
+        abort(403)
+    return activity
+
+
+# --- public ----------------------------------------------------------------------------------------------------
+
+
+def _feed_filter() -> services.FeedFilter:
+    return services.FeedFilter(
+        topic=request.args.get("thema", "") if request.args.get("thema") in TOPICS else "",
+        activity_type=request.args.get("art", "") if request.args.get("art") in ACTIVITY_TYPES else "",
+        municipality=request.args.get("gemeinde", "")[:80],
+        school=request.args.get("schule", "")[:220],
+        year=request.args.get("jahr", type=int)
+        if 2000 <= (request.args.get("jahr", 0, type=int) or 0) <= 2100
+        else None,
+        q=request.args.get("q", "").strip()[:100],
+    )
+
+
+@bp.get("/")
+def feed():
+    """Published reports of all schools, newest first, with filters and search."""
+    filters = _feed_filter()
+    page = max(1, min(request.args.get("seite", 1, type=int) or 1, 10_000))
+    activities, total = services.feed_page(filters, page, PER_PAGE)
+    current = schoolyear.current_school_year()
+    return render_template(
+        "activities/feed.html",
+        activities=activities,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        filters=filters,
+        topics=[(t, t) for t in TOPICS],
+        types=[(t, t) for t in ACTIVITY_TYPES],
+        municipalities=[(m, m) for m in school_services.kreis_municipalities()],
+        years=[(str(y), schoolyear.label(y)) for y in range(current, current - 8, -1)],
+    )
+
+
+@bp.get("/feed.xml")
+def atom():
+    """An Atom feed of the latest published reports, for the Kreis's or a school's website."""
+    response = render_template("activities/feed.xml", activities=services.latest_public(50))
+    return response, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
+@bp.get("/<int:activity_id>")
+def detail(activity_id: int):
+    """A report page; drafts and moderated reports only for the school's coordination and the KI."""
+    activity = _activity_or_404(activity_id)
+    return render_template(
+        "activities/detail.html", activity=activity, button_form=ButtonForm(), unpublish_form=UnpublishForm()
+    )
+
+
+@bp.get("/dateien/<int:file_id>")
+@bp.get("/dateien/<int:file_id>/<variant>")
+def file(file_id: int, variant: str = "original"):
+    """Serve a photo or attachment after checking that the report is visible to the user."""
+    stored = services.get_file(file_id)
+    if stored is None or variant not in ("original", "vorschau"):
+        abort(404)
+    activity = _activity_or_404(stored.activity_id)
+    name = stored.thumb_name if variant == "vorschau" and stored.thumb_name else stored.storage_name
+    try:
+        path = path_for(name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    inline = stored.content_type.startswith("image/") and activity.is_published
+    download_name = safe_filename(stored.original_name)
+    if stored.content_type == "image/webp" and not download_name.endswith(".webp"):
+        download_name = download_name.rsplit(".", 1)[0] + ".webp"
+    response = send_file(
+        path, mimetype=stored.content_type, as_attachment=not inline, download_name=download_name, max_age=300
+    )
+    response.headers["Cache-Control"] = "public, max-age=300" if activity.is_published else "private, no-store"
+    return response
+
+
+# --- reporting -------------------------------------------------------------------------------------------------
+
+
+def _school_for_new_report() -> School:
+    slug = request.args.get("schule") or request.form.get("schule") or ""
+    if not slug and current_user.is_coordinator:
+        mine = school_services.schools_of(current_user)
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            abort(403)
+        abort(redirect(url_for("schools.my_schools", alle=1)))
+    school = school_services.school_by_slug(slug)
+    if school is None:
+        abort(404)
+    if not can_report_for(current_user, school):
+        abort(403)
+    return school
+
+
+def _collect_uploads(form: ActivityForm) -> tuple[list, list, list[str]]:
+    """Store the chosen photos and attachments; returns them with any German error messages."""
+    photos, attachments, errors = [], [], []
+    for n in range(1, PHOTO_SLOTS + 1):
+        upload, alt = getattr(form, f"photo_{n}").data, (getattr(form, f"alt_{n}").data or "").strip()
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        if not alt:
+            getattr(form, f"alt_{n}").errors.append(_("Please describe the photo for people who cannot see it."))
+            errors.append("alt")
+            continue
+        try:
+            photos.append((store_photo(upload), alt))
+        except UploadRejected as rejected:
+            getattr(form, f"photo_{n}").errors.append(rejected.message)
+            errors.append(rejected.message)
+    for upload in form.attachments.data or []:
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        try:
+            attachments.append(store_attachment(upload))
+        except UploadRejected as rejected:
+            form.attachments.errors.append(rejected.message)
+            errors.append(rejected.message)
+    return photos, attachments, errors
+
+
+def _data(form: ActivityForm, photos, attachments) -> services.ActivityData:
+    return services.ActivityData(
+        title=form.title.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        activity_type=form.activity_type.data,
+        topics=form.topics.data,
+        description=form.description.data or "",
+        groups=form.groups.data or "",
+        participants=form.participants.data,
+        partners=form.partners.data or "",
+        links=form.links.data or "",
+        counts_as_project=form.counts_as_project.data,
+        photo_consent=form.photo_consent.data,
+        new_photos=photos,
+        new_attachments=attachments,
+    )
+
+
+def _date_problem(form: ActivityForm) -> bool:
+    if form.end_date.data and form.start_date.data and form.end_date.data < form.start_date.data:
+        form.end_date.errors.append(_("The end date must not be before the start date."))
+        return True
+    return False
+
+
+def _save(form: ActivityForm, school: School, activity: Activity | None):
+    """Validate, store files, save; returns a response or None when the form must be shown again."""
+    if not form.validate_on_submit() or _date_problem(form):
+        return None
+    photos, attachments, errors = _collect_uploads(form)
+    data = _data(form, photos, attachments)
+    if errors:
+        services._discard_new(data)
+        return None
+    publish = request.form.get("action") == "publish"
+    try:
+        if activity is None:
+            activity = services.create_activity(school, current_user, data, publish=publish)
+        else:
+            services.update_activity(activity, current_user, data, int(form.version.data or 0), publish=publish)
+    except services.ActivityRuleViolation as violation:
+        form.form_errors.append(violation.message)
+        return None
+    if activity.is_published:
+        flash(_("The report is published."), "success")
+    else:
+        flash(_("The report has been saved as a draft."), "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
+@bp.route("/neu", methods=["GET", "POST"])
+@login_required
+def create():
+    """Write a new report for one of the own schools (KI staff for any school)."""
+    school = _school_for_new_report()
+    form = ActivityForm()
+    if request.method == "GET":
+        form.counts_as_project.data = True
+    if request.method == "POST" and form.activity_type.data and "counts_as_project" not in request.form:
+        form.counts_as_project.data = False
+    response = _save(form, school, None)
+    if response is not None:
+        return response
+    return render_template(
+        "activities/form.html", form=form, school=school, activity=None, project_like=sorted(PROJECT_LIKE_TYPES)
+    )
+
+
+@bp.route("/<int:activity_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit(activity_id: int):
+    """Edit a report; a save by someone else in the meantime shows a conflict page."""
+    activity = _editable_or_404(activity_id)
+    form = ActivityForm(obj=activity) if request.method == "GET" else ActivityForm()
+    if request.method == "GET":
+        form.topics.data = activity.topic_names
+        form.version.data = activity.version
+    try:
+        response = _save(form, activity.school, activity)
+    except services.EditConflict:
+        current = services.get_activity(activity_id)
+        return render_template("activities/conflict.html", activity=current, form=form), 409
+    if response is not None:
+        return response
+    return render_template(
+        "activities/form.html",
+        form=form,
+        school=activity.school,
+        activity=activity,
+        project_like=sorted(PROJECT_LIKE_TYPES),
+    )
+
+
+@bp.post("/<int:activity_id>/veroeffentlichen")
+@login_required
+def publish(activity_id: int):
+    activity = _editable_or_404(activity_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if activity.state == ActivityState.UNPUBLISHED and not can_moderate(current_user):
+        flash(_("The KI has taken this report offline; please contact the KI."), "error")
+    elif activity.state == ActivityState.UNPUBLISHED:
+        services.republish_activity(activity)
+        flash(_("The report is public again."), "success")
+    else:
+        services.publish_activity(activity)
+        flash(_("The report is published."), "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
+@bp.route("/<int:activity_id>/loeschen", methods=["GET", "POST"])
+@login_required
+def delete(activity_id: int):
+    """Ask for confirmation, then delete the report with all its files."""
+    activity = _editable_or_404(activity_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        slug = activity.school.slug
+        services.delete_activity(activity)
+        flash(_("The report has been deleted."), "success")
+        return redirect(url_for("schools.manage", slug=slug))
+    return render_template("activities/delete.html", activity=activity, form=form)
+
+
+@bp.route("/<int:activity_id>/sperren", methods=["GET", "POST"])
+@require(can_moderate)
+def unpublish(activity_id: int):
+    """KI moderation: take a report offline with a reason the school sees (e.g. a photo without consent)."""
+    activity = _activity_or_404(activity_id)
+    form = UnpublishForm()
+    if form.validate_on_submit():
+        services.unpublish_activity(activity, form.reason.data)
+        flash(_("The report is no longer public."), "success")
+        return redirect(url_for("activities.detail", activity_id=activity.id))
+    return render_template("activities/unpublish.html", activity=activity, form=form)
+
+
+@bp.post("/<int:activity_id>/dateien/<int:file_id>/entfernen")
+@login_required
+def remove_file(activity_id: int, file_id: int):
+    """Remove a photo or attachment at once (files are deleted from storage, not hidden)."""
+    activity = _editable_or_404(activity_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if not services.remove_file(activity, file_id):
+        abort(404)
+    flash(_("The file has been deleted."), "success")
+    return redirect(url_for("activities.edit", activity_id=activity_id))

@@ -1,0 +1,271 @@
+"""The upload service shared by activities and materials.
+
+Files are checked by their content (magic bytes), never by their name; photos are re-encoded with Pillow, which
+drops EXIF/GPS and every other piece of metadata, and get a display version and a thumbnail. Everything lands under
+``instance/uploads/`` with random names; the caller stores the returned description in the database. A failed
+upload leaves nothing behind: files are written under a temporary name and renamed at the end, and
+:func:`discard` removes them again if the database write fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import unicodedata
+import warnings
+import zipfile
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps
+from werkzeug.datastructures import FileStorage
+
+MB = 1024 * 1024
+PHOTO_MAX_BYTES = 10 * MB
+ATTACHMENT_MAX_BYTES = 20 * MB
+MAX_PIXELS = 40_000_000
+DISPLAY_SIZE = (1600, 1600)
+THUMB_SIZE = (480, 480)
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+# OOXML and ODF documents are ZIP containers; they are told apart by their content, archives in general are refused.
+ODF_TYPES = {
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.presentation": ".odp",
+}
+OOXML_TYPES = {
+    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+}
+
+
+class UploadRejected(Exception):
+    """A file that may not be stored; ``message`` says why in German."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class StoredFile:
+    """What the database keeps about one stored file."""
+
+    kind: str  # "photo" or "attachment"
+    storage_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    thumb_name: str | None = None
+    paths: list[Path] = field(default_factory=list, repr=False)
+
+
+def upload_root() -> Path:
+    root = Path(current_app.instance_path) / "uploads" / "files"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def path_for(storage_name: str) -> Path:
+    """The path of a stored file; refuses anything that is not one of our random names."""
+    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z0-9]{2,5}", storage_name or ""):
+        raise FileNotFoundError(storage_name)
+    return upload_root() / storage_name
+
+
+def safe_filename(name: str, default: str = "datei") -> str:
+    """A download name without path parts, control characters or shell-special characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*;\x7f')
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = name.lstrip(".")
+    if len(name) > 120:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:110] + dot + ext[:8]) if dot else name[:120]
+    return name or default
+
+
+def _read_limited(file: FileStorage, max_bytes: int) -> bytes:
+    data = file.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRejected(
+            _("The file “%(name)s” is larger than %(mb)d MB.", name=safe_filename(file.filename), mb=max_bytes // MB)
+        )
+    if not data:
+        raise UploadRejected(_("The file “%(name)s” is empty.", name=safe_filename(file.filename)))
+    return data
+
+
+def _write(data: bytes, suffix: str) -> tuple[str, Path]:
+    name = secrets.token_hex(16) + suffix
+    target = upload_root() / name
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return name, target
+
+
+def discard(stored: StoredFile | None) -> None:
+    """Delete the files of an upload whose database row was not written (or is being removed)."""
+    if stored is None:
+        return
+    for path in stored.paths:
+        path.unlink(missing_ok=True)
+
+
+def delete_files(*storage_names: str | None) -> None:
+    """Delete stored files for good (e.g. when photo consent is withdrawn)."""
+    for name in storage_names:
+        if name:
+            with suppress(FileNotFoundError):
+                path_for(name).unlink(missing_ok=True)
+
+
+# --- photos ----------------------------------------------------------------------------------------------------
+
+
+def _open_image(data: bytes, display_name: str) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in PHOTO_FORMATS:
+                raise UploadRejected(_("“%(name)s” is not a JPEG, PNG or WebP photo.", name=display_name))
+            if probe.width * probe.height > MAX_PIXELS:
+                raise UploadRejected(_("“%(name)s” has too many pixels.", name=display_name))
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRejected(_("“%(name)s” has too many pixels.", name=display_name)) from None
+    except Exception:
+        raise UploadRejected(_("“%(name)s” is not a readable photo.", name=display_name)) from None
+    return image
+
+
+def _encode(image: Image.Image, size: tuple[int, int]) -> bytes:
+    copy = image.copy()
+    copy.thumbnail(size)
+    out = io.BytesIO()
+    if copy.mode not in ("RGB", "RGBA"):
+        copy = copy.convert("RGBA" if "A" in copy.mode or copy.mode == "P" else "RGB")
+    # WebP keeps photos small and supports transparency; no metadata is passed on.
+    copy.save(out, format="WEBP", quality=82, method=4)
+    return out.getvalue()
+
+
+def store_photo(file: FileStorage, max_bytes: int | None = None) -> StoredFile:
+    """Check a photo by content, re-encode it without metadata and store display version and thumbnail."""
+    display_name = safe_filename(file.filename, "foto")
+    data = _read_limited(file, max_bytes or PHOTO_MAX_BYTES)
+    image = _open_image(data, display_name)
+    image = ImageOps.exif_transpose(image)
+    display = _encode(image, DISPLAY_SIZE)
+    thumb = _encode(image, THUMB_SIZE)
+    stored = StoredFile(
+        kind="photo",
+        storage_name="",
+        original_name=display_name,
+        content_type="image/webp",
+        size=len(display),
+        sha256=hashlib.sha256(display).hexdigest(),
+    )
+    try:
+        stored.storage_name, path = _write(display, ".webp")
+        stored.paths.append(path)
+        stored.thumb_name, thumb_path = _write(thumb, ".webp")
+        stored.paths.append(thumb_path)
+    except OSError:
+        discard(stored)
+        raise
+    return stored
+
+
+# --- attachments -----------------------------------------------------------------------------------------------
+
+
+def sniff_document(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an allowed document, judged by its bytes; None for anything else."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    for fmt, mime in PHOTO_FORMATS.items():
+        if _image_format(data) == fmt:
+            return mime, {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[fmt]
+    if data.startswith(b"PK\x03\x04"):
+        return _sniff_zip_document(data)
+    return None
+
+
+def _image_format(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def _sniff_zip_document(data: bytes) -> tuple[str, str] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "mimetype" in names:
+                mime = archive.read("mimetype").decode("ascii", "replace").strip()
+                if mime in ODF_TYPES:
+                    return mime, ODF_TYPES[mime]
+                return None
+            if "[Content_Types].xml" in names:
+                for prefix, result in OOXML_TYPES.items():
+                    if any(n.startswith(prefix) for n in names):
+                        # Macro-enabled documents are refused.
+                        if any(n.endswith("vbaProject.bin") for n in names):
+                            return None
+                        return result
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return None
+    return None
+
+
+def store_attachment(file: FileStorage, max_bytes: int | None = None) -> StoredFile:
+    """Store a PDF, ODT/DOCX, ODP/PPTX or image after checking its content; HTML, SVG, scripts, archives are refused."""
+    display_name = safe_filename(file.filename)
+    max_bytes = max_bytes or ATTACHMENT_MAX_BYTES
+    data = _read_limited(file, max_bytes)
+    sniffed = sniff_document(data)
+    if sniffed is None:
+        raise UploadRejected(
+            _(
+                "“%(name)s” is not an allowed file. Allowed are PDF, ODT, DOCX, ODP, PPTX, JPEG, PNG and WebP.",
+                name=display_name,
+            )
+        )
+    if sniffed[0].startswith("image/"):
+        # Images are re-encoded like photos so that no metadata survives.
+        file.stream = io.BytesIO(data)
+        photo = store_photo(file, max_bytes)
+        photo.kind = "attachment"
+        photo.original_name = safe_filename(display_name.rsplit(".", 1)[0] + ".webp")
+        return photo
+    content_type, extension = sniffed
+    stem = display_name.rsplit(".", 1)[0] if "." in display_name else display_name
+    stored = StoredFile(
+        kind="attachment",
+        storage_name="",
+        original_name=safe_filename(stem + extension),
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    stored.storage_name, path = _write(data, extension)
+    stored.paths.append(path)
+    return stored

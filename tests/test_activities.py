@@ -1,0 +1,455 @@
+"""Activity reports: drafts and publishing, files, moderation, the yearly obligation, the public feed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from PIL import Image
+from sqlalchemy import event, func, select
+
+from courage_hub.activities.models import Activity, ActivityFile, ActivityState
+from courage_hub.activities.services import obligation_met
+from courage_hub.core.schoolyear import label, school_year_of
+from courage_hub.core.uploads import path_for, safe_filename
+
+from .conftest import login, post_form
+from .factories import ActivityFactory
+
+TODAY = date.today()
+
+
+def report(**overrides):
+    data = {
+        "title": "Projekttag Courage",
+        "start_date": TODAY.isoformat(),
+        "end_date": "",
+        "activity_type": "Projekttag/Projektwoche",
+        "topics": ["Rassismus", "Demokratie und Zivilcourage"],
+        "description": "Die **Klasse 8** hat Plakate gestaltet.",
+        "groups": "Klasse 8",
+        "participants": "60",
+        "partners": "Stadtmuseum",
+        "links": "https://example.org/bericht",
+        "counts_as_project": "y",
+        "action": "publish",
+    }
+    data.update(overrides)
+    return data
+
+
+def jpeg_with_gps(size=(1200, 900)) -> bytes:
+    image = Image.new("RGB", size, (30, 90, 160))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 40.0, 12.0), 3: "E", 4: (8.0, 20.0, 0.0)}
+    exif[0x010F] = "GeheimeKamera"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), (0, 0, 0)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def multipart(data: dict, **files) -> dict:
+    payload = dict(data)
+    for key, (content, name) in files.items():
+        payload[key] = (io.BytesIO(content), name)
+    return payload
+
+
+def create(client, school, data, **files):
+    return post_form(
+        client, f"/aktivitaeten/neu?schule={school.slug}", multipart(data, **files), content_type="multipart/form-data"
+    )
+
+
+def only_activity(db) -> Activity:
+    return db.session.scalars(select(Activity)).one()
+
+
+# --- school year rule ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [(date(2026, 7, 31), 2025), (date(2026, 8, 1), 2026), (date(2026, 1, 15), 2025), (date(2025, 12, 31), 2025)],
+)
+def test_school_year_runs_from_first_august_to_thirty_first_july(day, year):
+    assert school_year_of(day) == year
+
+
+def test_school_year_label():
+    assert label(2025) == "2025/26" and label(2099) == "2099/00"
+
+
+def test_obligation_counts_only_published_projects_in_that_school_year(app, users, db):
+    school = users["school_a"]
+    ActivityFactory(school=school, start_date=date(2026, 7, 31), state=ActivityState.PUBLISHED)
+    assert obligation_met(school.id, 2025) and not obligation_met(school.id, 2026)
+    ActivityFactory(school=school, start_date=date(2026, 8, 1), state=ActivityState.DRAFT)
+    assert not obligation_met(school.id, 2026)
+    ActivityFactory(school=school, start_date=date(2026, 8, 1), state=ActivityState.PUBLISHED, counts_as_project=False)
+    assert not obligation_met(school.id, 2026)
+    ActivityFactory(school=school, start_date=date(2026, 8, 1), state=ActivityState.PUBLISHED)
+    assert obligation_met(school.id, 2026)
+    assert not obligation_met(users["school_b"].id, 2026)
+
+
+# --- reporting -------------------------------------------------------------------------------------------------
+
+
+def test_coordinator_publishes_a_report_that_the_public_sees(app, client, users, db):
+    login(client, users["coord_a"])
+    response = create(client, users["school_a"], report())
+    assert response.status_code == 302
+    activity = only_activity(db)
+    assert activity.state == ActivityState.PUBLISHED and activity.school_year == school_year_of(TODAY)
+    public = app.test_client()
+    page = public.get(f"/aktivitaeten/{activity.id}").get_data(as_text=True)
+    assert "<strong>Klasse 8</strong>" in page
+    assert "Projekttag Courage" in public.get("/aktivitaeten/").get_data(as_text=True)
+    assert "Projekttag Courage" in public.get(f"/schulen/{users['school_a'].slug}").get_data(as_text=True)
+
+
+def test_draft_is_invisible_to_the_public_and_to_other_schools(app, client, users, db):
+    login(client, users["coord_a"])
+    create(client, users["school_a"], report(action="draft"))
+    activity = only_activity(db)
+    assert activity.state == ActivityState.DRAFT
+    assert client.get(f"/aktivitaeten/{activity.id}").status_code == 200
+    assert app.test_client().get(f"/aktivitaeten/{activity.id}").status_code == 404
+    other = app.test_client()
+    login(other, users["coord_b"])
+    assert other.get(f"/aktivitaeten/{activity.id}").status_code == 404
+    assert other.get(f"/aktivitaeten/{activity.id}/bearbeiten").status_code == 404
+    assert "Projekttag Courage" not in app.test_client().get("/aktivitaeten/").get_data(as_text=True)
+    # Publishing later makes it public.
+    post_form(client, f"/aktivitaeten/{activity.id}/veroeffentlichen", {})
+    assert app.test_client().get(f"/aktivitaeten/{activity.id}").status_code == 200
+
+
+def test_other_schools_coordinator_cannot_edit_or_delete_a_published_report(app, users, db):
+    activity = ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED)
+    other = app.test_client()
+    login(other, users["coord_b"])
+    assert post_form(other, f"/aktivitaeten/{activity.id}/bearbeiten", report(title="Gekapert")).status_code == 403
+    assert post_form(other, f"/aktivitaeten/{activity.id}/loeschen", {}).status_code == 403
+    assert db.session.scalar(select(Activity.title).where(Activity.id == activity.id)) != "Gekapert"
+    # Nor report for a school that is not theirs.
+    assert other.get(f"/aktivitaeten/neu?schule={users['school_a'].slug}").status_code == 403
+
+
+def test_editing_a_published_report_keeps_it_published(client, users, db):
+    login(client, users["coord_a"])
+    create(client, users["school_a"], report())
+    activity = only_activity(db)
+    data = report(title="Neuer Titel", version=str(activity.version), action="save")
+    assert post_form(client, f"/aktivitaeten/{activity.id}/bearbeiten", data).status_code == 302
+    db.session.refresh(activity)
+    assert activity.title == "Neuer Titel" and activity.state == ActivityState.PUBLISHED
+
+
+def test_stale_edit_shows_a_conflict_and_keeps_both_texts(app, users, db):
+    activity = ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED, title="Original")
+    first, second = app.test_client(), app.test_client()
+    login(first, users["coord_a"])
+    login(second, users["ki"])
+    version = str(activity.version)
+    assert (
+        post_form(first, f"/aktivitaeten/{activity.id}/bearbeiten", report(title="Erste", version=version)).status_code
+        == 302
+    )
+    conflict = post_form(second, f"/aktivitaeten/{activity.id}/bearbeiten", report(title="Zweite", version=version))
+    assert conflict.status_code == 409
+    html = conflict.get_data(as_text=True)
+    assert "Erste" in html and "Zweite" in html
+    assert db.session.scalar(select(Activity.title).where(Activity.id == activity.id)) == "Erste"
+
+
+def test_failed_validation_keeps_input_and_says_files_must_be_chosen_again(client, users, db):
+    login(client, users["coord_a"])
+    response = create(client, users["school_a"], report(title="", description="Viel Text, der nicht verloren geht"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Viel Text, der nicht verloren geht" in html
+    assert "erneut" in html and "Dateien" in html
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_end_date_before_start_is_refused(client, users, db):
+    login(client, users["coord_a"])
+    response = create(client, users["school_a"], report(end_date="2020-01-01"))
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_markdown_is_sanitized(app, client, users, db):
+    login(client, users["coord_a"])
+    evil = "<script>alert(1)</script> [klick](javascript:alert(2)) <img src=x onerror=alert(3)> **fett**"
+    create(client, users["school_a"], report(description=evil))
+    html = app.test_client().get(f"/aktivitaeten/{only_activity(db).id}").get_data(as_text=True)
+    body = html.split("<main", 1)[1]
+    assert "<script>" not in body and "javascript:" not in body and "onerror" not in body
+    assert "<strong>fett</strong>" in body
+
+
+def test_delete_asks_for_confirmation_and_removes_files(app, client, users, db):
+    login(client, users["coord_a"])
+    create(client, users["school_a"], report(photo_consent="y", alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    activity = only_activity(db)
+    stored = db.session.scalars(select(ActivityFile)).one()
+    paths = [path_for(stored.storage_name), path_for(stored.thumb_name)]
+    assert all(p.exists() for p in paths)
+    assert client.get(f"/aktivitaeten/{activity.id}/loeschen").status_code == 200
+    assert post_form(client, f"/aktivitaeten/{activity.id}/loeschen", {}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
+    assert not any(p.exists() for p in paths)
+
+
+def test_ki_unpublishes_with_a_reason_the_school_sees(app, client, users, db):
+    activity = ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED)
+    login(client, users["ki"])
+    assert post_form(client, f"/aktivitaeten/{activity.id}/sperren", {"reason": ""}).status_code == 200
+    post_form(client, f"/aktivitaeten/{activity.id}/sperren", {"reason": "Foto ohne Einwilligung"})
+    assert app.test_client().get(f"/aktivitaeten/{activity.id}").status_code == 404
+    coordinator = app.test_client()
+    login(coordinator, users["coord_a"])
+    assert "Foto ohne Einwilligung" in coordinator.get(f"/aktivitaeten/{activity.id}").get_data(as_text=True)
+    # The school cannot simply publish it again.
+    post_form(coordinator, f"/aktivitaeten/{activity.id}/veroeffentlichen", {})
+    assert db.session.scalar(select(Activity.state).where(Activity.id == activity.id)) == ActivityState.UNPUBLISHED
+
+
+def test_coordinator_cannot_moderate(client, users, db):
+    activity = ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED)
+    login(client, users["coord_a"])
+    assert post_form(client, f"/aktivitaeten/{activity.id}/sperren", {"reason": "x"}).status_code == 403
+
+
+def test_start_page_of_coordinator_says_when_this_years_project_is_missing(client, users, db):
+    login(client, users["coord_a"])
+    html = client.get(f"/schulen/{users['school_a'].slug}/verwalten").get_data(as_text=True)
+    year = label(school_year_of(TODAY))
+    assert f"Für {year} ist noch kein Projekt gemeldet" in html
+    assert f"/aktivitaeten/neu?schule={users['school_a'].slug}" in html
+    ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED, start_date=TODAY)
+    assert f"Für {year} ist noch kein Projekt gemeldet" not in client.get(
+        f"/schulen/{users['school_a'].slug}/verwalten"
+    ).get_data(as_text=True)
+
+
+# --- photos and attachments ------------------------------------------------------------------------------------
+
+
+def test_photo_loses_exif_and_gps_and_gets_a_thumbnail(app, client, users, db):
+    login(client, users["coord_a"])
+    response = create(
+        client,
+        users["school_a"],
+        report(photo_consent="y", alt_1="Schüler*innen malen ein Banner"),
+        photo_1=(jpeg_with_gps(), "IMG_0001.jpg"),
+    )
+    assert response.status_code == 302
+    stored = db.session.scalars(select(ActivityFile)).one()
+    for name in (stored.storage_name, stored.thumb_name):
+        raw = path_for(name).read_bytes()
+        assert b"GeheimeKamera" not in raw and b"GPS" not in raw and b"Exif" not in raw
+        with Image.open(io.BytesIO(raw)) as image:
+            assert not image.getexif()
+            assert not image.info.get("exif")
+    with Image.open(path_for(stored.thumb_name)) as thumb:
+        assert max(thumb.size) <= 480
+    served = app.test_client().get(f"/aktivitaeten/dateien/{stored.id}")
+    assert served.status_code == 200 and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "inline" in served.headers.get("Content-Disposition", "inline")
+
+
+def test_photo_needs_consent_and_alt_text(client, users, db):
+    login(client, users["coord_a"])
+    no_consent = create(client, users["school_a"], report(alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    assert no_consent.status_code == 200 and "Einwilligung" in no_consent.get_data(as_text=True)
+    no_alt = create(client, users["school_a"], report(photo_consent="y"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    assert no_alt.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
+    assert list((path_for("0" * 32 + ".webp").parent).glob("*")) == []
+
+
+def test_png_renamed_to_pdf_is_stored_as_what_it_is_and_svg_with_script_is_refused(client, users, db):
+    login(client, users["coord_a"])
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    refused = create(client, users["school_a"], report(), attachments=(svg, "bild.svg"))
+    assert refused.status_code == 200 and "nicht erlaubt" in refused.get_data(as_text=True)
+    html = b"<html><script>alert(1)</script></html>"
+    assert create(client, users["school_a"], report(), attachments=(html, "bericht.pdf")).status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+    ok = create(client, users["school_a"], report(), attachments=(png_bytes(), "tabelle.pdf"))
+    assert ok.status_code == 302
+    stored = db.session.scalars(select(ActivityFile)).one()
+    assert stored.content_type.startswith("image/") and not stored.original_name.endswith(".pdf")
+
+
+def test_archives_and_macro_documents_are_refused(client, users, db):
+    login(client, users["coord_a"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("evil.exe", b"MZ")
+    response = create(client, users["school_a"], report(), attachments=(buffer.getvalue(), "doc.docx"))
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
+
+
+def test_pdf_attachment_is_served_as_download_with_a_safe_name(app, client, users, db):
+    login(client, users["coord_a"])
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    create(client, users["school_a"], report(), attachments=(pdf, "../../etc/passwd.pdf"))
+    stored = db.session.scalars(select(ActivityFile)).one()
+    assert stored.original_name == "passwd.pdf"
+    response = app.test_client().get(f"/aktivitaeten/dateien/{stored.id}")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and "passwd.pdf" in disposition and ".." not in disposition
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\boot.ini", "boot.ini"),
+        (".htaccess", "htaccess"),
+        ("a\x00b\nc.pdf", "abc.pdf"),
+        ("", "datei"),
+    ],
+)
+def test_safe_filename(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_files_of_drafts_are_hidden_from_others(app, client, users, db):
+    login(client, users["coord_a"])
+    create(client, users["school_a"], report(action="draft"), attachments=(b"%PDF-1.4 x", "plan.pdf"))
+    stored = db.session.scalars(select(ActivityFile)).one()
+    assert client.get(f"/aktivitaeten/dateien/{stored.id}").status_code == 200
+    assert app.test_client().get(f"/aktivitaeten/dateien/{stored.id}").status_code == 404
+
+
+def test_photo_is_removed_at_once_including_files(client, users, db):
+    login(client, users["coord_a"])
+    create(client, users["school_a"], report(photo_consent="y", alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    activity, stored = only_activity(db), db.session.scalars(select(ActivityFile)).one()
+    paths = [path_for(stored.storage_name), path_for(stored.thumb_name)]
+    response = post_form(client, f"/aktivitaeten/{activity.id}/dateien/{stored.id}/entfernen", {})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
+    assert not any(p.exists() for p in paths)
+
+
+def test_oversize_request_gets_the_german_413_page(app, client, users):
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    login(client, users["coord_a"])
+    response = create(client, users["school_a"], report(), attachments=(b"%PDF-1.4" + b"x" * 5000, "gross.pdf"))
+    assert response.status_code == 413
+    assert "Datei zu groß" in response.get_data(as_text=True)
+
+
+def test_photo_over_ten_megabytes_is_refused(client, users, db, monkeypatch):
+    from courage_hub.core import uploads
+
+    monkeypatch.setattr(uploads, "PHOTO_MAX_BYTES", 1000)
+    login(client, users["coord_a"])
+    response = create(
+        client, users["school_a"], report(photo_consent="y", alt_1="x"), photo_1=(jpeg_with_gps(), "a.jpg")
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
+
+
+def test_decompression_bomb_is_refused(client, users, db):
+    from werkzeug.datastructures import FileStorage
+
+    from courage_hub.core.uploads import UploadRejected, store_photo
+
+    out = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(out, format="PNG")
+    with pytest.raises(UploadRejected):
+        store_photo(FileStorage(io.BytesIO(out.getvalue()), filename="bomb.png"))
+
+
+# --- feed ------------------------------------------------------------------------------------------------------
+
+
+def test_feed_filters_by_topic_type_municipality_school_and_year(client, users, db):
+    a = ActivityFactory(
+        school=users["school_a"],
+        state=ActivityState.PUBLISHED,
+        title="Lippstadt-Workshop",
+        activity_type="Workshop",
+        topics=["Antisemitismus"],
+        start_date=date(2025, 3, 1),
+    )
+    ActivityFactory(
+        school=users["school_b"],
+        state=ActivityState.PUBLISHED,
+        title="Soester Gedenken",
+        activity_type="Gedenkveranstaltung",
+        topics=["Erinnerungskultur und Gedenken"],
+        start_date=date(2025, 11, 9),
+    )
+    assert "Soester Gedenken" not in client.get("/aktivitaeten/?thema=Antisemitismus").get_data(as_text=True)
+    assert a.title in client.get("/aktivitaeten/?thema=Antisemitismus").get_data(as_text=True)
+    assert a.title not in client.get("/aktivitaeten/?art=Gedenkveranstaltung").get_data(as_text=True)
+    assert a.title not in client.get("/aktivitaeten/?gemeinde=Soest").get_data(as_text=True)
+    assert a.title in client.get(f"/aktivitaeten/?schule={users['school_a'].slug}").get_data(as_text=True)
+    by_year = client.get("/aktivitaeten/?jahr=2024").get_data(as_text=True)
+    assert a.title in by_year and "Soester Gedenken" not in by_year
+    assert "Soester Gedenken" in client.get("/aktivitaeten/?q=gedenken").get_data(as_text=True)
+
+
+def test_feed_hides_reports_of_pending_schools(client, users, db):
+    ActivityFactory(school=users["school_pending"], state=ActivityState.PUBLISHED, title="Noch nicht freigegeben")
+    assert "Noch nicht freigegeben" not in client.get("/aktivitaeten/").get_data(as_text=True)
+
+
+def test_atom_feed_lists_published_reports(client, users, db):
+    ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED, title="Im Feed & sichtbar")
+    ActivityFactory(school=users["school_a"], state=ActivityState.DRAFT, title="Entwurf")
+    response = client.get("/aktivitaeten/feed.xml")
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(response.data)
+    titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Im Feed & sichtbar" in titles and "Entwurf" not in titles
+
+
+def count_queries(client, path: str) -> int:
+    from courage_hub.extensions import db as ext_db
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(ext_db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(ext_db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_feed_query_count_is_the_same_for_5_and_50_reports(client, users, db):
+    for _ in range(5):
+        ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED, topics=["Rassismus", "Sexismus"])
+    small = count_queries(client, "/aktivitaeten/")
+    for _ in range(45):
+        ActivityFactory(school=users["school_b"], state=ActivityState.PUBLISHED, topics=["Klassismus"])
+    large = count_queries(client, "/aktivitaeten/")
+    assert small == large <= 6
