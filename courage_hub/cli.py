@@ -43,11 +43,12 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--schools", default=35, show_default=True, help="Number of demo schools.")
-    def seed_demo_command(schools: int) -> None:
+    @click.option("--activities", default=120, show_default=True, help="Total number of demo activity reports.")
+    def seed_demo_command(schools: int, activities: int) -> None:
         """Fill a believable demo network and the demo accounts (idempotent)."""
         from .demo import DEMO_ACCOUNTS, demo_password, seed_demo
 
-        added = seed_demo(schools=schools)
+        added = seed_demo(schools=schools, activities=activities)
         click.echo(", ".join(f"{kind}: +{n}" for kind, n in added.items()))
         click.echo(f"Demo-Zugänge (Passwort: {demo_password()}):")
         for account in DEMO_ACCOUNTS:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 from flask import current_app
-from sqlalchemy import insert, select
+from PIL import Image, ImageDraw
+from sqlalchemy import func, insert, select
 
 from .auth.models import Role, User
 from .core.db import utcnow, write_transaction
@@ -244,10 +246,130 @@ def _event(school_id: int, kind: EventKind, at: datetime, **fields) -> dict:
     }
 
 
-def seed_demo(schools: int = 35, seed: int = 2026) -> dict[str, int]:
+ACTIVITY_TITLES = (
+    ("Projekttag/Projektwoche", "Projekttag „Vielfalt macht uns stark“", ["Rassismus", "Vielfalt und Religionen"]),
+    ("Workshop", "Workshop gegen Hate Speech im Netz", ["Hate Speech und Desinformation", "Mobbing und Cybermobbing"]),
+    ("Gedenkveranstaltung", "Gedenken am 9. November", ["Erinnerungskultur und Gedenken", "Antisemitismus"]),
+    ("Fahrt/Exkursion", "Exkursion zu einer Gedenkstätte", ["Erinnerungskultur und Gedenken", "Rechtsextremismus"]),
+    (
+        "Ausstellung",
+        "Ausstellung „Sinti und Roma in unserer Region“",
+        ["Antiziganismus (Rassismus gegen Sinti und Roma)"],
+    ),
+    ("Courage-AG", "Courage-AG plant den Aktionstag", ["Demokratie und Zivilcourage"]),
+    ("Theater/Kunst/Musik", "Theaterstück über Flucht und Ankommen", ["Flucht und Migration"]),
+    (
+        "Schulfest/Aktionstag",
+        "Aktionstag zum Internationalen Tag gegen Rassismus",
+        ["Rassismus", "Antischwarzer Rassismus"],
+    ),
+    ("Wettbewerb", "Plakatwettbewerb „Respekt!“", ["Sexismus", "Homo- und Transfeindlichkeit"]),
+    ("Zeitzeugengespräch", "Gespräch mit einer Zeitzeugin", ["Erinnerungskultur und Gedenken"]),
+)
+
+
+def _demo_image(rng: random.Random) -> Image.Image:
+    """An abstract picture (no people) for demo reports."""
+    image = Image.new("RGB", (1200, 900), tuple(rng.randrange(60, 200) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(0, 1100), rng.randrange(0, 800)
+        size = rng.randrange(60, 400)
+        draw.ellipse((x, y, x + size, y + size), fill=tuple(rng.randrange(0, 256) for _ in range(3)))
+    return image
+
+
+def _seed_activities(count: int, rng: random.Random, with_photos: int = 12) -> int:
+    """Bulk-insert ``count`` reports of admitted schools across several school years."""
+    from .activities.models import Activity, ActivityFile, ActivityState, ActivityTopic
+    from .core.schoolyear import current_school_year, school_year_of
+    from .core.uploads import upload_root
+
+    existing = db.session.scalar(select(func.count()).select_from(Activity)) or 0
+    missing = count - existing
+    school_ids = list(db.session.scalars(select(School.id).where(School.status == SchoolStatus.AUFGENOMMEN)))
+    if missing <= 0 or not school_ids:
+        return 0
+    first_year = current_school_year() - 6
+    today = date.today()
+    span = (today - date(first_year, 8, 1)).days
+    now = utcnow()
+    rows = []
+    for i in range(missing):
+        kind, title, _topics = ACTIVITY_TITLES[i % len(ACTIVITY_TITLES)]
+        start = date(first_year, 8, 1) + timedelta(days=rng.randrange(span))
+        rows.append(
+            {
+                "school_id": school_ids[(i * 7919) % len(school_ids)],
+                "title": title,
+                "start_date": start,
+                "school_year": school_year_of(start),
+                "activity_type": kind,
+                "counts_as_project": kind != "Fortbildung",
+                "description": "Schüler*innen haben das Projekt vorbereitet und mit der ganzen Schule durchgeführt.",
+                "groups": f"Jahrgang {5 + i % 8}",
+                "participants": 20 + i % 200,
+                "partners": "",
+                "links": "",
+                "photo_consent": True,
+                "moderation_reason": "",
+                "version": 1,
+                "state": ActivityState.DRAFT if i % 10 == 9 else ActivityState.PUBLISHED,
+                "published_at": None if i % 10 == 9 else now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    for chunk in range(0, len(rows), 5000):
+        db.session.execute(insert(Activity), rows[chunk : chunk + 5000])
+    new = db.session.execute(select(Activity.id, Activity.title).where(Activity.id > existing_max(existing))).all()
+    topics_by_title = {title: topics for _k, title, topics in ACTIVITY_TITLES}
+    topic_rows = [{"activity_id": aid, "topic": t} for aid, title in new for t in topics_by_title[title]]
+    for chunk in range(0, len(topic_rows), 10000):
+        db.session.execute(insert(ActivityTopic), topic_rows[chunk : chunk + 10000])
+    files = []
+    for aid, title in new[:with_photos]:
+        image = _demo_image(rng)
+        names = []
+        for size in ((1600, 1600), (480, 480)):
+            copy = image.copy()
+            copy.thumbnail(size)
+            name = secrets.token_hex(16) + ".webp"
+            copy.save(upload_root() / name, format="WEBP", quality=80)
+            names.append(name)
+        files.append(
+            {
+                "activity_id": aid,
+                "kind": "photo",
+                "storage_name": names[0],
+                "thumb_name": names[1],
+                "original_name": "bild.webp",
+                "content_type": "image/webp",
+                "size": (upload_root() / names[0]).stat().st_size,
+                "sha256": "",
+                "position": 0,
+                "alt_text": f"Farbige Kreise als Illustration zu „{title}“",
+                "created_at": now,
+            }
+        )
+    if files:
+        db.session.execute(insert(ActivityFile), files)
+    return missing
+
+
+def existing_max(existing: int) -> int:
+    """Ids below which activities existed before this run (ids grow monotonically in the demo database)."""
+    from .activities.models import Activity
+
+    if not existing:
+        return 0
+    return db.session.scalar(select(Activity.id).order_by(Activity.id).offset(existing - 1).limit(1)) or 0
+
+
+def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0) -> dict[str, int]:
     """Fill the demo network; returns how many rows of each kind were added."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    added = {"accounts": 0, "schools": 0, "process_rows": 0, "memberships": 0}
+    added = {"accounts": 0, "schools": 0, "process_rows": 0, "memberships": 0, "activities": 0}
     with write_transaction():
         existing = set(db.session.scalars(select(School.schulnummer)))
         rows = _school_rows(max(schools, 2), existing, rng)
@@ -281,4 +403,5 @@ def seed_demo(schools: int = 35, seed: int = 2026) -> dict[str, int]:
                 if exists is None:
                     db.session.add(Membership(user_id=user.id, school_id=school.id))
                     added["memberships"] += 1
+        added["activities"] = _seed_activities(activities, rng)
     return added

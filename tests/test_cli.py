@@ -63,3 +63,19 @@ def test_seed_demo_coordinators_have_different_schools(app, db):
     rows = db.session.execute(select(User.email, Membership.school_id).join(Membership)).all()
     schools = dict(rows)
     assert schools["koordination@example.org"] != schools["koordination2@example.org"]
+
+
+def test_seed_demo_fills_reports_with_generated_photos(app, db):
+    from courage_hub.activities.models import Activity, ActivityFile, ActivityState
+    from courage_hub.core.uploads import path_for
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--schools", "20", "--activities", "30"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 30
+    published = db.session.scalar(
+        select(func.count()).select_from(Activity).where(Activity.state == ActivityState.PUBLISHED)
+    )
+    assert 0 < published < 30
+    photo = db.session.scalars(select(ActivityFile)).first()
+    assert photo.alt_text and path_for(photo.storage_name).is_file() and path_for(photo.thumb_name).is_file()
+    assert app.test_client().get("/aktivitaeten/").status_code == 200
