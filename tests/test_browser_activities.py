@@ -1,0 +1,50 @@
+"""Browser journey: a coordinator reports a project with a photo; the feed and the school profile show it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from .browser import assert_accessible, browser_marks
+from .test_browser import sign_in
+
+pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
+
+
+def test_coordinator_reports_with_photo_and_public_sees_it(page: Page, site, tmp_path):
+    photo = tmp_path / "plakat.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 600), (200, 40, 80)).save(buffer, format="JPEG")
+    photo.write_bytes(buffer.getvalue())
+
+    sign_in(page, site.url, "koordination@example.org")
+    page.get_by_role("link", name="Aktivität melden").first.click()
+    assert_accessible(page)
+    page.locator("#title").fill("Aktionstag Zivilcourage im Browser")
+    page.locator("#start_date").fill(date.today().isoformat())
+    page.locator("#activity_type").select_option("Schulfest/Aktionstag")
+    page.get_by_label("Demokratie und Zivilcourage").check()
+    page.locator("#description").fill("Die SV hat einen **Aktionstag** organisiert.")
+    page.locator("#photo_consent").check()
+    page.locator("#photo_1").set_input_files(str(photo))
+    page.locator("#alt_1").fill("Ein rotes Plakat mit dem Wort Courage")
+    page.locator("main form button[name=action][value=publish]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aktionstag Zivilcourage im Browser")
+    expect(page.locator(".gallery img")).to_have_attribute("alt", "Ein rotes Plakat mit dem Wort Courage")
+    assert_accessible(page)
+
+    anonymous = page.context.browser.new_page()
+    anonymous.set_default_timeout(10_000)
+    anonymous.goto(site.url + "/aktivitaeten/")
+    card = anonymous.locator("li.activity-card", has_text="Aktionstag Zivilcourage im Browser")
+    expect(card).to_be_visible()
+    expect(card.locator("img")).to_have_attribute("alt", "Ein rotes Plakat mit dem Wort Courage")
+    assert_accessible(anonymous)
+    anonymous.goto(site.url + "/schulen/gesamtschule-am-lindenhof-lippstadt")
+    expect(anonymous.locator("main")).to_contain_text("Aktionstag Zivilcourage im Browser")
+    assert_accessible(anonymous)
+    anonymous.close()
