@@ -17,18 +17,5 @@ ACTIVITY_TYPES = (
     "Regionaltreffen",
     "Sonstiges",
 )
-# Types that usually count as the school year's project (the form's default).
-PROJECT_LIKE_TYPES = frozenset(
-    {
-        "Projekttag/Projektwoche",
-        "Workshop",
-        "Ausstellung",
-        "Gedenkveranstaltung",
-        "Courage-AG",
-        "Fahrt/Exkursion",
-        "Zeitzeugengespräch",
-        "Theater/Kunst/Musik",
-        "Wettbewerb",
-        "Schulfest/Aktionstag",
-    }
-)
+# Types that usually count as the school year's project (the form's default); training and network meetings don't.
+PROJECT_LIKE_TYPES = frozenset(ACTIVITY_TYPES) - {"Fortbildung", "Regionaltreffen", "Sonstiges"}

@@ -107,41 +107,34 @@ class ProfileForm(SchoolFieldsMixin, FlaskForm):
     profile_version = HiddenField()
 
 
+def _count_field(label, *, minimum: int = 0, description=""):
+    """A whole number of people between ``minimum`` and 100,000."""
+    message = (
+        _l("Please enter a whole number from 1 to 100,000.")
+        if minimum
+        else _l("Please enter a whole number from 0 to 100,000.")
+    )
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Please enter a whole number.")),
+            NumberRange(min=minimum, max=MAX_COUNT, message=message),
+        ],
+        description=description,
+        render_kw={"inputmode": "numeric"},
+    )
+
+
 class BallotForm(FlaskForm):
     held_on = DateField(_l("Date of the ballot"), validators=[InputRequired(message=_l("Please enter a date."))])
-    eligible = IntegerField(
+    eligible = _count_field(
         _l("Everyone eligible"),
-        validators=[
-            InputRequired(message=_l("Please enter a whole number.")),
-            NumberRange(min=1, max=MAX_COUNT, message=_l("Please enter a whole number from 1 to 100,000.")),
-        ],
+        minimum=1,
         description=_l("Everyone who learns and works at the school: pupils, teachers and other staff."),
-        render_kw={"inputmode": "numeric"},
     )
-    yes = IntegerField(
-        _l("Yes votes"),
-        validators=[
-            InputRequired(message=_l("Please enter a whole number.")),
-            NumberRange(min=0, max=MAX_COUNT, message=_l("Please enter a whole number from 0 to 100,000.")),
-        ],
-        render_kw={"inputmode": "numeric"},
-    )
-    no = IntegerField(
-        _l("No votes"),
-        validators=[
-            InputRequired(message=_l("Please enter a whole number.")),
-            NumberRange(min=0, max=MAX_COUNT, message=_l("Please enter a whole number from 0 to 100,000.")),
-        ],
-        render_kw={"inputmode": "numeric"},
-    )
-    invalid = IntegerField(
-        _l("Invalid votes and abstentions"),
-        validators=[
-            InputRequired(message=_l("Please enter a whole number.")),
-            NumberRange(min=0, max=MAX_COUNT, message=_l("Please enter a whole number from 0 to 100,000.")),
-        ],
-        render_kw={"inputmode": "numeric"},
-    )
+    yes = _count_field(_l("Yes votes"))
+    no = _count_field(_l("No votes"))
+    invalid = _count_field(_l("Invalid votes and abstentions"))
 
 
 class PatronForm(FlaskForm):
