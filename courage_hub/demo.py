@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from flask import current_app
 from PIL import Image, ImageDraw
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from .auth.models import Role, User
 from .core.db import utcnow, write_transaction
@@ -404,4 +404,8 @@ def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0) -> dict[
                     db.session.add(Membership(user_id=user.id, school_id=school.id))
                     added["memberships"] += 1
         added["activities"] = _seed_activities(activities, rng)
+    if any(added.values()):
+        # Fresh statistics after bulk loads, so that the planners pick the feed and listing indexes.
+        with write_transaction():
+            db.session.execute(text("ANALYZE"))
     return added
