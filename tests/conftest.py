@@ -143,6 +143,23 @@ def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs
     return client.post(path, data=payload, **kwargs)
 
 
+def count_queries(client: FlaskClient, path: str) -> int:
+    """How many SQL statements one GET of ``path`` runs (asserting it answers 200)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
 def login(client: FlaskClient, user, password: str = PASSWORD):
     response = post_form(client, "/anmelden", {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]

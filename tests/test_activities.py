@@ -8,14 +8,14 @@ from datetime import date
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from courage_hub.activities.models import Activity, ActivityFile, ActivityState
 from courage_hub.activities.services import obligation_met
 from courage_hub.core.schoolyear import label, school_year_of
 from courage_hub.core.uploads import path_for, safe_filename
 
-from .conftest import login, post_form
+from .conftest import count_queries, login, post_form
 from .factories import ActivityFactory
 
 TODAY = date.today()
@@ -427,22 +427,6 @@ def test_atom_feed_lists_published_reports(client, users, db):
     root = ElementTree.fromstring(response.data)
     titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
     assert "Im Feed & sichtbar" in titles and "Entwurf" not in titles
-
-
-def count_queries(client, path: str) -> int:
-    from courage_hub.extensions import db as ext_db
-
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(ext_db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(ext_db.engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def test_feed_query_count_is_the_same_for_5_and_50_reports(client, users, db):

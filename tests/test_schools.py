@@ -10,14 +10,14 @@ from email.parser import BytesParser
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from courage_hub.auth.models import User
 from courage_hub.core.mail import outbox_messages
 from courage_hub.schools.models import Ballot, Membership, School, SchoolEvent, SchoolStatus
 from courage_hub.schools.services import ballot_passes, ballot_problem
 
-from .conftest import login, post_form
+from .conftest import count_queries, login, post_form
 from .factories import Approval, MembershipFactory, SchoolFactory, UserFactory
 
 TODAY = date.today()
@@ -544,33 +544,16 @@ def test_directory_paginates(client, db, users):
     assert "Realschule Seite 24" in second and "Realschule Seite 00" not in second
 
 
-def count_queries(app, client, path: str) -> int:
-    from courage_hub.extensions import db as ext_db
-
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = ext_db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def test_directory_query_count_does_not_grow_with_the_number_of_schools(app, client, db, users):
     for n in range(5):
         SchoolFactory(name=f"Kleine Schule {n}")
-    small = count_queries(app, client, "/schulen/")
+    small = count_queries(client, "/schulen/")
     for n in range(50):
         school = SchoolFactory(name=f"Große Schule {n}")
         from courage_hub.schools.models import Patron
 
         db.session.add(Patron(school_id=school.id, name=f"Pate {n}", show_publicly=True))
     db.session.commit()
-    large = count_queries(app, client, "/schulen/")
+    large = count_queries(client, "/schulen/")
     assert small == large
     assert large <= 5

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core import schoolyear
+from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
 from ..core.uploads import UploadRejected, path_for, safe_filename, store_attachment, store_photo
 from ..core.vocab import TOPICS
@@ -55,7 +56,7 @@ def _feed_filter() -> services.FeedFilter:
 def feed():
     """Published reports of all schools, newest first, with filters and search."""
     filters = _feed_filter()
-    page = max(1, min(request.args.get("seite", 1, type=int) or 1, 10_000))
+    page = requested_page()
     activities, total = services.feed_page(filters, page, PER_PAGE)
     current = schoolyear.current_school_year()
     return render_template(
@@ -63,7 +64,7 @@ def feed():
         activities=activities,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         filters=filters,
         topics=[(t, t) for t in TOPICS],
         types=[(t, t) for t in ACTIVITY_TYPES],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template
@@ -15,6 +13,7 @@ from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.passwords import hash_password, verify_password
 from ..core.ratelimit import RateLimited, hashed_key, limiter
+from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
 from .models import Role, TokenPurpose, User, UserToken, new_session_token
 
@@ -81,16 +80,10 @@ def logout_everywhere(user: User) -> None:
         end_all_sessions(user)
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
     """Create a single-use token and return its raw value (only the hash is stored); the caller commits."""
-    raw = secrets.token_urlsafe(32)
-    db.session.add(
-        UserToken(user_id=user.id, purpose=purpose, token_hash=_hash_token(raw), expires_at=utcnow() + lifetime)
-    )
+    raw, token_hash = new_link_token()
+    db.session.add(UserToken(user_id=user.id, purpose=purpose, token_hash=token_hash, expires_at=utcnow() + lifetime))
     return raw
 
 
@@ -98,7 +91,7 @@ def valid_token(raw: str, purposes: tuple[TokenPurpose, ...]) -> UserToken | Non
     """The unused, unexpired token with this value and one of ``purposes``."""
     if not raw or len(raw) > 100:
         return None
-    token = db.session.scalar(select(UserToken).where(UserToken.token_hash == _hash_token(raw)))
+    token = db.session.scalar(select(UserToken).where(UserToken.token_hash == hash_token(raw)))
     if token is None or token.purpose not in purposes or token.used_at is not None:
         return None
     if token.expires_at <= datetime.now(UTC):

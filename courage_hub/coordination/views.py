@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_review_registrations, can_use_coordination, require
 from ..extensions import db
 from ..schools import services as school_services
@@ -14,6 +15,7 @@ from ..schools.forms import ConfirmForm, RejectForm
 from ..schools.models import STATUS_LABELS, STATUS_ORDER, Approval, School, SchoolStatus
 
 bp = Blueprint("coordination", __name__, url_prefix="/koordination")
+KI_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -41,14 +43,14 @@ def schools():
         municipality=request.args.get("gemeinde", ""),
         status=request.args.get("status", ""),
     )
-    page = max(1, min(request.args.get("seite", 1, type=int) or 1, 10_000))
-    rows, total = school_services.directory_page(filters, page, 50, internal=True)
+    page = requested_page()
+    rows, total = school_services.directory_page(filters, page, KI_PER_PAGE, internal=True)
     return render_template(
         "coordination/schools.html",
         schools=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // 50)),
+        pages=page_count(total, KI_PER_PAGE),
         filters=filters,
         municipalities=[(m, m) for m in school_services.kreis_municipalities()],
         statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus],

@@ -131,7 +131,8 @@ def delete_files(*storage_names: str | None) -> None:
 # --- photos ----------------------------------------------------------------------------------------------------
 
 
-def _open_image(data: bytes, display_name: str) -> Image.Image:
+def open_checked_image(data: bytes, display_name: str) -> Image.Image:
+    """Open a JPEG, PNG or WebP after checking its format, pixel count (decompression bombs) and integrity."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -167,7 +168,7 @@ def store_photo(file: FileStorage, max_bytes: int | None = None) -> StoredFile:
     """Check a photo by content, re-encode it without metadata and store display version and thumbnail."""
     display_name = safe_filename(file.filename, "foto")
     data = _read_limited(file, max_bytes or PHOTO_MAX_BYTES)
-    image = _open_image(data, display_name)
+    image = open_checked_image(data, display_name)
     image = ImageOps.exif_transpose(image)
     display = _encode(image, DISPLAY_SIZE)
     thumb = _encode(image, THUMB_SIZE)

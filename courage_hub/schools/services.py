@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,6 +17,7 @@ from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.passwords import hash_password
 from ..core.text import slugify
+from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
 from .models import (
     PREPARING_STATUSES,
@@ -520,10 +519,6 @@ def set_logo(school: School, filename: str | None) -> str | None:
 # --- coordinators ----------------------------------------------------------------------------------------------
 
 
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def invite_coordinator(school: School, inviter: User, email: str, *, replaces: User | None = None) -> str:
     """Mail a single-use invitation (7 days) to coordinate ``school``; returns the raw token."""
     from ..auth.services import normalize_email
@@ -535,13 +530,13 @@ def invite_coordinator(school: School, inviter: User, email: str, *, replaces: U
             raise RuleViolation(_("This address belongs to a KI or admin account, which cannot coordinate a school."))
         if school.id in membership_school_ids_fresh(existing):
             raise RuleViolation(_("This person already coordinates the school."))
-    raw = secrets.token_urlsafe(32)
+    raw, token_hash = new_link_token()
     with write_transaction():
         db.session.add(
             SchoolInvitation(
                 school_id=school.id,
                 email=email,
-                token_hash=_hash(raw),
+                token_hash=token_hash,
                 invited_by_id=inviter.id,
                 replaces_user_id=replaces.id if replaces else None,
                 expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
@@ -573,7 +568,7 @@ def valid_invitation(raw: str) -> SchoolInvitation | None:
         return None
     invitation = db.session.scalar(
         select(SchoolInvitation)
-        .where(SchoolInvitation.token_hash == _hash(raw))
+        .where(SchoolInvitation.token_hash == hash_token(raw))
         .options(selectinload(SchoolInvitation.school))
     )
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..core.images import ImageRejected, delete_stored, reencode_image, store_png, upload_dir
+from ..core.pagination import page_count, requested_page
 from ..core.permissions import (
     can_edit_school,
     can_manage_process,
@@ -77,10 +78,9 @@ def directory():
         school_type=request.args.get("schulform", ""),
         status=request.args.get("status", ""),
     )
-    page = request.args.get("seite", 1, type=int) or 1
-    page = max(1, min(page, 10_000))
+    page = requested_page()
     schools, total = services.directory_page(filters, page, PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     return render_template(
         "schools/directory.html",
         schools=schools,
@@ -255,7 +255,12 @@ def edit(slug: str):
         logo_png = None
         if form.logo.data and getattr(form.logo.data, "filename", ""):
             try:
-                logo_png = reencode_image(form.logo.data.read(), max_size=(400, 400), max_bytes=LOGO_MAX_BYTES)
+                logo_png = reencode_image(
+                    form.logo.data.read(),
+                    name=form.logo.data.filename,
+                    max_size=(400, 400),
+                    max_bytes=LOGO_MAX_BYTES,
+                )
             except ImageRejected as rejected:
                 form.logo.errors.append(rejected.message)
         if not form.logo.errors:
