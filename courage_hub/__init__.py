@@ -99,5 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     # Import every model so that metadata (migrations, create_all in tests) knows all tables.
     from .activities import models as _activity_models  # noqa: F401
     from .auth import models as _auth_models  # noqa: F401
+    from .coordination import models as _coordination_models  # noqa: F401
     from .core import models as _core_models  # noqa: F401
+    from .materials import models as _material_models  # noqa: F401
+    from .materials import search as _material_search  # noqa: F401  (creates the full-text index with the table)
     from .schools import models as _school_models  # noqa: F401

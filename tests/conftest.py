@@ -40,11 +40,22 @@ def postgres_url_for_schema(schema: str) -> str:
     return f"{base}{separator}options={quote('-csearch_path=' + schema)}"
 
 
+def drop_postgres_schema(schema: str) -> None:
+    engine = create_engine(os.environ["TEST_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id: str) -> str:
+def database_url(tmp_path_factory, worker_id: str, testrun_uid: str) -> Iterator[str]:
     if DB_KIND == "postgres":
-        return postgres_url_for_schema(f"courage_test_{worker_id}")
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        # Unique per run, so that two runs against the same database never share a schema.
+        schema = f"courage_test_{testrun_uid[:8]}_{worker_id}"
+        yield postgres_url_for_schema(schema)
+        drop_postgres_schema(schema)
+        return
+    yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
 def make_config(database_url: str, instance: str, **extra) -> dict:

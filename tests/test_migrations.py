@@ -10,20 +10,26 @@ from sqlalchemy import inspect
 
 from courage_hub import create_app
 from courage_hub.extensions import db
+from courage_hub.materials.search import include_in_schema_comparison
 
-from .conftest import DB_KIND, make_config, postgres_url_for_schema
+from .conftest import DB_KIND, drop_postgres_schema, make_config, postgres_url_for_schema
 
 
 @pytest.fixture
-def empty_database_url(tmp_path, worker_id):
+def empty_database_url(tmp_path, worker_id, testrun_uid):
     if DB_KIND == "postgres":
-        return postgres_url_for_schema(f"courage_migrations_{worker_id}")
-    return "sqlite:///" + str(tmp_path / "empty.sqlite3")
+        schema = f"courage_migrations_{testrun_uid[:8]}_{worker_id}"
+        yield postgres_url_for_schema(schema)
+        drop_postgres_schema(schema)
+        return
+    yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
 
 
 def pending_diff(app) -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_in_schema_comparison}
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -191,6 +191,7 @@ class EventKind(enum.StrEnum):
     CEREMONY = "ceremony"
     CONTACT_FLAG = "contact_flag"
     COORDINATORS = "coordinators"
+    REMINDER = "reminder"
 
 
 class SchoolEvent(db.Model):
