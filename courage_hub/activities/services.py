@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
-from ..core import schoolyear
+from ..core import audit, schoolyear
 from ..core.db import utcnow, write_transaction
 from ..core.uploads import StoredFile, delete_files, discard
 from ..extensions import db
@@ -280,13 +280,23 @@ def publish_activity(activity: Activity) -> None:
 def unpublish_activity(activity: Activity, reason: str) -> None:
     """KI moderation: take a report offline with a reason that the school sees."""
     with write_transaction():
+        before = activity.state.value
         activity.state = ActivityState.UNPUBLISHED
         activity.moderation_reason = reason.strip()
+        audit.record(
+            "activity.unpublish",
+            activity,
+            summary=activity.title,
+            before={"state": before},
+            after={"state": "unpublished", "reason": reason.strip()},
+        )
 
 
 def republish_activity(activity: Activity) -> None:
     with write_transaction():
+        before = activity.state.value
         activity.state, activity.moderation_reason = ActivityState.PUBLISHED, ""
+        audit.record("activity.republish", activity, summary=activity.title, before={"state": before})
 
 
 def delete_activity(activity: Activity) -> None:

@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..core import audit
 from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
@@ -166,6 +167,7 @@ def invite_account(name: str, email: str, role: Role) -> User:
         db.session.add(user)
         db.session.flush()
         raw = issue_token(user, TokenPurpose.INVITATION, timedelta(days=days))
+        audit.record("account.create", user, summary=user.email, after={"role": role.value, "name": user.name})
     send_invitation_mail(user, raw, days)
     return user
 
@@ -182,6 +184,9 @@ def send_invitation_mail(user: User, raw: str, days: int) -> None:
 
 def set_active(user: User, active: bool) -> None:
     with write_transaction():
+        audit.record(
+            "account.status", user, summary=user.email, before={"active": user.is_active}, after={"active": active}
+        )
         user.is_active = active
         if not active:
             end_all_sessions(user)

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role, TokenPurpose, User
+from ..core import audit
 from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
@@ -250,7 +251,17 @@ def coordinator_move_problem(school: School, target: SchoolStatus) -> str | None
 def set_status_by_ki(school: School, user: User, target: SchoolStatus, note: str) -> None:
     """KI staff may set any status; the note says why."""
     with write_transaction():
+        before = school.status
         _move(school, target, user, note.strip())
+        if before != target:
+            audit.record(
+                "school.status",
+                school,
+                summary=school.name,
+                before={"status": before.value},
+                after={"status": target.value, "note": note.strip()},
+                user=user,
+            )
 
 
 def advance_by_coordinator(school: School, user: User, target: SchoolStatus) -> None:
@@ -344,7 +355,16 @@ def save_ceremony(school: School, user: User, *, ceremony_date: date | None, hel
 def set_contact_flag(school: School, user: User, *, flagged: bool, reason: str) -> None:
     """The KI's internal "Kontakt nötig" flag; never shown publicly."""
     with write_transaction():
+        before = {"needs_contact": school.needs_contact, "reason": school.needs_contact_reason}
         school.needs_contact, school.needs_contact_reason = flagged, reason.strip() if flagged else ""
+        audit.record(
+            "school.contact_flag",
+            school,
+            summary=school.name,
+            before=before,
+            after={"needs_contact": flagged, "reason": school.needs_contact_reason},
+            user=user,
+        )
         text = _("Contact needed: %(reason)s", reason=reason.strip()) if flagged else _("Contact flag cleared")
         _log(school, EventKind.CONTACT_FLAG, user, text, internal=True)
 
@@ -447,6 +467,7 @@ def approve_registration(school: School, user: User) -> None:
     with write_transaction():
         school.approval = Approval.APPROVED
         _log(school, EventKind.REGISTRATION, user, _("Registration approved by the KI"))
+        audit.record("school.approve", school, summary=school.name, before={"approval": "pending"}, user=user)
     registrant = _registrant(school)
     if registrant:
         send_mail(
@@ -466,6 +487,14 @@ def reject_registration(school: School, user: User, reason: str) -> None:
         school.approval = Approval.REJECTED
         school.rejection_reason = reason.strip()
         _log(school, EventKind.REGISTRATION, user, _("Registration rejected: %(reason)s", reason=reason.strip()))
+        audit.record(
+            "school.reject",
+            school,
+            summary=school.name,
+            before={"approval": "pending"},
+            after={"approval": "rejected", "reason": reason.strip()},
+            user=user,
+        )
     registrant = _registrant(school)
     if registrant:
         send_mail(
