@@ -3,6 +3,8 @@
 # make run    set up .venv, install, migrate, seed demo data once, serve on http://127.0.0.1:5000
 # make test   install dev dependencies, lint, run the suite on SQLite and, when TEST_DATABASE_URL is set
 #             (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), again on PostgreSQL.
+# make bench  seed Germany-size demo data, serve it with gunicorn, measure every page (bench/run.py),
+#             on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL; tables go to bench/results/.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -12,7 +14,7 @@ PYTEST_ARGS ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev lint format migrate seed translations browser clean
+.PHONY: run test bench install install-dev install-bench lint format migrate seed translations browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +28,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 run: export COURAGE_HUB_ENV ?= development
 run: install
@@ -49,6 +56,10 @@ test: install-dev browser
 	else \
 		echo "TEST_DATABASE_URL is not set: skipped the PostgreSQL run."; \
 	fi
+
+# BENCH_ARGS e.g. "--db sqlite --requests 200"; see `.venv/bin/python bench/run.py --help`.
+bench: install-bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Browser tests drive Debian's chromium; install it when missing and possible.
 browser:

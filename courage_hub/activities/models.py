@@ -25,6 +25,8 @@ class Activity(db.Model):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_feed", "state", "start_date", "id"),
+        # The feed filtered by school year (the common "this year" view) walks this one newest first.
+        Index("ix_activities_year_feed", "state", "school_year", "start_date", "id"),
         Index("ix_activities_school_year", "school_id", "school_year", "state"),
         CheckConstraint("participants IS NULL OR participants >= 0", name="participants_not_negative"),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import utcnow, write_transaction
+from ..core.pagination import cached_count
 from ..core.uploads import StoredFile, delete_files, discard
 from ..extensions import db
 from ..schools.models import School, SchoolStatus
@@ -99,7 +100,9 @@ def _feed_conditions(filters: FeedFilter) -> list:
 def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[Activity], int]:
     """One page of the public feed, newest first, with a constant number of queries."""
     conditions = _feed_conditions(filters)
-    total = db.session.scalar(select(func.count(Activity.id)).join(School).where(*conditions)) or 0
+    total = cached_count(
+        ("activities.feed", *astuple(filters)), select(func.count(Activity.id)).join(School).where(*conditions)
+    )
     rows = db.session.scalars(
         select(Activity)
         .join(School)
