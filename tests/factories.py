@@ -14,6 +14,7 @@ from courage_hub.core.passwords import hash_password
 from courage_hub.core.schoolyear import school_year_of
 from courage_hub.core.text import slugify
 from courage_hub.extensions import db
+from courage_hub.materials.models import Material, MaterialLevel, MaterialState, MaterialTopic
 from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
 PASSWORD = "Testpasswort-fuer-alle"
@@ -21,6 +22,8 @@ __all__ = [
     "PASSWORD",
     "ActivityFactory",
     "Approval",
+    "MaterialFactory",
+    "MaterialState",
     "MembershipFactory",
     "Role",
     "SchoolFactory",
@@ -89,4 +92,38 @@ class ActivityFactory(_Base):
             return
         for topic in extracted or ["Rassismus"]:
             db.session.add(ActivityTopic(activity_id=obj.id, topic=topic))
+        db.session.commit()
+
+
+class MaterialFactory(_Base):
+    """A published link material of a school (pass ``school=None`` for the KI's own)."""
+
+    class Meta:
+        model = Material
+
+    school = factory.SubFactory(SchoolFactory)
+    title = factory.Sequence(lambda n: f"Arbeitsblatt {n}")
+    description = "Ein Arbeitsblatt für den Unterricht."
+    attribution = "SV der Schule"
+    licence = "cc-by"
+    language = "de"
+    material_type = "Arbeitsblatt"
+    link_url = "https://www.example.org/material"
+    state = MaterialState.PUBLISHED
+    published_at = factory.LazyFunction(utcnow)
+
+    @factory.post_generation
+    def topics(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for topic in extracted or ["Rassismus"]:
+            db.session.add(MaterialTopic(material_id=obj.id, topic=topic))
+        db.session.commit()
+
+    @factory.post_generation
+    def levels(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for level in extracted or ["Sekundarstufe I"]:
+            db.session.add(MaterialLevel(material_id=obj.id, level=level))
         db.session.commit()

@@ -19,6 +19,8 @@ SCHOOL_A_INTERNAL = {"anonymous": LOGIN, "coord_a": 200, "ki": 200, ALL: 403}
 KI_ONLY = {"anonymous": LOGIN, "ki": 200, ALL: 403}
 DRAFT_OF_A = {"anonymous": 404, "coord_a": 200, "ki": 200, ALL: 404}
 DRAFT_EDIT = {**DRAFT_OF_A, "anonymous": LOGIN}
+MATERIAL_OF_A = DRAFT_OF_A
+MATERIAL_EDIT = DRAFT_EDIT
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
     ("GET", "/start"): {"anonymous": LOGIN, ALL: 302},
@@ -99,7 +101,28 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_ONLY, "ki": 302},
     ("GET", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
     ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
+    # Materials: the sample is school A's material in review, shared by coordinator A, with a problem report.
     ("GET", "/materialien/"): {ALL: 200},
+    ("GET", "/materialien/amb.json"): {ALL: 200},
+    ("GET", "/materialien/<int:material_id>"): MATERIAL_OF_A,
+    ("GET", "/materialien/<int:material_id>.jsonld"): {ALL: 404},
+    ("GET", "/materialien/<int:material_id>/datei"): MATERIAL_OF_A,
+    ("GET", "/materialien/<int:material_id>/vorschau"): MATERIAL_OF_A,
+    ("GET", "/materialien/<int:material_id>/problem"): {ALL: 404},
+    ("POST", "/materialien/<int:material_id>/problem"): {ALL: 404},
+    ("GET", "/materialien/teilen"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
+    ("POST", "/materialien/teilen"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
+    ("GET", "/materialien/meine"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
+    ("GET", "/materialien/<int:material_id>/bearbeiten"): MATERIAL_EDIT,
+    ("POST", "/materialien/<int:material_id>/bearbeiten"): MATERIAL_EDIT,
+    ("POST", "/materialien/<int:material_id>/zurueckziehen"): {**MATERIAL_EDIT, "coord_a": 302, "ki": 302},
+    ("POST", "/materialien/<int:material_id>/erneut-einreichen"): {**MATERIAL_EDIT, "coord_a": 302, "ki": 302},
+    ("GET", "/koordination/pruefung/"): KI_ONLY,
+    ("GET", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
+    ("POST", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
+    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": 302},
+    ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_ONLY, "ki": 404},
+    ("POST", "/koordination/pruefung/meldungen/<int:report_id>/erledigt"): {**KI_ONLY, "ki": 302},
 }
 
 
@@ -152,7 +175,43 @@ def samples(users, db, app):
         db.session.add(row)
         files.append(row)
     db.session.commit()
-    return {"draft": draft, "doomed": doomed, "file": files[0], "removable_file": files[1]}
+    material = _sample_material(users, db)
+    return {"draft": draft, "doomed": doomed, "file": files[0], "removable_file": files[1], **material}
+
+
+def _sample_material(users, db) -> dict:
+    """School A's material in review with a file and a preview, shared by coordinator A, with a problem report."""
+    from courage_hub.core.uploads import upload_root
+    from courage_hub.materials.models import MaterialReport, MaterialState
+
+    from .factories import MaterialFactory
+
+    for name in ("b" * 32 + ".pdf", "c" * 32 + ".webp"):
+        (upload_root() / name).write_bytes(b"%PDF-1.4 test" if name.endswith(".pdf") else b"RIFF0000WEBP")
+    material = MaterialFactory(
+        school=users["school_a"],
+        author_id=users["coord_a"].id,
+        state=MaterialState.REVIEW,
+        published_at=None,
+        link_url=None,
+        storage_name="b" * 32 + ".pdf",
+        preview_name="c" * 32 + ".webp",
+        original_name="blatt.pdf",
+        content_type="application/pdf",
+        size=13,
+    )
+    report = MaterialReport(material_id=material.id, reason="other", text="Test")
+    db.session.add(report)
+    db.session.commit()
+    return {"material": material, "report": report}
+
+
+def restore_review(material) -> None:
+    from courage_hub.extensions import db
+    from courage_hub.materials.models import Material, MaterialState
+
+    db.session.get(Material, material.id).state = MaterialState.REVIEW
+    db.session.commit()
 
 
 def route_keys(app) -> set[tuple[str, str]]:
@@ -230,7 +289,13 @@ def matches(response, want: int | str) -> bool:
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(app, users, samples, login_as, role):
     client = login_as(role)
-    values = {**url_values(users), "activity_id": samples["draft"].id, "file_id": samples["file"].id}
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
     failures = []
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -252,6 +317,8 @@ def test_permission_matrix(app, users, samples, login_as, role):
                 samples["doomed"] = recreate_draft(users)
             if rule.endpoint == "activities.remove_file" and got == 302:
                 samples["removable_file"] = recreate_file(samples["draft"])
+            if rule.endpoint in ("materials.withdraw", "material_review.hide") and got == 302:
+                restore_review(samples["material"])
             if rule.endpoint == "coordination.approve" and got == 302:
                 restore_pending(users["school_pending"])
             if method == "POST" and rule.endpoint == "admin.set_account_active" and got == 302:

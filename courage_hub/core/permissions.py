@@ -16,6 +16,7 @@ from flask_login import current_user
 if TYPE_CHECKING:
     from ..activities.models import Activity
     from ..auth.models import User
+    from ..materials.models import Material
     from ..schools.models import School
 
 
@@ -99,6 +100,37 @@ def can_moderate(user: User | Any) -> bool:
     return is_ki_staff(user)
 
 
+def can_share_materials(user: User | Any) -> bool:
+    """Share worksheets, methods, links: coordinators of a school and KI staff."""
+    if is_ki_staff(user):
+        return True
+    if not is_coordinator(user):
+        return False
+    from ..schools.services import membership_school_ids
+
+    return bool(membership_school_ids(user))
+
+
+def can_edit_material(user: User | Any, material: Material) -> bool:
+    """Edit or withdraw a material: its author (while still coordinating that school) and KI staff."""
+    if is_ki_staff(user):
+        return True
+    if not is_signed_in(user) or material.author_id != user.id:
+        return False
+    return material.school_id is None or _coordinates_school_id(user, material.school_id)
+
+
+def can_view_material(user: User | Any, material: Material) -> bool:
+    """Public materials for everyone; unapproved, rejected, withdrawn or hidden ones only for author and KI staff."""
+    from ..materials.services import is_publicly_visible
+
+    return is_publicly_visible(material) or can_edit_material(user, material)
+
+
+def can_review_materials(user: User | Any) -> bool:
+    return is_ki_staff(user)
+
+
 def can_review_registrations(user: User | Any) -> bool:
     return is_ki_staff(user)
 
@@ -134,4 +166,7 @@ TEMPLATE_PERMISSIONS = {
     "can_edit_activity": can_edit_activity,
     "can_moderate": can_moderate,
     "is_coordinator": is_coordinator,
+    "can_share_materials": can_share_materials,
+    "can_edit_material": can_edit_material,
+    "can_review_materials": can_review_materials,
 }

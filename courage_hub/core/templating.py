@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from . import schoolyear
 from .markdown import render_markdown
@@ -18,3 +18,32 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["school_year"] = schoolyear.label
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["pair"] = lambda value: (value, value)
+    app.jinja_env.filters["licence_pair"] = lambda item: (item[0], item[1].label)
+    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["file_kind"] = file_kind
+
+
+FILE_KINDS = {
+    "application/pdf": "PDF",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.oasis.opendocument.presentation": "ODP",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
+    "image/webp": "WebP",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+}
+
+
+def file_kind(content_type: str | None) -> str:
+    return FILE_KINDS.get(content_type or "", content_type or "")
+
+
+def filesize(size: int | None) -> str:
+    """A file size as people read it (German decimal comma)."""
+    if not size:
+        return ""
+    if size < 1000 * 1000:
+        return format_decimal(max(1, round(size / 1000))) + " kB"
+    return format_decimal(round(size / 1_000_000, 1)) + " MB"

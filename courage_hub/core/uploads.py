@@ -270,3 +270,30 @@ def store_attachment(file: FileStorage, max_bytes: int | None = None) -> StoredF
     stored.storage_name, path = _write(data, extension)
     stored.paths.append(path)
     return stored
+
+
+# --- previews --------------------------------------------------------------------------------------------------
+
+
+def store_pdf_preview(storage_name: str) -> str | None:
+    """Render the first page of a stored PDF as a WebP thumbnail; None if the PDF cannot be rendered.
+
+    PDFium (through pypdfium2) only rasterises the page: no script in the PDF runs.
+    """
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(path_for(storage_name)))
+        try:
+            if len(pdf) == 0:
+                return None
+            page = pdf[0]
+            width, height = page.get_size()
+            scale = min(THUMB_SIZE[0] / max(width, 1), THUMB_SIZE[1] / max(height, 1), 2.0)
+            image = page.render(scale=scale).to_pil()
+        finally:
+            pdf.close()
+    except Exception:  # a broken or encrypted PDF simply gets no preview
+        return None
+    name, _path = _write(_encode(image, THUMB_SIZE), ".webp")
+    return name

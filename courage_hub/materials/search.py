@@ -97,8 +97,14 @@ def include_in_schema_comparison(obj, name, type_, reflected, compare_to) -> boo
 
 
 def query_words(q: str) -> list[str]:
-    """The words of a search, lower-cased, without operators or punctuation (at most MAX_TERMS)."""
-    return [w.lower() for w in WORD_RE.findall(q or "")][:MAX_TERMS]
+    """The words of a search, lower-cased, without operators or punctuation (at most MAX_TERMS).
+
+    Words shorter than three letters are left out when there are longer ones (they match almost everything in a
+    trigram index and are stop words in most cases), so both databases see the same words.
+    """
+    words = [w.lower() for w in WORD_RE.findall(q or "")]
+    long_words = [w for w in words if len(w) >= 3]
+    return (long_words or words)[:MAX_TERMS]
 
 
 def family_prefix(word: str) -> str:
@@ -132,7 +138,7 @@ def match(q: str, dialect: str) -> SearchMatch | None:
         return SearchMatch(vector.op("@@")(tsquery), func.ts_rank(vector, tsquery).desc())
     # SQLite trigram: every word (or its family prefix) must occur as a substring; shorter than 3 letters can't match.
     terms = [family_prefix(w) for w in words if len(w) >= 3]
-    if not terms:
+    if not terms:  # only short words: a plain title match
         return SearchMatch(func.lower(Material.title).like("%" + words[0] + "%"), Material.title.asc())
     expression = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
     fts = (

@@ -1,13 +1,411 @@
-"""Public materials library."""
+"""The public materials library, sharing by schools and the KI, the KI's review queue, open metadata (AMB)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, flash, json, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..core.pagination import page_count, requested_page
+from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
+from ..core.ratelimit import RateLimited, hashed_key, limiter
+from ..core.uploads import MB, UploadRejected, path_for, safe_filename, store_attachment
+from ..core.vocab import TOPICS
+from ..schools import services as school_services
+from ..schools.models import School
+from . import services
+from .forms import CHECKLIST, HideForm, MaterialForm, ProblemForm, ResolveForm, ReviewForm
+from .models import Material, MaterialState
+from .vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES, REPORT_REASONS
 
 bp = Blueprint("materials", __name__, url_prefix="/materialien")
+review_bp = Blueprint("material_review", __name__, url_prefix="/koordination/pruefung")
+PER_PAGE = 20
+AMB_PER_PAGE = 500
+MATERIAL_MAX_BYTES = 25 * MB
+REPORTS_PER_IP_PER_HOUR = 5
+
+
+def _material_or_404(material_id: int) -> Material:
+    material = services.get_material(material_id)
+    if material is None or not can_view_material(current_user, material):
+        abort(404)
+    return material
+
+
+def _editable_or_404(material_id: int) -> Material:
+    material = _material_or_404(material_id)
+    if not can_edit_material(current_user, material):
+        abort(403)
+    return material
+
+
+# --- public ----------------------------------------------------------------------------------------------------
+
+
+def _filters() -> services.MaterialFilter:
+    args = request.args
+
+    def pick(name: str, allowed) -> str:
+        value = args.get(name, "")
+        return value if value in allowed else ""
+
+    return services.MaterialFilter(
+        q=args.get("q", "").strip()[:100],
+        topic=pick("thema", TOPICS),
+        level=pick("stufe", LEVELS),
+        material_type=pick("art", MATERIAL_TYPES),
+        language=pick("sprache", LANGUAGES),
+        licence=pick("lizenz", LICENCES),
+        school=args.get("schule", "")[:220],
+        sort=pick("sortierung", services.SORTS),
+    )
 
 
 @bp.get("/")
 def index():
-    """The materials library (search and sharing follow)."""
-    return render_template("materials/index.html")
+    """Search and browse public materials; every filter lives in the URL, so a link can be shared."""
+    filters = _filters()
+    page = requested_page()
+    materials, total = services.list_page(filters, page, PER_PAGE)
+    return render_template(
+        "materials/index.html",
+        materials=materials,
+        total=total,
+        page=page,
+        pages=page_count(total, PER_PAGE),
+        filters=filters,
+        topics=TOPICS,
+        levels=LEVELS,
+        types=MATERIAL_TYPES,
+        languages=LANGUAGES,
+        licences=LICENCES,
+        schools=services.sharing_schools(),
+    )
+
+
+@bp.get("/<int:material_id>")
+def detail(material_id: int):
+    """A material with its metadata, licence hint, preview, download and related materials."""
+    material = _material_or_404(material_id)
+    visible = services.is_publicly_visible(material)
+    return render_template(
+        "materials/detail.html",
+        material=material,
+        licence=LICENCES.get(material.licence),
+        language=LANGUAGES.get(material.language, material.language),
+        related=services.related(material) if visible else [],
+        jsonld=json.dumps(services.amb(material), ensure_ascii=False).replace("</", "<\\/") if visible else None,
+        link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
+        public=visible,
+        hide_form=HideForm(),
+    )
+
+
+@bp.get("/<int:material_id>.jsonld")
+def jsonld(material_id: int):
+    """The material's open metadata in the AMB profile."""
+    material = services.get_material(material_id)
+    if material is None or not services.is_publicly_visible(material):
+        abort(404)
+    return _json(services.amb(material), "application/ld+json")
+
+
+@bp.get("/amb.json")
+def amb_feed():
+    """All public materials in AMB for harvesting by OER search engines, newest first, page by page."""
+    page = requested_page()
+    items, total = services.amb_page(page, AMB_PER_PAGE)
+    pages = page_count(total, AMB_PER_PAGE)
+    body = {"total": total, "page": page, "pages": pages, "items": items}
+    if page < pages:
+        body["next"] = url_for("materials.amb_feed", seite=page + 1, _external=True)
+    return _json(body, "application/json")
+
+
+def _json(data, mimetype: str) -> Response:
+    response = Response(json.dumps(data, ensure_ascii=False), mimetype=mimetype)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/<int:material_id>/datei")
+def download(material_id: int):
+    """Download the file (always as an attachment) or follow the link; counts public downloads."""
+    material = _material_or_404(material_id)
+    if services.is_publicly_visible(material):
+        services.count_download(material.id)
+    if material.is_link:
+        return redirect(material.link_url, code=303)
+    path = _stored_path(material.storage_name)
+    response = send_file(
+        path,
+        mimetype=material.content_type,
+        as_attachment=True,
+        download_name=safe_filename(material.original_name or "material"),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<int:material_id>/vorschau")
+def preview(material_id: int):
+    """The preview image (thumbnail of an image or the first page of a PDF)."""
+    material = _material_or_404(material_id)
+    path = _stored_path(material.preview_name)
+    response = send_file(path, mimetype="image/webp", max_age=300)
+    public = services.is_publicly_visible(material)
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response
+
+
+def _stored_path(name: str | None):
+    try:
+        path = path_for(name or "")
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return path
+
+
+@bp.route("/<int:material_id>/problem", methods=["GET", "POST"])
+def report_problem(material_id: int):
+    """"Problem melden": anyone can tell the KI about a problem with a public material."""
+    material = services.get_material(material_id)
+    if material is None or not services.is_publicly_visible(material):
+        abort(404)
+    form = ProblemForm()
+    if form.validate_on_submit():
+        if form.website_url.data:  # honeypot: pretend success, store nothing
+            return redirect(url_for("materials.detail", material_id=material.id, gemeldet=1))
+        key = hashed_key("material-report-ip", request.remote_addr or "")
+        wait = limiter().retry_after(key, REPORTS_PER_IP_PER_HOUR, 3600)
+        if wait:
+            raise RateLimited(wait)
+        limiter().hit(key, 3600)
+        services.report_problem(material, form.reason.data, form.text.data)
+        flash(_("Thank you. The KI will look at the material."), "success")
+        return redirect(url_for("materials.detail", material_id=material.id))
+    return render_template("materials/problem.html", material=material, form=form)
+
+
+# --- sharing ---------------------------------------------------------------------------------------------------
+
+
+def _school_choices() -> list[School]:
+    return [] if current_user.is_ki_staff else school_services.schools_of(current_user)
+
+
+def _chosen_school(schools: list[School]) -> School | None:
+    """The school a coordinator shares for (KI staff share for the KI)."""
+    if current_user.is_ki_staff:
+        return None
+    wanted = request.form.get("schule", type=int)
+    for school in schools:
+        if wanted == school.id or len(schools) == 1:
+            return school
+    abort(400)
+
+
+def _data(form: MaterialForm) -> services.MaterialData:
+    return services.MaterialData(
+        title=form.title.data,
+        description=form.description.data or "",
+        topics=form.topics.data,
+        levels=form.levels.data,
+        material_type=form.material_type.data,
+        licence=form.licence.data,
+        attribution=form.attribution.data,
+        language=form.language.data if form.language.data in LANGUAGES else "de",
+        tags=form.tags.data or "",
+        link_url=form.link_url.data.strip() if form.source.data == "link" else None,
+    )
+
+
+def _store_upload(form: MaterialForm, required: bool):
+    """Check and store the chosen file; returns it, None if there is none, or False after an error."""
+    upload = form.file.data
+    if form.source.data != "datei" or not upload or not getattr(upload, "filename", ""):
+        if form.source.data == "datei" and required:
+            form.file.errors.append(_("Please choose a file."))
+            return False
+        return None
+    try:
+        return store_attachment(upload, MATERIAL_MAX_BYTES)
+    except UploadRejected as rejected:
+        form.file.errors.append(rejected.message)
+        return False
+
+
+@bp.route("/teilen", methods=["GET", "POST"])
+@require(can_share_materials)
+def share():
+    """Share a material: a school's goes to the KI's review first, the KI's own is published at once."""
+    form = MaterialForm()
+    schools = _school_choices()
+    if request.method == "GET" and not form.attribution.data and len(schools) == 1:
+        form.attribution.data = schools[0].name
+    if form.validate_on_submit():
+        school = _chosen_school(schools)
+        stored = _store_upload(form, required=True)
+        if stored is not False:
+            data = _data(form)
+            data.new_file = stored
+            material = services.create_material(current_user, school, data)
+            if material.is_published:
+                flash(_("The material is published."), "success")
+            else:
+                flash(_("Thank you! The KI checks the material and then publishes it."), "success")
+            return redirect(url_for("materials.detail", material_id=material.id))
+    return render_template("materials/form.html", form=form, material=None, schools=schools)
+
+
+@bp.route("/<int:material_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit(material_id: int):
+    """Edit a material; a school's changes go back to review, a new file replaces the old one."""
+    material = _editable_or_404(material_id)
+    form = MaterialForm(obj=material) if request.method == "GET" else MaterialForm()
+    if request.method == "GET":
+        form.topics.data, form.levels.data = material.topic_names, material.level_names
+        form.version.data = material.version
+        form.source.data = "link" if material.is_link else "datei"
+    if form.validate_on_submit():
+        stored = _store_upload(form, required=material.is_link)
+        if stored is not False:
+            data = _data(form)
+            data.new_file = stored
+            try:
+                services.update_material(material, current_user, data, int(form.version.data or 0))
+            except services.EditConflict:
+                current = services.get_material(material_id)
+                return render_template("materials/conflict.html", material=current, form=form), 409
+            if material.state == MaterialState.REVIEW:
+                flash(_("Saved. The KI checks the changes and then publishes the material again."), "success")
+            else:
+                flash(_("Saved."), "success")
+            return redirect(url_for("materials.detail", material_id=material.id))
+    return render_template("materials/form.html", form=form, material=material, schools=[])
+
+
+@bp.post("/<int:material_id>/zurueckziehen")
+@login_required
+def withdraw(material_id: int):
+    """The author takes the material out of the library."""
+    material = _editable_or_404(material_id)
+    services.withdraw_material(material)
+    flash(_("The material has been withdrawn and is no longer public."), "success")
+    return redirect(url_for("materials.mine"))
+
+
+@bp.post("/<int:material_id>/erneut-einreichen")
+@login_required
+def resubmit(material_id: int):
+    """Send a withdrawn or returned material to the KI's review again."""
+    material = _editable_or_404(material_id)
+    services.resubmit_material(material)
+    flash(_("The material is waiting for review by the KI."), "success")
+    return redirect(url_for("materials.mine"))
+
+
+@bp.get("/meine")
+@require(can_share_materials)
+def mine():
+    """What I shared, with its review state and the KI's reasons."""
+    return render_template("materials/mine.html", materials=services.materials_of(current_user))
+
+
+# --- review (KI) -----------------------------------------------------------------------------------------------
+
+
+@review_bp.get("/")
+@require(can_review_materials)
+def queue():
+    """Materials waiting for review and open problem reports."""
+    return render_template(
+        "materials/review_queue.html",
+        materials=services.review_queue(),
+        reports=services.open_reports(),
+        reasons=REPORT_REASONS,
+        resolve_form=ResolveForm(),
+    )
+
+
+@review_bp.route("/<int:material_id>", methods=["GET", "POST"])
+@require(can_review_materials)
+def review(material_id: int):
+    """Approve a material after the checklist, or return it with a reason."""
+    material = services.get_material(material_id)
+    if material is None:
+        abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        if form.decision.data == "approve":
+            missing = [key for key, _label in CHECKLIST if not getattr(form, f"check_{key}").data]
+            if missing:
+                form.form_errors.append(_("Please confirm every point of the checklist before approving."))
+            else:
+                services.approve(material, current_user)
+                flash(_("“%(title)s” is published.", title=material.title), "success")
+                return redirect(url_for("material_review.queue"))
+        elif not (form.reason.data or "").strip():
+            form.reason.errors.append(_("Please tell the author what to change."))
+        else:
+            services.reject(material, current_user, form.reason.data)
+            flash(_("“%(title)s” has been returned to the author.", title=material.title), "success")
+            return redirect(url_for("material_review.queue"))
+    return render_template(
+        "materials/review.html",
+        material=material,
+        form=form,
+        checklist=[(getattr(form, f"check_{key}"), label) for key, label in CHECKLIST],
+        licence=LICENCES.get(material.licence),
+        link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
+    )
+
+
+@review_bp.post("/<int:material_id>/ausblenden")
+@require(can_review_materials)
+def hide(material_id: int):
+    """Hide a material at once, e.g. after a problem report."""
+    material = services.get_material(material_id)
+    if material is None:
+        abort(404)
+    form = HideForm()
+    if not form.validate_on_submit():
+        flash(_("Please give a reason."), "error")
+        return redirect(url_for("materials.detail", material_id=material.id))
+    services.hide(material, form.reason.data)
+    flash(_("The material is hidden."), "success")
+    return redirect(url_for("material_review.queue"))
+
+
+@review_bp.post("/<int:material_id>/einblenden")
+@require(can_review_materials)
+def unhide(material_id: int):
+    """Show a hidden material again."""
+    material = services.get_material(material_id)
+    if material is None or material.state != MaterialState.HIDDEN:
+        abort(404)
+    services.unhide(material)
+    flash(_("The material is public again."), "success")
+    return redirect(url_for("materials.detail", material_id=material.id))
+
+
+@review_bp.post("/meldungen/<int:report_id>/erledigt")
+@require(can_review_materials)
+def resolve(report_id: int):
+    """Mark a problem report as dealt with."""
+    report = services.get_report(report_id)
+    if report is None:
+        abort(404)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        services.resolve_report(report, current_user, form.resolution.data or "")
+        flash(_("The report is marked as dealt with."), "success")
+    return redirect(url_for("material_review.queue"))

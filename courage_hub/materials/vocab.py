@@ -100,25 +100,27 @@ LICENCES = {
     )
 }
 
-# Levels and types in the vocabularies that the AMB profile (and WirLernenOnline/Mundo) reads.
+# Levels and types in the vocabularies that the AMB profile (and WirLernenOnline/Mundo) reads; levels without an
+# exact counterpart are left out of the metadata rather than guessed.
 LEVEL_URIS = {
-    "Primarstufe": "http://purl.org/dcx/lrmi-vocabs/educationalLevel/primarySchool",
-    "Sekundarstufe I": "http://purl.org/dcx/lrmi-vocabs/educationalLevel/lowerSecondarySchool",
-    "Sekundarstufe II": "http://purl.org/dcx/lrmi-vocabs/educationalLevel/upperSecondarySchool",
-    "Berufskolleg": "http://purl.org/dcx/lrmi-vocabs/educationalLevel/vocationalEducation",
-    "Erwachsene/Fortbildung": "http://purl.org/dcx/lrmi-vocabs/educationalLevel/furtherEducation",
+    "Primarstufe": "https://w3id.org/kim/educationalLevel/level_1",
+    "Sekundarstufe I": "https://w3id.org/kim/educationalLevel/level_2",
+    "Sekundarstufe II": "https://w3id.org/kim/educationalLevel/level_3",
+    "Berufskolleg": "https://w3id.org/kim/educationalLevel/level_3",
 }
 TYPE_URIS = {
-    "Arbeitsblatt": "http://w3id.org/kim/hcrt/worksheet",
-    "Unterrichtsreihe": "http://w3id.org/kim/hcrt/lesson_plan",
-    "Methode/Übung": "http://w3id.org/kim/hcrt/case_study",
-    "Projektidee": "http://w3id.org/kim/hcrt/case_study",
-    "Präsentation": "http://w3id.org/kim/hcrt/slide",
-    "Plakat/Flyer": "http://w3id.org/kim/hcrt/image",
-    "Broschüre/Themenheft": "http://w3id.org/kim/hcrt/text",
-    "Video/Audio": "http://w3id.org/kim/hcrt/video",
-    "Linkliste": "http://w3id.org/kim/hcrt/web_page",
+    "Arbeitsblatt": "https://w3id.org/kim/hcrt/worksheet",
+    "Unterrichtsreihe": "https://w3id.org/kim/hcrt/lesson_plan",
+    "Methode/Übung": "https://w3id.org/kim/hcrt/drill_and_practice",
+    "Projektidee": "https://w3id.org/kim/hcrt/other",
+    "Präsentation": "https://w3id.org/kim/hcrt/slide",
+    "Plakat/Flyer": "https://w3id.org/kim/hcrt/image",
+    "Broschüre/Themenheft": "https://w3id.org/kim/hcrt/text",
+    "Video/Audio": "https://w3id.org/kim/hcrt/video",
+    "Linkliste": "https://w3id.org/kim/hcrt/index",
 }
+# The school subject that anti-discrimination work belongs to in the KIM subject list (AMB requires one).
+SUBJECT = {"id": "http://w3id.org/kim/schulfaecher/s1023", "prefLabel": {"de": "Politik"}, "type": "Concept"}
 
 REPORT_REASONS = {
     "copyright": "Urheberrecht verletzt",

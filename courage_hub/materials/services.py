@@ -1,0 +1,497 @@
+"""Domain rules of the materials library: listing and search, sharing, review, problem reports, downloads, AMB."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.models import User
+from ..core import audit
+from ..core.db import utcnow, write_transaction
+from ..core.permissions import is_ki_staff
+from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
+from ..extensions import db
+from ..schools.models import School
+from ..schools.services import public_condition
+from . import search
+from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
+from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, SUBJECT, TYPE_URIS
+
+
+class EditConflict(Exception):
+    """Someone else saved the material since the form was opened."""
+
+
+SORTS = ("neu", "downloads", "titel", "relevanz")
+
+
+@dataclass
+class MaterialFilter:
+    q: str = ""
+    topic: str = ""
+    level: str = ""
+    material_type: str = ""
+    language: str = ""
+    licence: str = ""
+    school: str = ""  # slug; "ki" for the KI's own materials
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort in SORTS and (self.sort != "relevanz" or self.q):
+            return self.sort
+        return "relevanz" if search.query_words(self.q) else "neu"
+
+
+@dataclass
+class MaterialData:
+    title: str
+    description: str
+    topics: list[str]
+    levels: list[str]
+    material_type: str
+    licence: str
+    attribution: str
+    language: str
+    tags: str
+    link_url: str | None = None
+    new_file: StoredFile | None = field(default=None, repr=False)
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def public_material_condition():
+    """Published, and shared by the KI or by a school that is public."""
+    return and_(
+        Material.state == MaterialState.PUBLISHED,
+        or_(Material.school_id.is_(None), exists().where(School.id == Material.school_id, public_condition())),
+    )
+
+
+def _list_conditions(filters: MaterialFilter) -> list:
+    conditions = [public_material_condition()]
+    if filters.topic:
+        conditions.append(
+            exists().where(MaterialTopic.material_id == Material.id, MaterialTopic.topic == filters.topic)
+        )
+    if filters.level:
+        conditions.append(
+            exists().where(MaterialLevel.material_id == Material.id, MaterialLevel.level == filters.level)
+        )
+    if filters.material_type:
+        conditions.append(Material.material_type == filters.material_type)
+    if filters.language:
+        conditions.append(Material.language == filters.language)
+    if filters.licence:
+        conditions.append(Material.licence == filters.licence)
+    if filters.school == "ki":
+        conditions.append(Material.school_id.is_(None))
+    elif filters.school:
+        conditions.append(exists().where(School.id == Material.school_id, School.slug == filters.school))
+    return conditions
+
+
+def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[list[Material], int]:
+    """One page of public materials with the filters and search applied; a constant number of queries."""
+    matched = search.match(filters.q, db.engine.dialect.name)
+    count = select(func.count(Material.id)).where(*_list_conditions(filters))
+    rows = select(Material).where(*_list_conditions(filters))
+    if matched is not None:
+        count, rows = matched.apply(count), matched.apply(rows)
+    total = db.session.scalar(count) or 0
+    sort = filters.effective_sort
+    if sort == "downloads":
+        order = (Material.download_count.desc(), Material.id.desc())
+    elif sort == "titel":
+        order = (Material.title.asc(), Material.id.asc())
+    elif sort == "relevanz" and matched is not None:
+        order = (matched.best_first, Material.id.desc())
+    else:
+        order = (Material.published_at.desc(), Material.id.desc())
+    items = db.session.scalars(
+        rows.options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(items), total
+
+
+def get_material(material_id: int) -> Material | None:
+    return db.session.scalar(
+        select(Material)
+        .where(Material.id == material_id)
+        .options(
+            joinedload(Material.school),
+            joinedload(Material.author),
+            selectinload(Material.topics),
+            selectinload(Material.levels),
+        )
+    )
+
+
+def is_publicly_visible(material: Material) -> bool:
+    return material.is_published and (material.school is None or material.school.is_public)
+
+
+def related(material: Material, limit: int = 4) -> list[Material]:
+    """Other public materials on one of the same topics, most downloaded first."""
+    topics = material.topic_names
+    if not topics:
+        return []
+    return list(
+        db.session.scalars(
+            select(Material)
+            .where(
+                public_material_condition(),
+                Material.id != material.id,
+                exists().where(MaterialTopic.material_id == Material.id, MaterialTopic.topic.in_(topics)),
+            )
+            .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
+            .order_by(Material.download_count.desc(), Material.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def materials_of(user: User) -> list[Material]:
+    """What a person shared, newest first, with its review state."""
+    return list(
+        db.session.scalars(
+            select(Material)
+            .where(Material.author_id == user.id)
+            .options(joinedload(Material.school))
+            .order_by(Material.updated_at.desc(), Material.id.desc())
+        )
+    )
+
+
+def review_queue() -> list[Material]:
+    return list(
+        db.session.scalars(
+            select(Material)
+            .where(Material.state == MaterialState.REVIEW)
+            .options(joinedload(Material.school), joinedload(Material.author))
+            .order_by(Material.updated_at.asc(), Material.id.asc())
+        )
+    )
+
+
+def open_reports() -> list[MaterialReport]:
+    return list(
+        db.session.scalars(
+            select(MaterialReport)
+            .where(MaterialReport.resolved_at.is_(None))
+            .options(joinedload(MaterialReport.material))
+            .order_by(MaterialReport.created_at.asc())
+        )
+    )
+
+
+def school_materials(school: School, limit: int = 20) -> list[Material]:
+    return list(
+        db.session.scalars(
+            select(Material)
+            .where(Material.school_id == school.id, Material.state == MaterialState.PUBLISHED)
+            .order_by(Material.published_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- sharing ---------------------------------------------------------------------------------------------------
+
+
+def _apply(material: Material, data: MaterialData) -> None:
+    material.title = data.title.strip()
+    material.description = data.description.strip()
+    material.material_type = data.material_type
+    material.licence = data.licence
+    material.attribution = data.attribution.strip()
+    material.language = data.language
+    material.tags = ", ".join(t.strip() for t in data.tags.split(",") if t.strip())[:500]
+    wanted_topics, wanted_levels = set(data.topics), set(data.levels)
+    material.topics = [t for t in material.topics if t.topic in wanted_topics] + [
+        MaterialTopic(topic=t) for t in sorted(wanted_topics - {t.topic for t in material.topics})
+    ]
+    material.levels = [lv for lv in material.levels if lv.level in wanted_levels] + [
+        MaterialLevel(level=lv) for lv in sorted(wanted_levels - {lv.level for lv in material.levels})
+    ]
+
+
+def _set_source(material: Material, data: MaterialData) -> list[str | None]:
+    """Switch to the new file or link; returns the storage names that are no longer referenced."""
+    old = [material.storage_name, material.preview_name]
+    if data.new_file is not None:
+        stored = data.new_file
+        material.link_url = None
+        material.storage_name, material.original_name = stored.storage_name, stored.original_name
+        material.content_type, material.size, material.sha256 = stored.content_type, stored.size, stored.sha256
+        material.preview_name = stored.thumb_name
+        return old
+    if data.link_url:
+        material.link_url = data.link_url
+        material.storage_name = material.preview_name = material.original_name = None
+        material.content_type = material.sha256 = None
+        material.size = None
+        return old
+    return []
+
+
+def _add_preview(data: MaterialData) -> None:
+    stored = data.new_file
+    if stored is not None and stored.content_type == "application/pdf" and stored.thumb_name is None:
+        stored.thumb_name = store_pdf_preview(stored.storage_name)
+        if stored.thumb_name:
+            from ..core.uploads import path_for
+
+            stored.paths.append(path_for(stored.thumb_name))
+
+
+def create_material(user: User, school: School | None, data: MaterialData) -> Material:
+    """Share a material: KI staff's own materials are published at once, a school's go to the review queue."""
+    _add_preview(data)
+    try:
+        with write_transaction():
+            material = Material(school_id=school.id if school else None, author_id=user.id, topics=[], levels=[])
+            _apply(material, data)
+            _set_source(material, data)
+            if is_ki_staff(user):
+                material.state, material.published_at = MaterialState.PUBLISHED, utcnow()
+                material.reviewed_by_id, material.reviewed_at = user.id, utcnow()
+            db.session.add(material)
+            db.session.flush()
+            if is_ki_staff(user):
+                audit.record("material.publish", material, summary=material.title)
+    except BaseException:
+        discard(data.new_file)
+        raise
+    return material
+
+
+def update_material(material: Material, user: User, data: MaterialData, expected_version: int) -> None:
+    """Save an edit unless someone saved in the meantime; a school's edit goes back to review, a new file replaces
+    the old one (which is deleted)."""
+    _add_preview(data)
+    try:
+        with write_transaction():
+            bumped = db.session.execute(
+                update(Material)
+                .where(Material.id == material.id, Material.version == expected_version)
+                .values(version=Material.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if bumped.rowcount != 1:
+                raise EditConflict
+            db.session.refresh(material)
+            _apply(material, data)
+            unreferenced = _set_source(material, data)
+            if is_ki_staff(user):
+                audit.record("material.edit", material, summary=material.title)
+            elif material.state != MaterialState.HIDDEN:
+                material.state, material.review_reason = MaterialState.REVIEW, ""
+    except BaseException:
+        discard(data.new_file)
+        raise
+    delete_files(*unreferenced)
+
+
+def withdraw_material(material: Material) -> None:
+    """The author takes the material back; it disappears from the library and can be deleted later."""
+    with write_transaction():
+        material.state = MaterialState.WITHDRAWN
+
+
+def resubmit_material(material: Material) -> None:
+    with write_transaction():
+        if material.state in (MaterialState.WITHDRAWN, MaterialState.REJECTED):
+            material.state, material.review_reason = MaterialState.REVIEW, ""
+
+
+def delete_material(material: Material) -> None:
+    """Delete a material for good, rows first, then its files."""
+    names = (material.storage_name, material.preview_name)
+    with write_transaction():
+        db.session.delete(material)
+    delete_files(*names)
+
+
+# --- review and moderation (KI) --------------------------------------------------------------------------------
+
+CHECKLIST = (
+    ("no_pupils", "Keine erkennbaren Schüler*innen ohne Einwilligung (Fotos, Namen)"),
+    ("framing", "Menschenfeindliche Inhalte nur in einem pädagogischen Rahmen"),
+    ("licence", "Die Lizenz ist plausibel (eigene Arbeit oder erlaubte Weitergabe)"),
+    ("works", "Datei lässt sich öffnen bzw. der Link funktioniert"),
+)
+
+
+def approve(material: Material, reviewer: User) -> None:
+    """Publish a material after the checklist; records who approved it and when."""
+    with write_transaction():
+        before = material.state
+        material.state, material.review_reason = MaterialState.PUBLISHED, ""
+        material.reviewed_by_id, material.reviewed_at = reviewer.id, utcnow()
+        material.published_at = material.published_at or utcnow()
+        audit.record(
+            "material.approve",
+            material,
+            summary=material.title,
+            before={"state": before},
+            after={"state": material.state, "checklist": ", ".join(key for key, _label in CHECKLIST)},
+        )
+
+
+def reject(material: Material, reviewer: User, reason: str) -> None:
+    """Send a material back to its author with a reason they see."""
+    with write_transaction():
+        before = material.state
+        material.state, material.review_reason = MaterialState.REJECTED, reason.strip()
+        material.reviewed_by_id, material.reviewed_at = reviewer.id, utcnow()
+        audit.record(
+            "material.reject",
+            material,
+            summary=material.title,
+            before={"state": before},
+            after={"state": material.state, "reason": material.review_reason},
+        )
+
+
+def hide(material: Material, reason: str) -> None:
+    """Take a public material offline at once (e.g. after a problem report)."""
+    with write_transaction():
+        before = material.state
+        material.state, material.review_reason = MaterialState.HIDDEN, reason.strip()
+        audit.record(
+            "material.hide",
+            material,
+            summary=material.title,
+            before={"state": before},
+            after={"state": material.state, "reason": material.review_reason},
+        )
+
+
+def unhide(material: Material) -> None:
+    with write_transaction():
+        material.state, material.review_reason = MaterialState.PUBLISHED, ""
+        audit.record("material.unhide", material, summary=material.title, after={"state": material.state})
+
+
+def report_problem(material: Material, reason: str, text: str) -> MaterialReport:
+    with write_transaction():
+        report = MaterialReport(material_id=material.id, reason=reason, text=text.strip())
+        db.session.add(report)
+    return report
+
+
+def resolve_report(report: MaterialReport, user: User, resolution: str) -> None:
+    with write_transaction():
+        report.resolved_at, report.resolved_by_id, report.resolution = utcnow(), user.id, resolution.strip()[:500]
+        audit.record("material_report.resolve", report, summary=report.resolution)
+
+
+def get_report(report_id: int) -> MaterialReport | None:
+    return db.session.get(MaterialReport, report_id)
+
+
+def count_download(material_id: int) -> None:
+    """Count a download with one atomic UPDATE, so that concurrent downloads are never lost."""
+    with write_transaction():
+        db.session.execute(
+            update(Material)
+            .where(Material.id == material_id)
+            .values(download_count=Material.download_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- open metadata (AMB) ---------------------------------------------------------------------------------------
+
+
+def amb(material: Material) -> dict[str, Any]:
+    """The material in the AMB profile (schema.org LearningResource, JSON-LD) for OER search engines."""
+    licence = LICENCES.get(material.licence)
+    page = url_for("materials.detail", material_id=material.id, _external=True)
+    data: dict[str, Any] = {
+        "@context": ["https://w3id.org/kim/amb/context.jsonld", {"@language": "de"}],
+        "id": page,
+        "type": ["LearningResource"],
+        "name": material.title,
+        "description": material.description,
+        "keywords": material.topic_names + material.tag_list,
+        "inLanguage": [material.language if material.language in LANGUAGES and material.language != "ls" else "de"],
+        "creator": [{"type": "Person" if material.school_id else "Organization", "name": material.attribution}],
+        "about": [SUBJECT],
+        "educationalLevel": [
+            {"id": LEVEL_URIS[lv], "prefLabel": {"de": lv}, "type": "Concept"}
+            for lv in material.level_names
+            if lv in LEVEL_URIS
+        ],
+        "learningResourceType": [
+            {"id": TYPE_URIS[material.material_type], "prefLabel": {"de": material.material_type}, "type": "Concept"}
+        ]
+        if material.material_type in TYPE_URIS
+        else [],
+        "dateCreated": material.created_at.date().isoformat(),
+        "isAccessibleForFree": True,
+        "publisher": [{"type": "Organization", "name": material.school.name if material.school else "Courage Hub"}],
+    }
+    if material.published_at:
+        data["datePublished"] = material.published_at.date().isoformat()
+    if licence and licence.url:
+        data["license"] = {"id": licence.url}
+    # The record on this site describes the resource; for a link the resource itself lives elsewhere.
+    data["mainEntityOfPage"] = [{"id": page, "type": "WebContent", "dateModified": material.updated_at.isoformat()}]
+    if material.is_link:
+        data["id"] = material.link_url
+    else:
+        data["encoding"] = [
+            {
+                "type": "MediaObject",
+                "contentUrl": url_for("materials.download", material_id=material.id, _external=True),
+                "encodingFormat": material.content_type,
+                "contentSize": str(material.size),
+            }
+        ]
+    if material.preview_name:
+        data["image"] = url_for("materials.preview", material_id=material.id, _external=True)
+    return data
+
+
+def amb_page(page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of every public material in AMB, newest first (for harvesting)."""
+    total = db.session.scalar(select(func.count(Material.id)).where(public_material_condition())) or 0
+    rows = db.session.scalars(
+        select(Material)
+        .where(public_material_condition())
+        .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
+        .order_by(Material.published_at.desc(), Material.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return [amb(m) for m in rows], total
+
+
+def sharing_schools() -> list[tuple[str, str]]:
+    """(slug, name) of the public schools that have public materials, for the school filter."""
+    return list(
+        db.session.execute(
+            select(School.slug, School.name)
+            .where(
+                public_condition(),
+                exists().where(Material.school_id == School.id, Material.state == MaterialState.PUBLISHED),
+            )
+            .order_by(School.name)
+        ).all()
+    )
+
+
+def describe_licence(code: str) -> str:
+    licence = LICENCES.get(code)
+    return licence.label if licence else _("Unknown licence")

@@ -1,0 +1,477 @@
+"""Materials: public search and filters, sharing and review, problem reports, safe files, open metadata (AMB)."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft7Validator, FormatChecker
+from referencing import Registry, Resource
+from sqlalchemy import func, select
+
+from courage_hub.core.models import AuditEntry
+from courage_hub.core.uploads import upload_root
+from courage_hub.materials.models import Material, MaterialReport, MaterialState
+from courage_hub.materials.samples import simple_pdf
+
+from . import factories
+from .conftest import count_queries, login, post_form
+
+AMB = Path(__file__).resolve().parents[2] / "shared" / "standards" / "amb-20231019" / "schemas"
+PDF = simple_pdf("Arbeitsblatt Alltagsrassismus", "Eine Übung für die Klasse 8.")
+
+
+def form(**overrides) -> dict:
+    data = {
+        "title": "Arbeitsblatt: Alltagsrassismus erkennen",
+        "description": "Eine Übung zu rassistischen Sprüchen im Alltag.",
+        "topics": ["Rassismus"],
+        "levels": ["Sekundarstufe I"],
+        "material_type": "Arbeitsblatt",
+        "licence": "cc-by",
+        "attribution": "SV der Gesamtschule am Lindenhof",
+        "language": "de",
+        "tags": "Alltag, Sprache",
+        "source": "datei",
+        "link_url": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def share(client, data: dict | None = None, file: tuple[bytes, str] | None = (PDF, "blatt.pdf")):
+    payload = form(**(data or {}))
+    if file is not None and payload["source"] == "datei":
+        payload["file"] = (io.BytesIO(file[0]), file[1])
+    return post_form(client, "/materialien/teilen", payload, content_type="multipart/form-data")
+
+
+def latest(db) -> Material:
+    return db.session.scalar(select(Material).order_by(Material.id.desc()))
+
+
+def approve(client, material_id: int, **extra):
+    data = {"decision": "approve", **{f"check_{k}": "y" for k in ("no_pupils", "framing", "licence", "works")}}
+    data.update(extra)
+    return post_form(client, f"/koordination/pruefung/{material_id}", data)
+
+
+CARD_TITLE = re.compile(r'class="card-title"><a [^>]*>([^<]+)</a>')
+
+
+def search_ids(client, query: str) -> str:
+    """The titles in the result list of a search, one per line (not the rest of the page)."""
+    page = client.get("/materialien/?" + query).get_data(as_text=True)
+    titles = [html.unescape(t) for t in CARD_TITLE.findall(page)]
+    count = re.search(r'class="result-count">([^<]+)<', page)
+    return "\n".join([count.group(1) if count else "", *titles])
+
+
+# --- search and filters (both databases) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def library(users):
+    school = users["school_a"]
+    return {
+        "racism": factories.MaterialFactory(
+            school=school,
+            title="Rassistische Sprüche kontern",
+            description="Wie man im Alltag reagiert.",
+            tags="Zivilcourage",
+            topics=["Rassismus"],
+            levels=["Sekundarstufe I"],
+        ),
+        "roma": factories.MaterialFactory(
+            school=None,
+            title="Sinti und Roma in Deutschland",
+            description="Geschichte des Antiziganismus und Gedenken an den Porajmos.",
+            attribution="KI Kreis Soest",
+            topics=["Antiziganismus (Rassismus gegen Sinti und Roma)"],
+            levels=["Sekundarstufe I", "Sekundarstufe II"],
+            material_type="Unterrichtsreihe",
+            licence="cc-by-sa",
+            download_count=7,
+        ),
+        "hate": factories.MaterialFactory(
+            school=users["school_b"],
+            title="Hassrede im Netz",
+            description="Methoden gegen Hate Speech.",
+            tags="Social Media",
+            topics=["Hate Speech und Desinformation"],
+            levels=["Sekundarstufe II"],
+            material_type="Methode/Übung",
+            language="en",
+            download_count=3,
+        ),
+        "hidden": factories.MaterialFactory(
+            school=school, title="Rassismus – Entwurf", state=MaterialState.REVIEW, published_at=None
+        ),
+        "pending_school": factories.MaterialFactory(school=users["school_pending"], title="Rassismus bei Werl"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "found", "not_found"),
+    [
+        ("Rassismus", ["Rassistische Sprüche kontern"], ["Hassrede im Netz", "Rassismus – Entwurf"]),
+        ("rassistisch", ["Rassistische Sprüche kontern"], ["Sinti und Roma"]),
+        ("Antiziganismus", ["Sinti und Roma in Deutschland"], ["Rassistische Sprüche"]),
+        ("gedenken porajmos", ["Sinti und Roma in Deutschland"], ["Hassrede"]),
+        ("Zivilcourage", ["Rassistische Sprüche kontern"], ["Hassrede"]),  # a tag
+        ("KI Kreis Soest", ["Sinti und Roma in Deutschland"], ["Hassrede"]),  # the author
+        ("Hassreden", ["Hassrede im Netz"], ["Sinti und Roma"]),  # another word form
+        ("quantenphysik", [], ["Rassistische Sprüche", "Sinti und Roma", "Hassrede"]),
+        ('"rass*" OR 1=1 --', ["Rassistische Sprüche kontern"], ["Hassrede"]),  # operators are plain words
+    ],
+)
+def test_search_finds_german_word_forms_on_both_databases(client, library, query, found, not_found):
+    page = search_ids(client, "q=" + query)
+    for title in found:
+        assert title in page
+    for title in not_found:
+        assert title not in page
+
+
+def test_search_never_shows_unpublished_materials_or_those_of_non_public_schools(client, library):
+    page = search_ids(client, "q=Rassismus")
+    assert "Rassismus – Entwurf" not in page
+    assert "Rassismus bei Werl" not in page
+    assert "1 Material gefunden" in page
+
+
+def test_filters_combine_and_stay_in_the_url(client, users, library):
+    page = search_ids(client, "stufe=Sekundarstufe+II&art=Unterrichtsreihe")
+    assert "Sinti und Roma" in page and "Hassrede" not in page and "Rassistische" not in page
+    page = search_ids(client, "stufe=Sekundarstufe+II&sprache=en")
+    assert "Hassrede" in page and "Sinti und Roma" not in page
+    page = search_ids(client, "lizenz=cc-by-sa")
+    assert "Sinti und Roma" in page and "Hassrede" not in page
+    page = search_ids(client, "schule=ki")
+    assert "Sinti und Roma" in page and "Rassistische" not in page
+    page = search_ids(client, f"schule={users['school_b'].slug}")
+    assert "Hassrede" in page and "Sinti und Roma" not in page
+    page = search_ids(client, "thema=Rassismus&q=Hass")
+    assert page.startswith("0 Materialien gefunden")
+
+
+def test_sort_by_downloads_and_title(client, library):
+    page = search_ids(client, "sortierung=downloads")
+    assert page.index("Sinti und Roma") < page.index("Hassrede") < page.index("Rassistische")
+    page = search_ids(client, "sortierung=titel")
+    assert page.index("Hassrede") < page.index("Rassistische") < page.index("Sinti und Roma")
+
+
+def test_list_page_needs_the_same_number_of_queries_for_3_and_30_materials(client, users):
+    for n in range(3):
+        factories.MaterialFactory(school=users["school_a"], title=f"Blatt {n}")
+    small = count_queries(client, "/materialien/?q=Blatt")
+    small_list = count_queries(client, "/materialien/")
+    for n in range(27):
+        factories.MaterialFactory(school=users["school_b"], title=f"Blatt {n + 3}", topics=["Sexismus"])
+    assert count_queries(client, "/materialien/?q=Blatt") == small
+    assert count_queries(client, "/materialien/") == small_list <= 8
+
+
+def test_pagination_shows_the_result_count(client, users):
+    for n in range(25):
+        factories.MaterialFactory(school=users["school_a"], title=f"Blatt {n:02d}")
+    first = search_ids(client, "sortierung=titel")
+    assert "25 Materialien gefunden" in first and "Blatt 00" in first and "Blatt 24" not in first
+    assert "Blatt 24" in search_ids(client, "sortierung=titel&seite=2")
+
+
+# --- sharing and review ----------------------------------------------------------------------------------------
+
+
+def test_coordinator_shares_a_pdf_which_waits_for_review_and_is_hidden_until_approved(client, users, db, app):
+    login(client, users["coord_a"])
+    response = share(client)
+    assert response.status_code == 302
+    material = latest(db)
+    assert material.state == MaterialState.REVIEW and material.school_id == users["school_a"].id
+    assert material.content_type == "application/pdf" and material.preview_name  # first page rendered
+    assert "Alltagsrassismus" not in app.test_client().get("/materialien/").get_data(as_text=True)
+    anonymous = app.test_client()
+    assert anonymous.get(f"/materialien/{material.id}").status_code == 404
+    assert anonymous.get(f"/materialien/{material.id}/datei").status_code == 404
+    assert anonymous.get(f"/materialien/{material.id}/vorschau").status_code == 404
+    assert anonymous.get(f"/materialien/{material.id}.jsonld").status_code == 404
+    other = app.test_client()
+    login(other, users["coord_b"])
+    assert other.get(f"/materialien/{material.id}/datei").status_code == 404
+    assert client.get(f"/materialien/{material.id}/datei").status_code == 200  # the author
+
+    ki = app.test_client()
+    login(ki, users["ki"])
+    assert "Alltagsrassismus erkennen" in ki.get("/koordination/pruefung/").get_data(as_text=True)
+    assert ki.get(f"/materialien/{material.id}/datei").status_code == 200
+    incomplete = approve(ki, material.id, check_works="")
+    assert incomplete.status_code == 200 and "Checkliste" in incomplete.get_data(as_text=True)
+    db.session.refresh(material)
+    assert material.state == MaterialState.REVIEW
+    assert approve(ki, material.id).status_code == 302
+    db.session.refresh(material)
+    assert material.state == MaterialState.PUBLISHED
+    assert material.reviewed_by_id == users["ki"].id and material.reviewed_at is not None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "material.approve"))
+    assert entry.object_id == material.id and entry.user_id == users["ki"].id
+    assert "Alltagsrassismus erkennen" in anonymous.get("/materialien/?q=rassismus").get_data(as_text=True)
+    assert anonymous.get(f"/materialien/{material.id}/datei").status_code == 200
+
+
+def test_rejection_needs_a_reason_which_the_author_sees_and_a_fix_goes_back_to_review(client, users, db, app):
+    login(client, users["coord_a"])
+    share(client)
+    material = latest(db)
+    ki = app.test_client()
+    login(ki, users["ki"])
+    no_reason = post_form(ki, f"/koordination/pruefung/{material.id}", {"decision": "reject", "reason": ""})
+    assert no_reason.status_code == 200
+    db.session.refresh(material)
+    assert material.state == MaterialState.REVIEW
+    post_form(ki, f"/koordination/pruefung/{material.id}", {"decision": "reject", "reason": "Bitte Quelle nennen."})
+    db.session.refresh(material)
+    assert material.state == MaterialState.REJECTED
+    assert "Bitte Quelle nennen." in client.get("/materialien/meine").get_data(as_text=True)
+    edit = post_form(
+        client,
+        f"/materialien/{material.id}/bearbeiten",
+        form(attribution="SV, nach einer Idee von …", version=str(material.version)),
+        content_type="multipart/form-data",
+    )
+    assert edit.status_code == 302
+    db.session.refresh(material)
+    assert material.state == MaterialState.REVIEW and material.review_reason == ""
+
+
+def test_new_file_replaces_the_old_one_deletes_it_and_sends_the_material_back_to_review(client, users, db):
+    material = factories.MaterialFactory(
+        school=users["school_a"],
+        author_id=users["coord_a"].id,
+        link_url=None,
+        storage_name="a" * 32 + ".pdf",
+        original_name="alt.pdf",
+        content_type="application/pdf",
+        size=10,
+    )
+    old = upload_root() / material.storage_name
+    old.write_bytes(b"%PDF-1.4 alt")
+    login(client, users["coord_a"])
+    payload = form(version=str(material.version))
+    payload["file"] = (io.BytesIO(simple_pdf("Neu", "Neue Fassung")), "neu.pdf")
+    response = post_form(client, f"/materialien/{material.id}/bearbeiten", payload, content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.session.refresh(material)
+    assert not old.exists()
+    assert material.original_name == "neu.pdf" and (upload_root() / material.storage_name).is_file()
+    assert material.state == MaterialState.REVIEW
+
+
+def test_a_stale_edit_gets_the_conflict_page_and_changes_nothing(client, users, db):
+    material = factories.MaterialFactory(school=users["school_a"], author_id=users["coord_a"].id)
+    login(client, users["coord_a"])
+    stale = form(source="link", link_url="https://www.example.org/neu", title="Meine Fassung", version="0")
+    response = post_form(client, f"/materialien/{material.id}/bearbeiten", stale)
+    assert response.status_code == 409
+    assert "Meine Fassung" in response.get_data(as_text=True)
+    db.session.refresh(material)
+    assert material.title != "Meine Fassung"
+
+
+def test_ki_staff_materials_are_published_at_once(client, users, db):
+    login(client, users["ki"])
+    response = share(client, {"source": "link", "link_url": "https://www.bpb.de/themen/rassismus/"}, file=None)
+    assert response.status_code == 302
+    material = latest(db)
+    assert material.state == MaterialState.PUBLISHED and material.school_id is None
+    assert material.link_url == "https://www.bpb.de/themen/rassismus/"
+    page = client.get(f"/materialien/{material.id}").get_data(as_text=True)
+    assert "www.bpb.de" in page
+
+
+def test_author_withdraws_and_can_submit_again(client, users, db, app):
+    material = factories.MaterialFactory(school=users["school_a"], author_id=users["coord_a"].id)
+    login(client, users["coord_a"])
+    assert post_form(client, f"/materialien/{material.id}/zurueckziehen").status_code == 302
+    db.session.refresh(material)
+    assert material.state == MaterialState.WITHDRAWN
+    assert app.test_client().get(f"/materialien/{material.id}").status_code == 404
+    post_form(client, f"/materialien/{material.id}/erneut-einreichen")
+    db.session.refresh(material)
+    assert material.state == MaterialState.REVIEW
+
+
+def test_coordinator_cannot_edit_another_schools_material(client, users, db):
+    material = factories.MaterialFactory(school=users["school_b"], author_id=users["coord_b"].id)
+    login(client, users["coord_a"])
+    assert client.get(f"/materialien/{material.id}/bearbeiten").status_code == 403
+    assert post_form(client, f"/materialien/{material.id}/zurueckziehen").status_code == 403
+    db.session.refresh(material)
+    assert material.state == MaterialState.PUBLISHED
+
+
+def test_failed_form_keeps_what_was_typed(client, users, db):
+    login(client, users["coord_a"])
+    response = share(client, {"topics": [], "title": "Mein Titel bleibt"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'value="Mein Titel bleibt"' in page
+    assert "Bitte wählen Sie mindestens ein Thema" in page
+    assert db.session.scalar(select(func.count(Material.id))) == 0
+
+
+def test_link_must_be_http_or_https(client, users, db):
+    login(client, users["coord_a"])
+    response = share(client, {"source": "link", "link_url": "javascript:alert(1)"}, file=None)
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count(Material.id))) == 0
+
+
+# --- safe files ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "bild.svg"),
+        (b"<html><script>alert(1)</script></html>", "blatt.pdf"),
+        (b"PK\x03\x04" + b"\x00" * 100, "sammlung.zip"),
+        (b"MZ\x90\x00" + b"\x00" * 100, "programm.pdf"),
+        (b"#!/bin/sh\nrm -rf /\n", "skript.odt"),
+    ],
+)
+def test_dangerous_files_are_refused_with_a_german_message(client, users, db, content, name):
+    login(client, users["coord_a"])
+    response = share(client, file=(content, name))
+    assert response.status_code == 200
+    assert "ist als Datei nicht erlaubt" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Material.id))) == 0
+    assert not list(upload_root().iterdir())
+
+
+def test_file_over_25_mb_is_refused(client, users, db):
+    login(client, users["coord_a"])
+    response = share(client, file=(b"%PDF-1.4\n" + b"0" * (25 * 1024 * 1024), "gross.pdf"))
+    assert response.status_code == 200
+    assert "größer als 25 MB" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Material.id))) == 0
+
+
+def test_traversal_file_name_is_sanitised_and_download_is_an_attachment(client, users, db):
+    login(client, users["ki"])
+    share(client, file=(PDF, "../../etc/pass<wd>.pdf"))
+    material = latest(db)
+    assert material.original_name == "passwd.pdf"
+    response = client.get(f"/materialien/{material.id}/datei")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "passwd.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.data == PDF
+
+
+def test_downloads_are_counted(client, users, db, app):
+    material = factories.MaterialFactory(school=users["school_a"])
+    for _ in range(3):
+        response = app.test_client().get(f"/materialien/{material.id}/datei")
+        assert response.status_code == 303 and response.headers["Location"] == material.link_url
+    db.session.refresh(material)
+    assert material.download_count == 3
+
+
+# --- problem reports -------------------------------------------------------------------------------------------
+
+
+def test_anyone_reports_a_problem_and_ki_hides_the_material_at_once(client, users, db, app):
+    material = factories.MaterialFactory(school=users["school_a"], author_id=users["coord_a"].id)
+    response = post_form(
+        client, f"/materialien/{material.id}/problem", {"reason": "copyright", "text": "Das ist aus einem Buch."}
+    )
+    assert response.status_code == 302
+    report = db.session.scalar(select(MaterialReport))
+    assert report.reason == "copyright" and report.resolved_at is None
+    ki = app.test_client()
+    login(ki, users["ki"])
+    assert "Das ist aus einem Buch." in ki.get("/koordination/pruefung/").get_data(as_text=True)
+    post_form(ki, f"/koordination/pruefung/{material.id}/ausblenden", {"reason": "Urheberrecht wird geprüft."})
+    db.session.refresh(material)
+    assert material.state == MaterialState.HIDDEN
+    assert app.test_client().get(f"/materialien/{material.id}").status_code == 404
+    author = app.test_client()
+    login(author, users["coord_a"])
+    assert "Urheberrecht wird geprüft." in author.get(f"/materialien/{material.id}").get_data(as_text=True)
+    post_form(ki, f"/koordination/pruefung/meldungen/{report.id}/erledigt", {"resolution": "Ausgeblendet."})
+    db.session.refresh(report)
+    assert report.resolved_at is not None and report.resolved_by_id == users["ki"].id
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "material.hide")) is not None
+
+
+def test_problem_reports_are_rate_limited_per_ip(client, users, db):
+    material = factories.MaterialFactory(school=users["school_a"])
+    for _ in range(5):
+        ok = post_form(client, f"/materialien/{material.id}/problem", {"reason": "other", "text": "Test"})
+        assert ok.status_code == 302
+    limited = post_form(client, f"/materialien/{material.id}/problem", {"reason": "other", "text": "Test"})
+    assert limited.status_code == 429
+    assert db.session.scalar(select(func.count(MaterialReport.id))) == 5
+
+
+def test_problem_report_of_an_unpublished_material_is_not_possible(client, users):
+    material = factories.MaterialFactory(school=users["school_a"], state=MaterialState.REVIEW)
+    assert client.get(f"/materialien/{material.id}/problem").status_code == 404
+
+
+# --- open metadata ---------------------------------------------------------------------------------------------
+
+
+def amb_validator() -> Draft7Validator:
+    resources = []
+    for path in AMB.glob("*.json"):
+        schema = json.loads(path.read_text())
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+        # Some references spell the file name with a lower-case first letter.
+        lowered = schema["$id"].rsplit("/", 1)
+        resources.append((lowered[0] + "/" + lowered[1][0].lower() + lowered[1][1:], Resource.from_contents(schema)))
+    registry = Registry().with_resources(resources)
+    main = json.loads((AMB / "schema.json").read_text())
+    return Draft7Validator(main, registry=registry, format_checker=FormatChecker())
+
+
+def test_jsonld_is_valid_amb_and_embedded_in_the_page(client, users, db):
+    login(client, users["ki"])
+    share(client, file=(PDF, "blatt.pdf"))
+    material = latest(db)
+    response = client.get(f"/materialien/{material.id}.jsonld")
+    assert response.status_code == 200 and response.mimetype == "application/ld+json"
+    data = response.get_json(force=True)
+    errors = [e.message for e in amb_validator().iter_errors(data)]
+    assert errors == []
+    for key in ("name", "description", "keywords", "inLanguage", "license", "creator", "educationalLevel"):
+        assert data[key], key
+    assert data["license"]["id"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert data["learningResourceType"][0]["id"] == "https://w3id.org/kim/hcrt/worksheet"
+    assert data["isAccessibleForFree"] is True and data["dateCreated"]
+    page = client.get(f"/materialien/{material.id}").get_data(as_text=True)
+    assert '<script type="application/ld+json">' in page and '"LearningResource"' in page
+
+
+def test_amb_feed_lists_public_materials_only(client, library):
+    data = client.get("/materialien/amb.json").get_json()
+    names = {item["name"] for item in data["items"]}
+    assert names == {"Rassistische Sprüche kontern", "Sinti und Roma in Deutschland", "Hassrede im Netz"}
+    assert data["total"] == 3
+    validator = amb_validator()
+    assert all(not list(validator.iter_errors(item)) for item in data["items"])
+
+
+def test_detail_page_shows_licence_hint_and_related_materials(client, library):
+    page = client.get(f"/materialien/{library['racism'].id}").get_data(as_text=True)
+    assert "CC BY 4.0" in page and "Sie dürfen das Material teilen und bearbeiten" in page
+    assert "Problem melden" in page
+    related = factories.MaterialFactory(school=library["racism"].school, title="Noch ein Blatt zu Rassismus")
+    page = client.get(f"/materialien/{library['racism'].id}").get_data(as_text=True)
+    assert related.title in page
