@@ -22,6 +22,7 @@ from .core.db import utcnow, write_transaction
 from .core.passwords import hash_password
 from .core.text import slugify
 from .extensions import db
+from .materials.demo import seed_materials
 from .schools.models import (
     PREPARING_STATUSES,
     STATUS_ORDER,
@@ -366,10 +367,10 @@ def existing_max(existing: int) -> int:
     return db.session.scalar(select(Activity.id).order_by(Activity.id).offset(existing - 1).limit(1)) or 0
 
 
-def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0) -> dict[str, int]:
+def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0, materials: int = 0) -> dict[str, int]:
     """Fill the demo network; returns how many rows of each kind were added."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    added = {"accounts": 0, "schools": 0, "process_rows": 0, "memberships": 0, "activities": 0}
+    added = {"accounts": 0, "schools": 0, "process_rows": 0, "memberships": 0, "activities": 0, "materials": 0}
     with write_transaction():
         existing = set(db.session.scalars(select(School.schulnummer)))
         rows = _school_rows(max(schools, 2), existing, rng)
@@ -404,6 +405,7 @@ def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0) -> dict[
                     db.session.add(Membership(user_id=user.id, school_id=school.id))
                     added["memberships"] += 1
         added["activities"] = _seed_activities(activities, rng)
+        added["materials"] = seed_materials(materials, rng)
     if any(added.values()):
         # Fresh statistics after bulk loads, so that the planners pick the feed and listing indexes.
         with write_transaction():

@@ -468,10 +468,10 @@ def test_amb_feed_lists_public_materials_only(client, library):
     assert all(not list(validator.iter_errors(item)) for item in data["items"])
 
 
-def test_detail_page_shows_licence_hint_and_related_materials(client, library):
+def test_detail_page_shows_licence_hint_and_related_materials(client, users, library):
     page = client.get(f"/materialien/{library['racism'].id}").get_data(as_text=True)
     assert "CC BY 4.0" in page and "Sie dürfen das Material teilen und bearbeiten" in page
     assert "Problem melden" in page
-    related = factories.MaterialFactory(school=library["racism"].school, title="Noch ein Blatt zu Rassismus")
+    related = factories.MaterialFactory(school=users["school_a"], title="Noch ein Blatt zu Rassismus")
     page = client.get(f"/materialien/{library['racism'].id}").get_data(as_text=True)
     assert related.title in page

@@ -175,7 +175,7 @@ def _stored_path(name: str | None):
 
 @bp.route("/<int:material_id>/problem", methods=["GET", "POST"])
 def report_problem(material_id: int):
-    """"Problem melden": anyone can tell the KI about a problem with a public material."""
+    """ "Problem melden": anyone can tell the KI about a problem with a public material."""
     material = services.get_material(material_id)
     if material is None or not services.is_publicly_visible(material):
         abort(404)

@@ -1,0 +1,260 @@
+"""Believable demo materials: a curated set with generated PDFs and links to well-known public resources, then as
+many generated link materials as asked for (bulk inserts, so 100,000 take seconds)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+
+from sqlalchemy import func, insert, select
+
+from ..core.db import utcnow
+from ..core.uploads import store_pdf_preview, upload_root
+from ..extensions import db
+from ..schools.models import School, SchoolStatus
+from .models import Material, MaterialLevel, MaterialState, MaterialTopic
+from .samples import simple_pdf
+
+# (title, type, topics, levels, description, link or None for a generated PDF, licence, tags)
+CURATED = (
+    (
+        "Arbeitsblatt: Antiziganismus erkennen",
+        "Arbeitsblatt",
+        ["Antiziganismus (Rassismus gegen Sinti und Roma)"],
+        ["Sekundarstufe I"],
+        "Ein Arbeitsblatt mit Aussagen aus dem Alltag: Die Schüler*innen prüfen, welche Vorurteile gegen Sinti und "
+        "Roma darin stecken, und sammeln Gegenargumente. Dauer: eine Schulstunde.",
+        None,
+        "cc-by",
+        "Vorurteile, Sinti und Roma, Alltag",
+    ),
+    (
+        "Rassistische Sprüche kontern – ein Methodenblatt",
+        "Methode/Übung",
+        ["Rassismus", "Demokratie und Zivilcourage"],
+        ["Sekundarstufe I", "Sekundarstufe II"],
+        "Rollenspiel in Kleingruppen: Wie reagiere ich, wenn jemand im Bus einen rassistischen Spruch macht? Mit "
+        "Karten für vier Situationen und Tipps für die Nachbesprechung.",
+        None,
+        "cc-by-sa",
+        "Rollenspiel, Zivilcourage, Alltagsrassismus",
+    ),
+    (
+        "Projektidee: Stolpersteine in unserer Stadt",
+        "Projektidee",
+        ["Erinnerungskultur und Gedenken", "Antisemitismus"],
+        ["Sekundarstufe I", "Sekundarstufe II"],
+        "Eine Klasse recherchiert die Lebensgeschichten hinter den Stolpersteinen im Ort, putzt die Steine am "
+        "9. November und stellt die Biografien in der Schule aus.",
+        None,
+        "cc-by",
+        "Stolpersteine, 9. November, Biografien",
+    ),
+    (
+        "Hate Speech im Netz: Gegenrede üben",
+        "Unterrichtsreihe",
+        ["Hate Speech und Desinformation", "Mobbing und Cybermobbing"],
+        ["Sekundarstufe I"],
+        "Drei Doppelstunden zu Hasskommentaren: erkennen, melden, Gegenrede schreiben. Mit Beispielen aus sozialen "
+        "Netzwerken (anonymisiert).",
+        None,
+        "cc-by-nc",
+        "Gegenrede, Social Media, Kommentare",
+    ),
+    (
+        "Vielfalt der Religionen – Plakatvorlage",
+        "Plakat/Flyer",
+        ["Vielfalt und Religionen"],
+        ["Primarstufe"],
+        "Eine Vorlage für ein Klassenplakat: Feste aus fünf Religionen im Jahreslauf. Zum Ausmalen und Ergänzen.",
+        None,
+        "cc0",
+        "Feste, Grundschule, Plakat",
+    ),
+    (
+        "Schule ohne Rassismus – Schule mit Courage: Themenhefte",
+        "Broschüre/Themenheft",
+        ["Rassismus", "Demokratie und Zivilcourage"],
+        ["Sekundarstufe I", "Sekundarstufe II", "Erwachsene/Fortbildung"],
+        "Die Bundeskoordination gibt Themenhefte und das Magazin q.rage heraus. Hier finden Sie die Übersicht.",
+        "https://www.schule-ohne-rassismus.org/",
+        "arr",
+        "Bundeskoordination, q.rage",
+    ),
+    (
+        "Bundeszentrale für politische Bildung: Dossier Rassismus",
+        "Linkliste",
+        ["Rassismus", "Antischwarzer Rassismus"],
+        ["Sekundarstufe II", "Erwachsene/Fortbildung"],
+        "Hintergrundtexte, Grafiken und Unterrichtsmaterial der bpb zum Thema Rassismus.",
+        "https://www.bpb.de/themen/rassismus-diskriminierung/",
+        "arr",
+        "bpb, Hintergrund",
+    ),
+    (
+        "Anne Frank Zentrum: Lernmaterial",
+        "Linkliste",
+        ["Antisemitismus", "Erinnerungskultur und Gedenken"],
+        ["Sekundarstufe I"],
+        "Materialien und Ausstellungen rund um Anne Frank für Schulen.",
+        "https://www.annefrank.de/",
+        "arr",
+        "Anne Frank, Ausstellung",
+    ),
+    (
+        "Dokumentationszentrum Deutscher Sinti und Roma: Bildungsangebote",
+        "Linkliste",
+        ["Antiziganismus (Rassismus gegen Sinti und Roma)", "Erinnerungskultur und Gedenken"],
+        ["Sekundarstufe I", "Sekundarstufe II"],
+        "Bildungsangebote und Hintergründe zur Geschichte und Gegenwart der Sinti und Roma in Deutschland.",
+        "https://www.sintiundroma.org/",
+        "arr",
+        "Porajmos, Geschichte",
+    ),
+    (
+        "Klicksafe: Cybermobbing – was tun?",
+        "Video/Audio",
+        ["Mobbing und Cybermobbing"],
+        ["Sekundarstufe I"],
+        "Erklärfilme und Unterrichtsmodule zu Cybermobbing und Hass im Netz.",
+        "https://www.klicksafe.de/",
+        "arr",
+        "Cybermobbing, Medienkompetenz",
+    ),
+    (
+        "Leichte Sprache: Was ist Diskriminierung?",
+        "Arbeitsblatt",
+        ["Rassismus", "Ableismus (Behindertenfeindlichkeit)"],
+        ["Primarstufe", "Sekundarstufe I"],
+        "Ein Blatt in Leichter Sprache mit Bildern: Was bedeutet Diskriminierung? Was kann ich tun?",
+        None,
+        "cc-by",
+        "Leichte Sprache, Einstieg",
+    ),
+    (
+        "Fortbildung: Courage-AG gründen und begleiten",
+        "Präsentation",
+        ["Demokratie und Zivilcourage"],
+        ["Erwachsene/Fortbildung"],
+        "Folien der KI-Fortbildung für Lehrkräfte: Wie eine Courage-AG entsteht, wer mitmacht und wie die "
+        "Schüler*innen selbst entscheiden.",
+        None,
+        "cc-by",
+        "Courage-AG, Lehrkräfte, Fortbildung",
+    ),
+)
+
+WORDS = (
+    ("Vorurteile", "Rassismus"),
+    ("Zivilcourage im Alltag", "Demokratie und Zivilcourage"),
+    ("Erinnern an den 9. November", "Erinnerungskultur und Gedenken"),
+    ("Flucht und Ankommen", "Flucht und Migration"),
+    ("Gleichberechtigung", "Sexismus"),
+    ("Vielfalt in der Klasse", "Vielfalt und Religionen"),
+    ("Gerüchte und Fake News", "Hate Speech und Desinformation"),
+    ("Regenbogen und Respekt", "Homo- und Transfeindlichkeit"),
+    ("Barrieren abbauen", "Ableismus (Behindertenfeindlichkeit)"),
+    ("Antisemitismus heute", "Antisemitismus"),
+    ("Antiziganismus erkennen", "Antiziganismus (Rassismus gegen Sinti und Roma)"),
+    ("Muslimfeindlichkeit begegnen", "Muslimfeindlichkeit"),
+)
+TYPES = ("Arbeitsblatt", "Methode/Übung", "Projektidee", "Unterrichtsreihe", "Präsentation", "Linkliste")
+LEVEL_SETS = (
+    ["Primarstufe"],
+    ["Sekundarstufe I"],
+    ["Sekundarstufe I", "Sekundarstufe II"],
+    ["Sekundarstufe II"],
+    ["Berufskolleg"],
+    ["Erwachsene/Fortbildung"],
+)
+LICENCE_CYCLE = ("cc-by", "cc-by-sa", "cc0", "cc-by-nc", "cc-by", "cc-by-nc-sa")
+LINKS = (
+    "https://www.schule-ohne-rassismus.org/",
+    "https://www.bpb.de/",
+    "https://www.annefrank.de/",
+    "https://www.klicksafe.de/",
+    "https://www.sintiundroma.org/",
+)
+
+
+def _pdf_row(title: str, description: str) -> dict:
+    data = simple_pdf(title, description + "\n\nCourage Hub – Demo-Material")
+    name = secrets.token_hex(16) + ".pdf"
+    path = upload_root() / name
+    path.write_bytes(data)
+    preview = store_pdf_preview(name)
+    return {
+        "storage_name": name,
+        "preview_name": preview,
+        "original_name": title.replace(":", "").replace(" ", "-")[:80] + ".pdf",
+        "content_type": "application/pdf",
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "link_url": None,
+    }
+
+
+def seed_materials(count: int, rng: random.Random) -> int:
+    """Add materials until there are ``count``: first the curated ones, then generated links."""
+    existing = db.session.scalar(select(func.count()).select_from(Material)) or 0
+    missing = count - existing
+    school_ids = list(
+        db.session.scalars(select(School.id).where(School.status == SchoolStatus.AUFGENOMMEN).order_by(School.id))
+    )
+    if missing <= 0 or not school_ids:
+        return 0
+    now = utcnow()
+    rows, topics, levels = [], [], []
+    for i in range(existing, existing + missing):
+        if i < len(CURATED):
+            title, kind, topic_list, level_list, description, link, licence, tags = CURATED[i]
+            source = _pdf_row(title, description) if link is None else {"link_url": link}
+            school_id = None if kind in ("Linkliste", "Präsentation", "Broschüre/Themenheft") else school_ids[i]
+        else:
+            phrase, topic = WORDS[i % len(WORDS)]
+            kind = TYPES[(i // len(WORDS)) % len(TYPES)]
+            title = f"{kind}: {phrase} ({i})"
+            topic_list, level_list = [topic], LEVEL_SETS[i % len(LEVEL_SETS)]
+            description = f"Material zum Thema {topic} für {', '.join(level_list)}. Mit Hinweisen zur Durchführung."
+            source, licence, tags = {"link_url": LINKS[i % len(LINKS)]}, LICENCE_CYCLE[i % 6], phrase
+            school_id = school_ids[(i * 7919) % len(school_ids)] if i % 5 else None
+        state = MaterialState.REVIEW if i % 25 == 24 else MaterialState.PUBLISHED
+        rows.append(
+            {
+                "school_id": school_id,
+                "title": title,
+                "description": description,
+                "tags": tags,
+                "attribution": "KI Kreis Soest" if school_id is None else "Courage-AG der Schule",
+                "licence": licence,
+                "language": "de",
+                "material_type": kind,
+                "state": state,
+                "review_reason": "",
+                "published_at": now if state == MaterialState.PUBLISHED else None,
+                "download_count": rng.randrange(0, 400),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "storage_name": None,
+                "preview_name": None,
+                "original_name": None,
+                "content_type": None,
+                "size": None,
+                "sha256": None,
+                **source,
+            }
+        )
+        topics.append(topic_list)
+        levels.append(level_list)
+    for chunk in range(0, len(rows), 5000):
+        db.session.execute(insert(Material), rows[chunk : chunk + 5000])
+    ids = list(db.session.scalars(select(Material.id).order_by(Material.id).offset(existing)))
+    topic_rows = [{"material_id": mid, "topic": t} for mid, ts in zip(ids, topics, strict=True) for t in ts]
+    level_rows = [{"material_id": mid, "level": lv} for mid, ls in zip(ids, levels, strict=True) for lv in ls]
+    for chunk in range(0, len(topic_rows), 10000):
+        db.session.execute(insert(MaterialTopic), topic_rows[chunk : chunk + 10000])
+    for chunk in range(0, len(level_rows), 10000):
+        db.session.execute(insert(MaterialLevel), level_rows[chunk : chunk + 10000])
+    return missing
