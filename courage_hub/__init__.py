@@ -88,13 +88,24 @@ def _register_blueprints(app: Flask) -> None:
     from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp
+    from .coordination.views import audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
     from .materials.views import bp as materials_bp
     from .materials.views import review_bp as material_review_bp
     from .schools.views import bp as schools_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, schools_bp, activities_bp, coordination_bp, materials_bp, material_review_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        admin_bp,
+        schools_bp,
+        activities_bp,
+        coordination_bp,
+        materials_bp,
+        material_review_bp,
+        audit_bp,
+    ):
         app.register_blueprint(blueprint)
 
     # Import every model so that metadata (migrations, create_all in tests) knows all tables.

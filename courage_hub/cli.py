@@ -62,6 +62,15 @@ def register_cli(app: Flask) -> None:
         for account in DEMO_ACCOUNTS:
             click.echo(f"  {account.email:<28} {account.role.value:<12} Passwort: {demo_password()}")
 
+    @app.cli.command("send-digest")
+    @click.option("--days", default=7, show_default=True, help="Look back this many days.")
+    def send_digest_command(days: int) -> None:
+        """Mail KI staff a digest: new registrations, new reports, open reviews (weekly by cron or systemd)."""
+        from .coordination.digest import send_digest
+
+        sent = send_digest(days=days)
+        click.echo(f"Wochenüberblick an {sent} KI-Konten gesendet.")
+
     @app.cli.command("db-is-empty")
     def db_is_empty() -> None:
         """Exit 0 when the database has no accounts yet (used by ``make run`` to seed once)."""

@@ -32,6 +32,8 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "KREIS_NAME": os.environ.get("COURAGE_HUB_KREIS", "Kreis Soest"),
+        # "Kontakt nötig": from this day (MM-DD) of a school year on, an admitted school without a project is flagged.
+        "CONTACT_DEADLINE": os.environ.get("CONTACT_DEADLINE", "03-01"),
         # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 587),

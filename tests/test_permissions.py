@@ -101,6 +101,15 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_ONLY, "ki": 302},
     ("GET", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
     ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
+    ("GET", "/koordination/schulen/<int:school_id>"): KI_ONLY,
+    ("POST", "/koordination/schulen/<int:school_id>/notizen"): {**KI_ONLY, "ki": 302},
+    ("GET", "/koordination/kontakt"): KI_ONLY,
+    ("GET", "/koordination/erinnerungen"): KI_ONLY,
+    ("POST", "/koordination/erinnerungen"): KI_ONLY,  # no school selected: the form again with an error
+    ("GET", "/koordination/export/schulen.<any(csv, xlsx):fmt>"): KI_ONLY,
+    ("GET", "/koordination/export/aktivitaeten.<any(csv, xlsx):fmt>"): KI_ONLY,
+    ("GET", "/koordination/jahresbericht.pdf"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
+    ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     # Materials: the sample is school A's material in review, shared by coordinator A, with a problem report.
     ("GET", "/materialien/"): {ALL: 200},
     ("GET", "/materialien/amb.json"): {ALL: 200},
@@ -135,6 +144,7 @@ def url_values(users) -> dict[str, object]:
         "slug": users["school_a"].slug,
         "school_id": users["school_pending"].id,
         "variant": "vorschau",
+        "fmt": "xlsx",
     }
 
 

@@ -1,60 +1,295 @@
-"""The KI's pages: dashboard and the queue of registrations."""
+"""The KI's pages: dashboard, schools table, a school's KI view, "Kontakt nötig", reminders, exports, the annual
+report and the queue of registrations; plus the admins' audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
 
+from ..activities.services import obligation_years, school_activities
+from ..core import schoolyear
+from ..core.models import AuditEntry
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import can_review_registrations, can_use_coordination, require
+from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
 from ..extensions import db
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
-from ..schools.models import STATUS_LABELS, STATUS_ORDER, Approval, School, SchoolStatus
+from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
+from ..schools.vocab import SCHOOL_TYPES
+from . import exports, presentation, reminders, services
+from .forms import NoteForm, ReminderForm
+from .services import BERLIN, Scope, TableFilter
 
 bp = Blueprint("coordination", __name__, url_prefix="/koordination")
+audit_bp = Blueprint("audit", __name__, url_prefix="/verwaltung/protokoll")
 KI_PER_PAGE = 50
+AUDIT_PER_PAGE = 50
+MAX_REMINDER_SCHOOLS = 500
+
+
+def _year_arg() -> int:
+    current = schoolyear.current_school_year()
+    year = request.args.get("jahr", type=int)
+    return year if year and 2000 <= year <= current + 1 else current
+
+
+def _municipality_arg() -> str:
+    value = request.args.get("gemeinde", "")
+    return value if value in school_services.kreis_municipalities() else ""
+
+
+def _scope() -> Scope:
+    return Scope(year=_year_arg(), municipality=_municipality_arg())
+
+
+def _optional_url(endpoint: str) -> str | None:
+    try:
+        return url_for(endpoint)
+    except BuildError:
+        return None
+
+
+# --- dashboard -------------------------------------------------------------------------------------------------
 
 
 @bp.get("/")
 @require(can_use_coordination)
 def dashboard():
-    """Key figures of the Kreis network for KI staff."""
-    rows = db.session.execute(
-        select(School.status, func.count()).where(School.approval == Approval.APPROVED).group_by(School.status)
-    ).all()
-    counts = dict(rows)
-    ordered = [(status, counts.get(status, 0)) for status in (*STATUS_ORDER, SchoolStatus.AUSGETRETEN)]
-    pending = db.session.scalar(select(func.count()).where(School.approval == Approval.PENDING))
-    flagged = db.session.scalars(
-        select(School).where(School.needs_contact.is_(True), School.approval == Approval.APPROVED).order_by(School.name)
-    ).all()
-    return render_template("coordination/dashboard.html", counts=ordered, pending=pending, flagged=flagged)
+    """Key figures and charts of the Kreis network for a school year and municipality, with the open queues."""
+    scope = _scope()
+    figures = services.key_figures(scope)
+    return render_template(
+        "coordination/dashboard.html",
+        scope=scope,
+        figures=figures,
+        lines=presentation.figure_lines(figures),
+        charts=presentation.charts(figures),
+        years=services.year_choices(),
+        municipalities=school_services.kreis_municipalities(),
+        review_url=_optional_url("material_review.queue"),
+    )
+
+
+# --- schools table ---------------------------------------------------------------------------------------------
+
+
+def _table_filter() -> TableFilter:
+    sort = request.args.get("sort", "name")
+    if sort.lstrip("-") not in services.SORT_KEYS:
+        sort = "name"
+    obligation = request.args.get("pflicht", "")
+    return TableFilter(
+        year=_year_arg(),
+        municipality=_municipality_arg(),
+        status=request.args.get("status", "") if request.args.get("status") in {s.value for s in SchoolStatus} else "",
+        school_type=request.args.get("schulform", "") if request.args.get("schulform") in SCHOOL_TYPES else "",
+        q=request.args.get("q", "").strip()[:100],
+        contact=request.args.get("kontakt") == "1",
+        obligation=obligation if obligation in ("ja", "nein") else "",
+        sort=sort,
+    )
 
 
 @bp.get("/schulen")
 @require(can_review_registrations)
 def schools():
-    """Every registered school of the Kreis, including those not public, with links to their internal pages."""
-    filters = school_services.DirectoryFilter(
-        q=request.args.get("q", "").strip()[:100],
-        municipality=request.args.get("gemeinde", ""),
-        status=request.args.get("status", ""),
-    )
+    """Every approved school of the Kreis in a filterable, sortable table, each linking to its KI view."""
+    filters = _table_filter()
     page = requested_page()
-    rows, total = school_services.directory_page(filters, page, KI_PER_PAGE, internal=True)
+    rows, total = services.schools_table(filters, page, KI_PER_PAGE)
     return render_template(
         "coordination/schools.html",
-        schools=rows,
+        rows=rows,
         total=total,
         page=page,
         pages=page_count(total, KI_PER_PAGE),
         filters=filters,
+        years=services.year_choices(),
         municipalities=[(m, m) for m in school_services.kreis_municipalities()],
         statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus],
+        school_types=[(t, t) for t in SCHOOL_TYPES],
     )
+
+
+def _school_or_404(school_id: int) -> School:
+    school = db.session.scalar(select(School).where(School.id == school_id).options(selectinload(School.patron)))
+    if school is None:
+        abort(404)
+    return school
+
+
+@bp.get("/schulen/<int:school_id>")
+@require(can_review_registrations)
+def school(school_id: int):
+    """Everything the KI knows about one school: facts, contact reasons, timeline, activities, materials,
+    coordinators' contacts, internal notes and reminders sent."""
+    school = _school_or_404(school_id)
+    return render_template(
+        "coordination/school.html",
+        school=school,
+        contact=services.contact_reasons(school),
+        obligation=obligation_years(school),
+        timeline=school_services.timeline(school, include_internal=True),
+        activities=school_activities(school, include_unpublished=True, limit=30),
+        materials=services.school_materials(school),
+        coordinators=school_services.coordinators(school),
+        notes=services.notes(school),
+        deliveries=services.deliveries(school),
+        note_form=NoteForm(),
+    )
+
+
+@bp.post("/schulen/<int:school_id>/notizen")
+@require(can_review_registrations)
+def add_note(school_id: int):
+    """Add an internal note (KI only) to a school."""
+    school = _school_or_404(school_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.add_note(school, current_user._get_current_object(), form.text.data)
+        flash(_("The note has been saved."), "success")
+    else:
+        flash(_("Please write a note."), "error")
+    return redirect(url_for("coordination.school", school_id=school.id) + "#notes-heading")
+
+
+# --- Kontakt nötig and reminders -------------------------------------------------------------------------------
+
+
+@bp.get("/kontakt")
+@require(can_review_registrations)
+def contact():
+    """Schools that need contact (automatic rule and manual flag), with one click to write to each."""
+    rule = services.contact_rule()
+    municipality = _municipality_arg()
+    cases, total = services.contact_cases(rule, municipality)
+    return render_template(
+        "coordination/contact.html",
+        cases=cases,
+        total=total,
+        rule=rule,
+        municipality=municipality,
+        municipalities=[(m, m) for m in school_services.kreis_municipalities()],
+    )
+
+
+def _reminder_school_ids() -> list[int]:
+    if request.method == "GET" and request.args.get("kontakt") == "1":
+        cases, _total = services.contact_cases(services.contact_rule(), _municipality_arg(), MAX_REMINDER_SCHOOLS)
+        return [c.school.id for c in cases]
+    ids = []
+    for raw in request.values.getlist("schule"):
+        if raw.isdigit() and int(raw) not in ids:
+            ids.append(int(raw))
+    return ids[:MAX_REMINDER_SCHOOLS]
+
+
+@bp.route("/erinnerungen", methods=["GET", "POST"])
+@require(can_review_registrations)
+def reminder():
+    """Write a reminder to selected schools: edit the template, preview the exact mail for one school, send.
+
+    Schools that got the same kind of reminder within 7 days are only mailed after a confirmation."""
+    schools = reminders.coordinators_of(_reminder_school_ids())
+    form = ReminderForm()
+    form.preview_school.choices = [SelectChoice(s.id, s.name) for s in schools.values()]
+    year = schoolyear.current_school_year()
+    if request.method == "GET":
+        kind = request.args.get("art", "obligation")
+        form.kind.data = kind if kind in reminders.KINDS else "obligation"
+        form.subject.data, form.body.data = reminders.default_template(form.kind.data)
+    preview = None
+    repeats: dict[int, datetime] = {}
+    if request.method == "POST" and not schools:
+        form.form_errors.append(_("Please select at least one school."))
+    elif form.validate_on_submit():
+        draft = reminders.Draft(kind=form.kind.data, subject=form.subject.data, body=form.body.data, year=year)
+        action = request.form.get("action", "preview")
+        if action.startswith("send"):
+            targets = list(schools.values())
+            repeats = reminders.recent_deliveries(list(schools), draft.kind)
+            if action == "send_others":
+                targets = [s for s in targets if s.id not in repeats]
+            if repeats and action == "send":
+                flash(_("Some schools got this kind of reminder within the last 7 days. Please confirm."), "warning")
+            elif targets:
+                outcome = reminders.send_reminders(draft, targets, current_user._get_current_object())
+                _flash_outcome(outcome)
+                return redirect(url_for("coordination.contact"))
+            else:
+                form.form_errors.append(_("No school is left to mail."))
+        else:
+            chosen = schools.get(form.preview_school.data) or next(iter(schools.values()))
+            form.preview_school.data = chosen.id
+            preview = reminders.compose(draft, chosen)
+    return render_template(
+        "coordination/reminder.html",
+        form=form,
+        schools=list(schools.values()),
+        preview=preview,
+        repeats=repeats,
+        year=year,
+        placeholders=reminders.PLACEHOLDERS,
+    )
+
+
+def _flash_outcome(outcome: reminders.Outcome) -> None:
+    flash(_("Reminder sent to %(n)d schools.", n=len(outcome.sent)), "success")
+    if outcome.without_address:
+        names = ", ".join(s.name for s in outcome.without_address)
+        flash(_("No e-mail address known, not sent: %(names)s", names=names), "warning")
+
+
+# --- exports and the annual report -----------------------------------------------------------------------------
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/export/schulen.<any(csv, xlsx):fmt>")
+@require(can_review_registrations)
+def export_schools(fmt: str):
+    """The schools table with the current filters as CSV or XLSX."""
+    filters = _table_filter()
+    table = exports.schools_export(filters)
+    data = exports.export("schools", table, fmt, filters.as_args())
+    stamp = date.today().isoformat()
+    return _download(data, exports.FORMATS[fmt][1], f"schulen-{filters.year}-{stamp}.{fmt}")
+
+
+@bp.get("/export/aktivitaeten.<any(csv, xlsx):fmt>")
+@require(can_review_registrations)
+def export_activities(fmt: str):
+    """The published activities of a school year (optionally one municipality) as CSV or XLSX."""
+    scope = _scope()
+    table = exports.activities_export(scope.year, scope.municipality)
+    data = exports.export("activities", table, fmt, {"year": scope.year, "municipality": scope.municipality})
+    return _download(data, exports.FORMATS[fmt][1], f"aktivitaeten-{scope.year}.{fmt}")
+
+
+@bp.get("/jahresbericht.pdf")
+@require(can_use_coordination)
+def annual_report():
+    """The annual report of a school year as PDF."""
+    from .report import report
+
+    scope = _scope()
+    data = report(scope)
+    suffix = f"-{scope.municipality}" if scope.municipality else ""
+    return _download(data, "application/pdf", f"jahresbericht-{scope.year}{suffix}.pdf")
+
+
+# --- registrations ---------------------------------------------------------------------------------------------
 
 
 @bp.get("/registrierungen")
@@ -98,3 +333,72 @@ def reject(school_id: int):
         flash(_("The registration of %(school)s has been rejected.", school=school.name), "success")
         return redirect(url_for("coordination.registrations"))
     return render_template("coordination/reject.html", school=school, form=form)
+
+
+# --- audit log (admins) ----------------------------------------------------------------------------------------
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@audit_bp.get("/")
+@require(can_manage_accounts)
+def audit_log():
+    """The audit log, newest first, filtered by action, person, object and date range; read-only."""
+    action = request.args.get("aktion", "")[:60]
+    person = request.args.get("person", "").strip()[:254]
+    object_type = request.args.get("objekt", "")[:40]
+    object_id = request.args.get("objekt_id", type=int)
+    since, until = _date_arg("von"), _date_arg("bis")
+    conditions = []
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if person:
+        conditions.append(func.lower(AuditEntry.user_email).contains(person.lower(), autoescape=True))
+    if object_type:
+        conditions.append(AuditEntry.object_type == object_type)
+    if object_id:
+        conditions.append(AuditEntry.object_id == object_id)
+    if since:
+        conditions.append(AuditEntry.created_at >= datetime.combine(since, time(), BERLIN))
+    if until:
+        conditions.append(AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time(), BERLIN))
+    page = requested_page()
+    total = db.session.scalar(select(func.count(AuditEntry.id)).where(*conditions)) or 0
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_PER_PAGE)
+        .offset((page - 1) * AUDIT_PER_PAGE)
+    ).all()
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    object_types = db.session.scalars(
+        select(AuditEntry.object_type).where(AuditEntry.object_type != "").distinct().order_by(AuditEntry.object_type)
+    ).all()
+    args = {
+        k: v
+        for k, v in {
+            "aktion": action,
+            "person": person,
+            "objekt": object_type,
+            "objekt_id": object_id or "",
+            "von": since.isoformat() if since else "",
+            "bis": until.isoformat() if until else "",
+        }.items()
+        if v
+    }
+    return render_template(
+        "coordination/audit.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=page_count(total, AUDIT_PER_PAGE),
+        args=args,
+        actions=actions,
+        object_types=object_types,
+    )

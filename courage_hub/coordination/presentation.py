@@ -1,0 +1,154 @@
+"""Key figures as labelled values and charts (SVG plus the same numbers as a table), for the page and the PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..core import schoolyear
+from ..schools.models import SchoolStatus
+from . import charts as svg_charts
+from .services import ALL_STATUSES, KeyFigures
+
+STATUS_COLOURS = {
+    SchoolStatus.INTERESSE: "#8c6bb1",
+    SchoolStatus.VORBEREITUNG: "#2c7fb8",
+    SchoolStatus.ABSTIMMUNG_ERFOLGREICH: "#238b45",
+    SchoolStatus.ANTRAG_GESTELLT: "#b36b00",
+    SchoolStatus.AUFGENOMMEN: "#a3123a",
+    SchoolStatus.AUSGETRETEN: "#6b6b6b",
+}
+ACTIVITY_COLOUR = "#0b5394"
+SHARE_COLOUR = "#1e6b34"
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    desc: str
+    svg: Markup
+    width: int
+    header: list[str]
+    rows: list[list[str | int]]
+
+
+def percent(value: float) -> str:
+    return format_decimal(round(value, 1), format="#,##0.0") + " %"
+
+
+def figure_lines(figures: KeyFigures) -> list[tuple[str, str]]:
+    """The key figures as (label, value), in the order the dashboard and the report show them."""
+    return [
+        (_("Member schools"), str(figures.admitted)),
+        (_("Newly admitted in %(year)s", year=figures.scope.label), str(figures.newly_admitted)),
+        (
+            _("Member schools with a project in %(year)s", year=figures.scope.label),
+            f"{figures.obligation_met} ({percent(figures.obligation_percent)})",
+        ),
+        (_("Member schools without a project yet"), str(figures.obligation_open)),
+        (_("Activities reported"), str(figures.activities)),
+        (_("Materials shared"), str(figures.materials_shared)),
+        *[(status.label, str(figures.by_status.get(status, 0))) for status in ALL_STATUSES],
+    ]
+
+
+def charts(figures: KeyFigures) -> list[Chart]:
+    return [_municipality_chart(figures), _month_chart(figures), _history_chart(figures), _topic_chart(figures)]
+
+
+def _municipality_chart(figures: KeyFigures) -> Chart:
+    series = [svg_charts.Series(status.label, STATUS_COLOURS[status]) for status in ALL_STATUSES]
+    rows = [(row.name, [row.by_status.get(s, 0) for s in ALL_STATUSES]) for row in figures.municipalities]
+    title = _("Schools per municipality by status")
+    busiest = max(figures.municipalities, key=lambda r: r.total, default=None)
+    desc = _("Horizontal bars, one per municipality, stacked by status.")
+    if busiest and busiest.total:
+        desc += " " + _("Most schools: %(name)s (%(n)d).", name=busiest.name, n=busiest.total)
+    svg = svg_charts.stacked_bars("chart-municipalities", title, desc, rows, series)
+    return Chart(
+        id="chart-municipalities",
+        title=title,
+        desc=desc,
+        svg=svg,
+        width=_width(svg),
+        header=[_("Municipality"), *[s.label for s in ALL_STATUSES], _("Total")],
+        rows=[[name, *values, sum(values)] for name, values in rows],
+    )
+
+
+def _month_chart(figures: KeyFigures) -> Chart:
+    items = [(format_date(month, "LLL"), n) for month, n in figures.activities_by_month]
+    title = _("Activities per month of the school year %(year)s", year=figures.scope.label)
+    top = max(figures.activities_by_month, key=lambda item: item[1], default=None)
+    desc = _("Columns from August to July.")
+    if top and top[1]:
+        desc += " " + _("Most activities in %(month)s (%(n)d).", month=format_date(top[0], "LLLL yyyy"), n=top[1])
+    svg = svg_charts.columns("chart-months", title, desc, items, ACTIVITY_COLOUR)
+    return Chart(
+        id="chart-months",
+        title=title,
+        desc=desc,
+        svg=svg,
+        width=_width(svg),
+        header=[_("Month"), _("Activities")],
+        rows=[[format_date(month, "LLLL yyyy"), n] for month, n in figures.activities_by_month],
+    )
+
+
+def _history_chart(figures: KeyFigures) -> Chart:
+    shares = [
+        (year, admitted, met, 100.0 * met / admitted if admitted else 0.0)
+        for year, admitted, met in figures.obligation_history
+    ]
+    title = _("Share of member schools with a project, last five school years")
+    desc = (
+        _("Columns per school year, in percent.")
+        + " "
+        + "; ".join(f"{schoolyear.label(y)}: {percent(p)}" for y, _a, _m, p in shares)
+    )
+    svg = svg_charts.columns(
+        "chart-history",
+        title,
+        desc,
+        [(schoolyear.label(y), p) for y, _a, _m, p in shares],
+        SHARE_COLOUR,
+        maximum=100,
+        suffix=" %",
+    )
+    return Chart(
+        id="chart-history",
+        title=title,
+        desc=desc,
+        svg=svg,
+        width=_width(svg),
+        header=[_("School year"), _("Member schools"), _("With a project"), _("Share")],
+        rows=[[schoolyear.label(y), a, m, percent(p)] for y, a, m, p in shares],
+    )
+
+
+def _topic_chart(figures: KeyFigures) -> Chart:
+    rows = [(topic, [n]) for topic, n in figures.topics]
+    title = _("Topics of the activities %(year)s", year=figures.scope.label)
+    desc = _("Horizontal bars, one per topic, most frequent first.")
+    if figures.topics:
+        desc += " " + _("Most frequent: %(topic)s (%(n)d).", topic=figures.topics[0][0], n=figures.topics[0][1])
+    svg = svg_charts.stacked_bars(
+        "chart-topics", title, desc, rows, [svg_charts.Series(_("Activities"), ACTIVITY_COLOUR)]
+    )
+    return Chart(
+        id="chart-topics",
+        title=title,
+        desc=desc,
+        svg=svg,
+        width=_width(svg),
+        header=[_("Topic"), _("Activities")],
+        rows=[[topic, n] for topic, n in figures.topics],
+    )
+
+
+def _width(svg: Markup) -> int:
+    return int(str(svg).split('width="', 2)[1].split('"', 1)[0])

@@ -1,0 +1,389 @@
+"""The KI dashboard: the needs-contact rule, key figures, the schools table, notes, reminders, digest, audit log."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, date, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from sqlalchemy import select
+
+from courage_hub.activities.models import ActivityState
+from courage_hub.coordination import services
+from courage_hub.coordination.models import ReminderDelivery, SchoolNote
+from courage_hub.core.mail import outbox_messages
+from courage_hub.core.models import AuditEntry
+from courage_hub.core.schoolyear import current_school_year
+from courage_hub.schools.models import EventKind, SchoolEvent, SchoolStatus
+
+from .conftest import count_queries, post_form
+from .factories import ActivityFactory, Approval, Role, SchoolFactory, UserFactory
+
+
+def _flagged(now: datetime) -> set[int]:
+    from courage_hub.extensions import db
+    from courage_hub.schools.models import School
+
+    return set(db.session.scalars(select(School.id).where(services.contact_rule(now).condition())))
+
+
+def _at(day: date, hour: int = 12) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def quiet_school(app):
+    """Admitted long ago; reported last school year (a month before 'now'), nothing yet in 2025/26."""
+    school = SchoolFactory(name="Realschule ohne Projekt", admitted_on=date(2019, 9, 1))
+    ActivityFactory(school=school, start_date=date(2025, 6, 1), published_at=_at(date(2026, 1, 15)))
+    return school
+
+
+# --- the needs-contact rule ------------------------------------------------------------------------------------
+
+
+def test_school_without_project_is_not_flagged_the_day_before_the_deadline(quiet_school):
+    assert quiet_school.id not in _flagged(_at(date(2026, 2, 28)))
+
+
+def test_school_without_project_is_flagged_from_the_deadline_on(quiet_school):
+    assert quiet_school.id in _flagged(_at(date(2026, 3, 1), hour=0))
+    assert quiet_school.id in _flagged(_at(date(2026, 7, 31)))
+
+
+def test_a_published_project_of_this_school_year_clears_the_automatic_flag(quiet_school):
+    ActivityFactory(school=quiet_school, start_date=date(2025, 11, 5), published_at=_at(date(2025, 11, 6)))
+    assert quiet_school.id not in _flagged(_at(date(2026, 3, 2)))
+
+
+def test_a_draft_or_a_non_project_does_not_count_for_the_deadline(quiet_school):
+    ActivityFactory(school=quiet_school, start_date=date(2025, 11, 5), state=ActivityState.DRAFT, published_at=None)
+    ActivityFactory(school=quiet_school, start_date=date(2025, 12, 5), counts_as_project=False)
+    assert quiet_school.id in _flagged(_at(date(2026, 3, 2)))
+
+
+def test_the_deadline_is_configurable(app, quiet_school):
+    app.config["CONTACT_DEADLINE"] = "04-15"
+    assert quiet_school.id not in _flagged(_at(date(2026, 4, 14)))
+    assert quiet_school.id in _flagged(_at(date(2026, 4, 15)))
+
+
+def test_deadline_of_a_school_year_is_in_its_second_calendar_year(app):
+    assert services.contact_deadline(2025) == date(2026, 3, 1)
+    app.config["CONTACT_DEADLINE"] = "11-30"
+    assert services.contact_deadline(2025) == date(2025, 11, 30)
+
+
+def test_a_report_exactly_twelve_months_ago_is_not_yet_too_old(app):
+    now = datetime(2026, 1, 10, 10, 0, tzinfo=UTC)  # before the deadline: only the 12-month rule applies
+    school = SchoolFactory(admitted_on=date(2019, 9, 1))
+    ActivityFactory(school=school, start_date=date(2024, 12, 1), published_at=datetime(2025, 1, 10, 10, 0, tzinfo=UTC))
+    assert school.id not in _flagged(now)
+    assert school.id in _flagged(now + timedelta(seconds=1))
+
+
+def test_a_school_admitted_exactly_twelve_months_ago_without_reports_is_not_yet_flagged(app):
+    now = datetime(2026, 1, 10, 10, 0, tzinfo=UTC)
+    school = SchoolFactory(admitted_on=date(2025, 1, 10))
+    assert school.id not in _flagged(now)
+    assert school.id in _flagged(datetime(2026, 1, 11, 10, 0, tzinfo=UTC))
+
+
+def test_manual_flag_counts_and_preparing_or_pending_schools_are_never_flagged_automatically(app):
+    now = _at(date(2026, 5, 1))
+    preparing = SchoolFactory(status=SchoolStatus.VORBEREITUNG)
+    pending = SchoolFactory(approval=Approval.PENDING, admitted_on=date(2019, 1, 1))
+    flagged = SchoolFactory(status=SchoolStatus.VORBEREITUNG, needs_contact=True, needs_contact_reason="Anrufen")
+    result = _flagged(now)
+    assert flagged.id in result
+    assert preparing.id not in result and pending.id not in result
+
+
+def test_contact_list_shows_reasons_and_a_mailto_link(users, login_as):
+    school = users["school_a"]  # admitted, no admission date, no reports: silent
+    client = login_as("ki")
+    page = client.get("/koordination/kontakt").get_data(as_text=True)
+    assert f"/koordination/schulen/{school.id}" in page
+    assert f"mailto:{users['coord_a'].email}" in page
+    assert f'value="{users["school_pending"].id}"' not in page
+
+
+# --- dashboard -------------------------------------------------------------------------------------------------
+
+
+def _network(size: int) -> None:
+    year = current_school_year()
+    for n in range(size):
+        school = SchoolFactory(municipality=("Lippstadt", "Soest", "Werl")[n % 3], admitted_on=date(year, 9, 1))
+        ActivityFactory(school=school, start_date=date(year, 9, 15), topics=["Rassismus", "Sexismus"])
+        ActivityFactory(school=school, start_date=date(year - 1, 10, 1), counts_as_project=n % 2 == 0)
+        SchoolFactory(status=SchoolStatus.VORBEREITUNG, municipality="Ense")
+
+
+def test_dashboard_query_count_does_not_grow_with_the_network(users, login_as):
+    client = login_as("ki")
+    _network(2)
+    small = count_queries(client, "/koordination/")
+    _network(12)
+    large = count_queries(client, "/koordination/?gemeinde=Lippstadt")
+    assert small == large
+    assert large <= 15
+
+
+def test_key_figures_count_in_sql(app):
+    year = current_school_year()
+    _network(6)  # 6 admitted this year, each with one project this year; 6 preparing in Ense
+    SchoolFactory(municipality="Lippstadt", admitted_on=date(2018, 1, 1))  # admitted, no project
+    figures = services.key_figures(services.Scope(year))
+    assert figures.admitted == 7
+    assert figures.newly_admitted == 6
+    assert figures.obligation_met == 6 and figures.obligation_open == 1
+    assert figures.activities == 6
+    assert figures.by_status[SchoolStatus.VORBEREITUNG] == 6
+    assert dict(figures.topics) == {"Rassismus": 6, "Sexismus": 6}
+    assert sum(n for _month, n in figures.activities_by_month) == 6
+    last_year = next(h for h in figures.obligation_history if h[0] == year - 1)
+    assert last_year == (year - 1, 1, 0)  # only the school admitted in 2018 was a member then; it had no project
+    lippstadt = services.key_figures(services.Scope(year, "Lippstadt"))
+    assert lippstadt.admitted == 3 and lippstadt.obligation_met == 2
+    assert [row.name for row in lippstadt.municipalities] == ["Lippstadt"]
+
+
+def test_dashboard_shows_figures_charts_with_text_alternatives(users, login_as):
+    _network(3)
+    page = login_as("ki").get(f"/koordination/?jahr={current_school_year()}").get_data(as_text=True)
+    assert page.count('role="img"') == 4
+    assert page.count("<title id=") == 4 and page.count("<desc id=") == 4
+    assert page.count("<details>") == 4
+    assert "style=" not in page  # the CSP allows no inline styles
+    assert 'id="kpi-contact">2<' in page  # schools A and B: admitted without any report
+
+
+def test_admin_sees_the_dashboard_without_links_to_ki_pages(users, login_as):
+    page = login_as("admin").get("/koordination/").get_data(as_text=True)
+    assert "/koordination/schulen" not in page
+    assert "/koordination/jahresbericht.pdf" in page
+
+
+# --- schools table ---------------------------------------------------------------------------------------------
+
+
+def test_schools_table_filters_and_sorts_by_last_activity(users, login_as):
+    year = current_school_year()
+    early = SchoolFactory(name="Aaa Grundschule", municipality="Lippstadt")
+    late = SchoolFactory(name="Zzz Gymnasium", municipality="Lippstadt")
+    ActivityFactory(school=early, start_date=date(year, 8, 20))
+    ActivityFactory(school=late, start_date=date(year, 9, 30))
+    client = login_as("ki")
+    page = client.get(f"/koordination/schulen?gemeinde=Lippstadt&sort=-letzte&jahr={year}").get_data(as_text=True)
+    assert "Gymnasium am Wall Soest" not in page
+    names = re.findall(r'/koordination/schulen/\d+">([^<]+)<', page)
+    assert names[:2] == ["Zzz Gymnasium", "Aaa Grundschule"]
+    assert names[-1] == users["school_a"].name  # no activity: last
+    assert 'aria-sort="descending"' in page
+    without = client.get(f"/koordination/schulen?pflicht=nein&jahr={year}").get_data(as_text=True)
+    assert "Zzz Gymnasium" not in without and users["school_a"].name in without
+
+
+def test_ki_school_view_shows_contacts_notes_and_timeline(users, login_as):
+    school = users["school_a"]
+    client = login_as("ki")
+    response = post_form(client, f"/koordination/schulen/{school.id}/notizen", {"text": "Schulleitung wechselt."})
+    assert response.status_code == 302
+    page = client.get(f"/koordination/schulen/{school.id}").get_data(as_text=True)
+    assert "Schulleitung wechselt." in page
+    assert users["coord_a"].email in page
+    from courage_hub.extensions import db
+
+    stored = db.session.scalars(select(SchoolNote)).one()
+    assert stored.author_id == users["ki"].id
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "note.create")).one()
+    assert entry.object_id == school.id and entry.user_id == users["ki"].id
+    # Never shown to the school itself.
+    coord = users["coord_a"]
+    from .conftest import login
+
+    other = client.application.test_client()
+    login(other, coord)
+    assert "Schulleitung wechselt." not in other.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+
+
+# --- reminders -------------------------------------------------------------------------------------------------
+
+
+def _reminder_form(school_ids, action, **extra):
+    data = {
+        "schule": [str(i) for i in school_ids],
+        "kind": "obligation",
+        "subject": "{schule}: Projekt {schuljahr}",
+        "body": "Liebe {koordination},\nbitte melden Sie Ihr Projekt: {link}\nViele Grüße",
+        "preview_school": str(school_ids[0]),
+        "action": action,
+    }
+    data.update(extra)
+    return data
+
+
+def _eml(path):
+    with open(path, "rb") as f:
+        return BytesParser(policy=policy.default).parse(f)
+
+
+def test_reminder_preview_equals_the_sent_mail_and_is_logged(app, users, login_as):
+    school = users["school_a"]
+    client = login_as("ki")
+    preview = post_form(client, "/koordination/erinnerungen", _reminder_form([school.id], "preview"))
+    page = preview.get_data(as_text=True)
+    body = html.unescape(re.search(r'<pre class="preview-body">(.*?)</pre>', page, re.S).group(1))
+    subject = html.unescape(re.search(r'<dd class="preview-subject">(.*?)</dd>', page, re.S).group(1))
+    assert outbox_messages() == []
+    assert "{" not in body and users["coord_a"].name in body and school.slug in body
+
+    sent = post_form(client, "/koordination/erinnerungen", _reminder_form([school.id], "send"))
+    assert sent.status_code == 302
+    [path] = outbox_messages()
+    mail = _eml(path)
+    assert mail["To"] == users["coord_a"].email
+    assert mail["Subject"] == subject
+    assert mail.get_content() == body
+
+    from courage_hub.extensions import db
+
+    delivery = db.session.scalars(select(ReminderDelivery)).one()
+    assert (delivery.school_id, delivery.kind) == (school.id, "obligation")
+    event = db.session.scalars(select(SchoolEvent).where(SchoolEvent.kind == EventKind.REMINDER)).one()
+    assert event.school_id == school.id
+    audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reminder.send")).one()
+    assert audit.object_id == school.id
+
+
+def test_second_reminder_within_seven_days_needs_confirmation(app, users, login_as):
+    a, b = users["school_a"], users["school_b"]
+    client = login_as("ki")
+    post_form(client, "/koordination/erinnerungen", _reminder_form([a.id], "send"))
+    assert len(outbox_messages()) == 1
+
+    again = post_form(client, "/koordination/erinnerungen", _reminder_form([a.id, b.id], "send"))
+    assert again.status_code == 200
+    assert 'class="warning-box"' in again.get_data(as_text=True)
+    assert len(outbox_messages()) == 1  # nothing sent without confirmation
+
+    others = post_form(client, "/koordination/erinnerungen", _reminder_form([a.id, b.id], "send_others"))
+    assert others.status_code == 302
+    assert len(outbox_messages()) == 2
+    assert _eml(outbox_messages()[-1])["To"] == users["coord_b"].email
+
+    anyway = post_form(client, "/koordination/erinnerungen", _reminder_form([a.id], "send_anyway"))
+    assert anyway.status_code == 302
+    assert len(outbox_messages()) == 3
+
+
+def test_a_different_kind_or_an_older_reminder_needs_no_confirmation(app, users, login_as):
+    from courage_hub.extensions import db
+
+    a = users["school_a"]
+    client = login_as("ki")
+    post_form(client, "/koordination/erinnerungen", _reminder_form([a.id], "send"))
+    post_form(client, "/koordination/erinnerungen", _reminder_form([a.id], "send", kind="contact"))
+    assert len(outbox_messages()) == 2
+    for delivery in db.session.scalars(select(ReminderDelivery)):
+        delivery.sent_at = delivery.sent_at - timedelta(days=7, seconds=1)
+    db.session.commit()
+    post_form(client, "/koordination/erinnerungen", _reminder_form([a.id], "send"))
+    assert len(outbox_messages()) == 3
+
+
+def test_unknown_placeholder_is_refused(app, users, login_as):
+    client = login_as("ki")
+    response = post_form(
+        client, "/koordination/erinnerungen", _reminder_form([users["school_a"].id], "send", body="Hallo {schul}")
+    )
+    assert response.status_code == 200
+    assert "{schul}" in response.get_data(as_text=True)
+    assert outbox_messages() == []
+
+
+def test_reminder_for_all_schools_that_need_contact(users, login_as):
+    page = login_as("ki").get("/koordination/erinnerungen?kontakt=1").get_data(as_text=True)
+    assert f'value="{users["school_a"].id}"' in page
+
+
+# --- digest ----------------------------------------------------------------------------------------------------
+
+
+def test_send_digest_mails_every_active_ki_account(app, users):
+    UserFactory(role=Role.KI_STAFF, is_active=False)
+    ActivityFactory(school=users["school_a"], title="Neuer Bericht der Woche")
+    result = app.test_cli_runner().invoke(args=["send-digest"])
+    assert result.exit_code == 0, result.output
+    [path] = outbox_messages()
+    mail = _eml(path)
+    assert mail["To"] == users["ki"].email
+    text = mail.get_content()
+    assert "Neuer Bericht der Woche" in text
+    assert users["school_pending"].name in text
+
+
+# --- audit log -------------------------------------------------------------------------------------------------
+
+
+def test_ki_actions_are_audited_in_the_same_transaction(app, users, login_as):
+    from courage_hub.extensions import db
+    from courage_hub.schools import services as school_services
+
+    ki = users["ki"]
+    school_services.set_status_by_ki(users["school_b"], ki, SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
+    school_services.set_contact_flag(users["school_a"], ki, flagged=True, reason="Anrufen")
+    school_services.approve_registration(users["school_pending"], ki)
+    actions = {e.action: e for e in db.session.scalars(select(AuditEntry))}
+    assert actions["school.status"].before == {"status": "aufgenommen"}
+    assert actions["school.status"].after["status"] == "ausgetreten"
+    assert actions["school.contact_flag"].after == {"needs_contact": True, "reason": "Anrufen"}
+    assert actions["school.approve"].object_id == users["school_pending"].id
+    assert all(e.user_id == ki.id for e in actions.values())
+
+
+def test_rejection_unpublishing_and_accounts_are_audited(app, users, login_as):
+    from courage_hub.activities import services as activity_services
+    from courage_hub.auth import services as auth_services
+    from courage_hub.extensions import db
+    from courage_hub.schools import services as school_services
+
+    school_services.reject_registration(users["school_pending"], users["ki"], "Keine Schule im Kreis")
+    client = login_as("ki")
+    activity = ActivityFactory(school=users["school_a"])
+    with client.application.test_request_context():
+        from flask_login import login_user
+
+        login_user(users["ki"])
+        activity_services.unpublish_activity(db.session.get(type(activity), activity.id), "Foto ohne Einwilligung")
+        login_user(users["admin"])
+        created = auth_services.invite_account("Neue Person", "neu@ki.example", Role.KI_STAFF)
+        auth_services.set_active(db.session.get(type(created), created.id), False)
+    entries = {e.action: e for e in db.session.scalars(select(AuditEntry))}
+    assert entries["school.reject"].after["reason"] == "Keine Schule im Kreis"
+    assert entries["activity.unpublish"].user_id == users["ki"].id
+    assert entries["account.create"].user_id == users["admin"].id
+    assert entries["account.status"].after == {"active": False}
+
+
+def test_audit_log_page_filters_and_is_admin_only(app, users, login_as):
+    from courage_hub.schools import services as school_services
+
+    school_services.set_contact_flag(users["school_a"], users["ki"], flagged=True, reason="Anrufen")
+    school_services.set_status_by_ki(users["school_b"], users["ki"], SchoolStatus.AUSGETRETEN, "")
+    client = login_as("admin")
+    page = client.get("/verwaltung/protokoll/?aktion=school.contact_flag").get_data(as_text=True)
+    assert "school.contact_flag" in page and users["school_a"].name in page
+    assert users["school_b"].name not in page
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    empty = client.get(f"/verwaltung/protokoll/?von={tomorrow}").get_data(as_text=True)
+    assert users["school_a"].name not in empty
+    assert "school.contact_flag" in client.get(f"/verwaltung/protokoll/?person={users['ki'].email}").get_data(
+        as_text=True
+    )
+    # Read-only: the log page has no form that posts.
+    assert 'method="post"' not in page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
