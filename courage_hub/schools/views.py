@@ -98,6 +98,7 @@ def directory():
 def profile(slug: str):
     """A school's public profile; coordinators and KI also see pending schools."""
     from ..activities import services as activity_services
+    from ..materials import services as material_services
 
     school = _visible_school_or_404(slug)
     years = activity_services.obligation_years(school)
@@ -107,6 +108,7 @@ def profile(slug: str):
         activities=activity_services.school_activities(school, include_unpublished=False, limit=12),
         obligation_years=years,
         years_met=sum(1 for _year, met in years if met),
+        materials=material_services.school_materials(school, limit=6) if school.is_public else [],
     )
 
 
