@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from flask import current_app, g, render_template
@@ -16,6 +16,7 @@ from ..core import audit
 from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
+from ..core.pagination import cached_count
 from ..core.passwords import hash_password
 from ..core.text import slugify
 from ..core.tokens import hash_token, new_link_token
@@ -133,7 +134,11 @@ def directory_page(
         conditions.append(School.school_type == filters.school_type)
     if filters.status in {s.value for s in SchoolStatus}:
         conditions.append(School.status == SchoolStatus(filters.status))
-    total = db.session.scalar(select(func.count(School.id)).where(*conditions)) or 0
+    count = select(func.count(School.id)).where(*conditions)
+    # The KI's list is always exact; the public one reuses large totals for a minute.
+    total = (
+        (db.session.scalar(count) or 0) if internal else cached_count(("schools.directory", astuple(filters)), count)
+    )
     rows = db.session.scalars(
         select(School)
         .where(*conditions)
@@ -200,6 +205,15 @@ def _log(school: School, kind: EventKind, user: User | None, note: str = "", **f
     db.session.add(SchoolEvent(school_id=school.id, kind=kind, user_id=user.id if user else None, note=note, **fields))
 
 
+def _lock(school: School) -> None:
+    """Re-read the school's status under a row lock, so that two simultaneous changes happen one after the other.
+
+    PostgreSQL locks the row (SELECT … FOR UPDATE); SQLite's write transaction already holds the database lock.
+    Without it, two requests could both see the old status and both record the same move.
+    """
+    db.session.refresh(school, ["status"], with_for_update=True)
+
+
 def _move(school: School, to: SchoolStatus, user: User | None, note: str) -> None:
     """Change the status and record it in the timeline (the caller is inside a write transaction)."""
     if school.status == to:
@@ -251,6 +265,7 @@ def coordinator_move_problem(school: School, target: SchoolStatus) -> str | None
 def set_status_by_ki(school: School, user: User, target: SchoolStatus, note: str) -> None:
     """KI staff may set any status; the note says why."""
     with write_transaction():
+        _lock(school)
         before = school.status
         _move(school, target, user, note.strip())
         if before != target:
@@ -267,6 +282,7 @@ def set_status_by_ki(school: School, user: User, target: SchoolStatus, note: str
 def advance_by_coordinator(school: School, user: User, target: SchoolStatus) -> None:
     """A coordinator moves the school one step forward when the recorded data supports it."""
     with write_transaction():
+        _lock(school)
         problem = coordinator_move_problem(school, target)
         if problem:
             raise RuleViolation(problem)
@@ -281,6 +297,7 @@ def record_ballot(
     if problem:
         raise RuleViolation(problem)
     with write_transaction():
+        _lock(school)
         ballot = Ballot(
             school_id=school.id,
             held_on=held_on,
@@ -314,6 +331,7 @@ def save_patron(
     if confirmed_on and confirmed_on > date.today():
         raise RuleViolation(_("The confirmation date must not be in the future."))
     with write_transaction():
+        _lock(school)
         patron = school.patron
         if patron is None:
             patron = Patron(school_id=school.id)
@@ -331,6 +349,7 @@ def record_application(school: School, user: User, application_date: date) -> No
     if application_date > date.today():
         raise RuleViolation(_("The date of the application must not be in the future."))
     with write_transaction():
+        _lock(school)
         school.application_date = application_date
         if _is_before(school.status, SchoolStatus.ANTRAG_GESTELLT):
             problem = coordinator_move_problem(school, SchoolStatus.ANTRAG_GESTELLT)
