@@ -6,12 +6,12 @@ from dataclasses import astuple, dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..core import audit, schoolyear
-from ..core.db import utcnow, write_transaction
+from ..core.db import claim_version, utcnow, write_transaction
 from ..core.pagination import cached_count
 from ..core.uploads import StoredFile, delete_files, discard
 from ..extensions import db
@@ -256,13 +256,7 @@ def update_activity(
     """Save changes if nobody else saved since ``expected_version``; a published report stays published."""
     try:
         with write_transaction():
-            bumped = db.session.execute(
-                update(Activity)
-                .where(Activity.id == activity.id, Activity.version == expected_version)
-                .values(version=Activity.version + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if bumped.rowcount != 1:
+            if not claim_version(Activity, activity.id, expected_version):
                 raise EditConflict
             db.session.refresh(activity)
             _apply(activity, data)

@@ -244,7 +244,16 @@ def edit(activity_id: int):
         response = _save(form, activity.school, activity)
     except services.EditConflict:
         current = services.get_activity(activity_id)
-        return render_template("activities/conflict.html", activity=current, form=form), 409
+        explanation = _(
+            "While you were editing, someone else saved this report. Your changes have not been saved, so that "
+            "nothing is overwritten without notice. Your text is below: copy what you need, open the report again "
+            "and add it."
+        )
+        edit_url = url_for("activities.edit", activity_id=activity_id)
+        page = render_template(
+            "core/conflict.html", saved=current, form=form, explanation=explanation, edit_url=edit_url
+        )
+        return page, 409
     if response is not None:
         return response
     return render_template(

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -111,3 +111,18 @@ def init_app(app: Flask) -> None:
                 _write_intent.reset(token)
             except ValueError:
                 _write_intent.set(False)
+
+
+def claim_version(model: type, object_id: int, expected: int, column: str = "version") -> bool:
+    """Optimistic locking: raise the row's version if it is still ``expected``; False if someone saved since.
+
+    One conditional UPDATE, so two concurrent saves can never both succeed.
+    """
+    version = getattr(model, column)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == object_id, version == expected)
+        .values({column: version + 1})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

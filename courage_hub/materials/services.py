@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..core import audit
-from ..core.db import utcnow, write_transaction
+from ..core.db import claim_version, utcnow, write_transaction
 from ..core.pagination import cached_count
 from ..core.permissions import is_ki_staff
 from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
@@ -284,13 +284,7 @@ def update_material(material: Material, user: User, data: MaterialData, expected
     _add_preview(data)
     try:
         with write_transaction():
-            bumped = db.session.execute(
-                update(Material)
-                .where(Material.id == material.id, Material.version == expected_version)
-                .values(version=Material.version + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if bumped.rowcount != 1:
+            if not claim_version(Material, material.id, expected_version):
                 raise EditConflict
             db.session.refresh(material)
             _apply(material, data)

@@ -284,7 +284,16 @@ def edit(material_id: int):
                 services.update_material(material, current_user, data, int(form.version.data or 0))
             except services.EditConflict:
                 current = services.get_material(material_id)
-                return render_template("materials/conflict.html", material=current, form=form), 409
+                explanation = _(
+                    "While you were editing, someone else saved this material. Your changes have not been saved, "
+                    "so that nothing is overwritten without notice. Your text is below: copy what you need, open the "
+                    "material again and add it."
+                )
+                edit_url = url_for("materials.edit", material_id=material_id)
+                page = render_template(
+                    "core/conflict.html", saved=current, form=form, explanation=explanation, edit_url=edit_url
+                )
+                return page, 409
             if material.state == MaterialState.REVIEW:
                 flash(_("Saved. The KI checks the changes and then publishes the material again."), "success")
             else:
