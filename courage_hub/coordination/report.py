@@ -8,6 +8,7 @@ and an outline (bookmarks); the charts carry their description as alternative te
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -180,7 +181,8 @@ def _charts(pdf: ReportPDF, figures: KeyFigures) -> None:
             pdf.add_page()
         pdf.heading(chart.title, level=1)
         width = min(174, chart.width * 0.3)
-        pdf.image(io.BytesIO(str(chart.svg).encode("utf-8")), w=width, alt_text=_t(chart.desc))
+        svg = re.sub(r"<desc[^>]*>.*?</desc>", "", str(chart.svg), flags=re.S)  # fpdf2 skips it; the alt text has it
+        pdf.image(io.BytesIO(svg.encode("utf-8")), w=width, alt_text=_t(chart.desc))
         pdf.ln(4)
 
 
