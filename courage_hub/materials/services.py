@@ -114,7 +114,8 @@ def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[l
     elif sort == "titel":
         order = (Material.title.asc(), Material.id.asc())
     elif sort == "relevanz" and matched is not None:
-        order = (matched.best_first, Material.id.desc())
+        # Rank alone: a second sort key would keep SQLite from reading the FTS index in rank order.
+        order = (matched.best_first,)
     else:
         order = (Material.published_at.desc(), Material.id.desc())
     items = db.session.scalars(
