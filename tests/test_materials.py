@@ -218,6 +218,8 @@ def test_coordinator_shares_a_pdf_which_waits_for_review_and_is_hidden_until_app
     db.session.refresh(material)
     assert material.state == MaterialState.PUBLISHED
     assert material.reviewed_by_id == users["ki"].id and material.reviewed_at is not None
+    assert "KI Staff" in client.get(f"/materialien/{material.id}").get_data(as_text=True)  # the author sees who
+    assert "KI Staff" not in anonymous.get(f"/materialien/{material.id}").get_data(as_text=True)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "material.approve"))
     assert entry.object_id == material.id and entry.user_id == users["ki"].id
     assert "Alltagsrassismus erkennen" in anonymous.get("/materialien/?q=rassismus").get_data(as_text=True)

@@ -134,6 +134,7 @@ def get_material(material_id: int) -> Material | None:
         .options(
             joinedload(Material.school),
             joinedload(Material.author),
+            joinedload(Material.reviewed_by),
             selectinload(Material.topics),
             selectinload(Material.levels),
         )
