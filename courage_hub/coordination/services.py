@@ -285,13 +285,11 @@ def _municipality_rows(scope: Scope) -> dict[str, MunicipalityRow]:
 
 
 def _obligation_by_town(scope: Scope, towns: dict[str, MunicipalityRow]) -> None:
-    for town, met in db.session.execute(
-        select(School.municipality, func.count(func.distinct(Activity.school_id)))
-        .join(School, School.id == Activity.school_id)
-        .where(obligation_condition(scope.year), _admitted(), *scope.school_conditions())
-        .group_by(School.municipality)
+    met = func.sum(case((_has_project(scope.year), 1), else_=0))
+    for town, count in db.session.execute(
+        select(School.municipality, met).where(_admitted(), *scope.school_conditions()).group_by(School.municipality)
     ):
-        towns.setdefault(town, MunicipalityRow(town)).obligation_met = met
+        towns.setdefault(town, MunicipalityRow(town)).obligation_met = int(count or 0)
 
 
 def _activities_by_month(scope: Scope, towns: dict[str, MunicipalityRow]) -> list[tuple[date, int]]:
@@ -320,41 +318,21 @@ def _activities_by_month(scope: Scope, towns: dict[str, MunicipalityRow]) -> lis
 
 
 def _obligation_history(scope: Scope) -> list[tuple[int, int, int]]:
-    """(year, admitted schools, schools with a project) for the last five school years up to ``scope.year``."""
+    """(year, member schools, members with a project) for the last five school years up to ``scope.year``.
+
+    One pass over the admitted schools with an indexed EXISTS per school and year (no scan of all activities).
+    """
     years = list(range(scope.year - CHART_YEARS + 1, scope.year + 1))
-    admitted_by = [
-        func.sum(case((or_(School.admitted_on.is_(None), School.admitted_on <= schoolyear.bounds(y)[1]), 1), else_=0))
-        for y in years
-    ]
-    denominators = db.session.execute(select(*admitted_by).where(_admitted(), *scope.school_conditions())).one()
-    member_then = [
-        func.count(
-            func.distinct(
-                case(
-                    (
-                        and_(
-                            Activity.school_year == y,
-                            or_(School.admitted_on.is_(None), School.admitted_on <= schoolyear.bounds(y)[1]),
-                        ),
-                        Activity.school_id,
-                    )
-                )
-            )
-        )
-        for y in years
-    ]
-    met = db.session.execute(
-        select(*member_then)
-        .join(School, School.id == Activity.school_id)
-        .where(
-            Activity.state == ActivityState.PUBLISHED,
-            Activity.counts_as_project.is_(True),
-            Activity.school_year.between(years[0], years[-1]),
-            _admitted(),
-            *scope.school_conditions(),
-        )
-    ).one()
-    return [(y, int(d or 0), int(m or 0)) for y, d, m in zip(years, denominators, met, strict=True)]
+    admitted_year = func.extract("year", School.admitted_on) - case(
+        (func.extract("month", School.admitted_on) < 8, 1), else_=0
+    )
+    columns = []
+    for y in years:
+        member = or_(School.admitted_on.is_(None), admitted_year <= y)
+        columns.append(func.sum(case((member, 1), else_=0)))
+        columns.append(func.sum(case((and_(member, _has_project(y)), 1), else_=0)))
+    row = db.session.execute(select(*columns).where(_admitted(), *scope.school_conditions())).one()
+    return [(y, int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, y in enumerate(years)]
 
 
 def _topics(scope: Scope) -> list[tuple[str, int]]:
