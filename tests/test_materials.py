@@ -477,3 +477,16 @@ def test_detail_page_shows_licence_hint_and_related_materials(client, users, lib
     related = factories.MaterialFactory(school=users["school_a"], title="Noch ein Blatt zu Rassismus")
     page = client.get(f"/materialien/{library['racism'].id}").get_data(as_text=True)
     assert related.title in page
+
+
+def test_cached_result_pages_never_show_a_material_hidden_since(client, users, db, monkeypatch):
+    from courage_hub.core import pagination
+
+    monkeypatch.setattr(pagination, "CACHE_COUNTS_FROM", 1)  # cache even this small result, as for large ones
+    kept = factories.MaterialFactory(school=users["school_a"], title="Rassismus im Sport")
+    hidden = factories.MaterialFactory(school=users["school_a"], title="Rassismus in der Werbung")
+    assert {"Rassismus im Sport", "Rassismus in der Werbung"} <= set(search_ids(client, "q=rassismus").split("\n"))
+    hidden.state = MaterialState.HIDDEN
+    db.session.commit()
+    titles = search_ids(client, "q=rassismus").split("\n")
+    assert kept.title in titles and "Rassismus in der Werbung" not in titles

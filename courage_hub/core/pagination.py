@@ -46,3 +46,23 @@ def cached_count(key: Hashable, statement: Select) -> int:
             cache.clear()
         cache[key] = (now + COUNT_CACHE_SECONDS, total)
     return total
+
+
+def cached_ids(key: Hashable, statement: Select, total: int) -> list[int]:
+    """The ids of one page of a large result (``total`` ≥ CACHE_COUNTS_FROM), reused for a minute like its total.
+
+    Ranking thousands of full-text matches costs tens of milliseconds; the page's rows are then loaded by id, which
+    is cheap and always current (a hidden material disappears at once, its gap closes within the minute).
+    """
+    if total < CACHE_COUNTS_FROM:
+        return list(db.session.scalars(statement))
+    cache: dict = current_app.extensions.setdefault("courage_hub.id_cache", {})
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    ids = list(db.session.scalars(statement))
+    if len(cache) >= _COUNT_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (now + COUNT_CACHE_SECONDS, ids)
+    return ids

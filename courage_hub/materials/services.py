@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
-from ..core.pagination import cached_count
+from ..core.pagination import cached_count, cached_ids
 from ..core.permissions import is_ki_staff
 from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
 from ..extensions import db
@@ -104,10 +104,11 @@ def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[l
     """One page of public materials with the filters and search applied; a constant number of queries."""
     matched = search.match(filters.q, db.engine.dialect.name)
     count = select(func.count(Material.id)).where(*_list_conditions(filters, counting=True))
-    rows = select(Material).where(*_list_conditions(filters))
+    ids = select(Material.id).where(*_list_conditions(filters))
     if matched is not None:
-        count, rows = matched.apply(count), matched.apply(rows)
-    total = cached_count(("materials", db.engine.dialect.name, astuple(filters)), count)
+        count, ids = matched.apply(count), matched.apply(ids)
+    key = ("materials", db.engine.dialect.name, astuple(filters))
+    total = cached_count(key, count)
     sort = filters.effective_sort
     if sort == "downloads":
         order = (Material.download_count.desc(), Material.id.desc())
@@ -118,13 +119,16 @@ def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[l
         order = (matched.best_first,)
     else:
         order = (Material.published_at.desc(), Material.id.desc())
-    items = db.session.scalars(
-        rows.options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    page_ids = cached_ids((*key, page), ids.order_by(*order).limit(per_page).offset((page - 1) * per_page), total)
+    if not page_ids:
+        return [], total
+    rows = db.session.scalars(
+        select(Material)
+        .where(Material.id.in_(page_ids), public_material_condition())
+        .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
     ).all()
-    return list(items), total
+    by_id = {m.id: m for m in rows}
+    return [by_id[i] for i in page_ids if i in by_id], total
 
 
 def get_material(material_id: int) -> Material | None:
