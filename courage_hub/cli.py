@@ -44,11 +44,12 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--schools", default=35, show_default=True, help="Number of demo schools.")
     @click.option("--activities", default=120, show_default=True, help="Total number of demo activity reports.")
-    def seed_demo_command(schools: int, activities: int) -> None:
+    @click.option("--materials", default=40, show_default=True, help="Total number of demo materials.")
+    def seed_demo_command(schools: int, activities: int, materials: int) -> None:
         """Fill a believable demo network and the demo accounts (idempotent)."""
         from .demo import DEMO_ACCOUNTS, demo_password, seed_demo
 
-        added = seed_demo(schools=schools, activities=activities)
+        added = seed_demo(schools=schools, activities=activities, materials=materials)
         click.echo(", ".join(f"{kind}: +{n}" for kind, n in added.items()))
         click.echo(f"Demo-Zugänge (Passwort: {demo_password()}):")
         for account in DEMO_ACCOUNTS:
@@ -77,3 +78,56 @@ def register_cli(app: Flask) -> None:
         from sqlalchemy import func, select
 
         raise SystemExit(0 if not db.session.scalar(select(func.count()).select_from(User)) else 1)
+
+    @app.cli.command("cleanup")
+    def cleanup_command() -> None:
+        """Apply the retention periods: orphan files, spent links, old throttle records, mails, registrations."""
+        from .core.maintenance import run_cleanup
+
+        labels = {
+            "registrations": "nicht freigegebene Registrierungen (älter als 90 Tage)",
+            "registration_accounts": "Konten dieser Registrierungen",
+            "tokens": "benutzte oder abgelaufene Links (Passwort, Einladung, Bestätigung)",
+            "invitations": "benutzte oder abgelaufene Schul-Einladungen",
+            "throttle_events": "Anmeldeversuche älter als 24 Stunden",
+            "outbox_mails": "Mails im Postausgang älter als 30 Tage",
+            "orphan_files": "verwaiste Upload-Dateien",
+            "temp_files": "abgebrochene Uploads",
+        }
+        result = run_cleanup()
+        for key, label in labels.items():
+            click.echo(f"{result.counts.get(key, 0):>6}  {label}")
+        click.echo("Datenbank-Statistik aktualisiert.")
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(target: str) -> None:
+        """Write one archive with a database snapshot, all uploads and a manifest with checksums."""
+        from pathlib import Path
+
+        from .core.backup import BackupError, create_backup
+
+        try:
+            manifest = create_backup(Path(target))
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        rows = sum(manifest["tables"].values())
+        files = sum(1 for name in manifest["files"] if name.startswith("uploads/"))
+        click.echo(f"Sicherung {target} geschrieben: {rows} Datensätze, {files} Dateien.")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="Replace all data of a database that is not empty.")
+    def restore_command(source: str, force: bool) -> None:
+        """Restore an archive written by ``backup`` into an empty database (checksums are checked first)."""
+        from pathlib import Path
+
+        from .core.backup import BackupError, restore_backup
+
+        try:
+            manifest = restore_backup(Path(source), force=force)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        rows = sum(manifest["tables"].values())
+        files = sum(1 for name in manifest["files"] if name.startswith("uploads/"))
+        click.echo(f"Wiederhergestellt: {rows} Datensätze, {files} Dateien (Prüfsummen geprüft).")
