@@ -431,7 +431,7 @@ def test_contact_flag_is_internal(app, client, users, db):
     login(client, users["ki"])
     post_form(client, f"/schulen/{users['school_a'].slug}/kontakt", {"flagged": "1", "reason": "Seit Monaten still"})
     assert db.session.scalar(select(School.needs_contact).where(School.id == users["school_a"].id)) is True
-    assert "Seit Monaten still" in client.get("/koordination/").get_data(as_text=True)
+    assert "Seit Monaten still" in client.get("/koordination/kontakt").get_data(as_text=True)
     public = app.test_client().get(f"/schulen/{users['school_a'].slug}").get_data(as_text=True)
     coordinator = app.test_client()
     login(coordinator, users["coord_a"])
