@@ -42,6 +42,9 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/einladung/<token>"): {ALL: 410},
     ("GET", "/konto"): {"anonymous": LOGIN, ALL: 200},
     ("POST", "/konto"): {"anonymous": LOGIN, ALL: 200},
+    ("GET", "/konto/daten.json"): {"anonymous": LOGIN, ALL: 200},
+    ("GET", "/konto/loeschen"): {"anonymous": LOGIN, ALL: 200},
+    ("POST", "/konto/loeschen"): {"anonymous": LOGIN, ALL: 200},  # without password and confirmation: the form again
     ("GET", "/verwaltung/konten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("GET", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},

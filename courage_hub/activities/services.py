@@ -63,7 +63,12 @@ def get_activity(activity_id: int) -> Activity | None:
     return db.session.scalar(
         select(Activity)
         .where(Activity.id == activity_id)
-        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
+        .options(
+            joinedload(Activity.school),
+            joinedload(Activity.author),
+            selectinload(Activity.topics),
+            selectinload(Activity.files),
+        )
     )
 
 
@@ -304,14 +309,25 @@ def delete_activity(activity: Activity) -> None:
     delete_files(*names)
 
 
-def remove_file(activity: Activity, file_id: int) -> bool:
-    """Remove one photo or attachment at once, from the database and from storage (e.g. consent withdrawn)."""
+def remove_file(activity: Activity, file_id: int, user: User | None = None) -> bool:
+    """Remove one photo or attachment at once, from the database and from storage (e.g. consent withdrawn).
+
+    Display version and thumbnail go together; backups made afterwards no longer contain them. KI staff's
+    removals are audited (without the file name, which may name a person).
+    """
     target = next((f for f in activity.files if f.id == file_id), None)
     if target is None:
         return False
     names = (target.storage_name, target.thumb_name)
     with write_transaction():
         db.session.execute(delete(ActivityFile).where(ActivityFile.id == file_id))
+        if user is not None and user.is_ki_staff:
+            audit.record(
+                "activity.file_remove",
+                activity,
+                summary=activity.title,
+                before={"file_id": file_id, "kind": target.kind},
+            )
     delete_files(*names)
     return True
 

@@ -316,7 +316,9 @@ def remove_file(activity_id: int, file_id: int):
     activity = _editable_or_404(activity_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if not services.remove_file(activity, file_id):
+    if not services.remove_file(activity, file_id, current_user._get_current_object()):
         abort(404)
     flash(_("The file has been deleted."), "success")
+    if request.form.get("back") == "detail":
+        return redirect(url_for("activities.detail", activity_id=activity_id))
     return redirect(url_for("activities.edit", activity_id=activity_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -69,4 +69,21 @@ class CreateAccountForm(FlaskForm):
         ],
         validators=[DataRequired(message=_l("Please choose a role."))],
         description=_l("School coordinators join through their school's registration or an invitation."),
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting the own account: the password and an explicit confirmation."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("I understand that my account is deleted for good."),
+        validators=[DataRequired(message=_l("Please confirm that you want to delete your account."))],
     )

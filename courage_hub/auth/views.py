@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -10,11 +12,12 @@ from sqlalchemy import select
 from ..core.permissions import can_manage_accounts, require
 from ..core.urls import safe_next_url
 from ..extensions import db
-from . import services
+from . import privacy, services
 from .forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
     CreateAccountForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     SetPasswordForm,
@@ -134,6 +137,41 @@ def account():
             return redirect(url_for("auth.account"))
         form.current_password.errors.append(_("The current password is not correct."))
     return render_template("auth/account.html", form=form)
+
+
+@bp.get("/konto/daten.json")
+@login_required
+def export_data():
+    """Download every piece of personal data the hub holds about the signed-in person (Art. 15/20 GDPR)."""
+    data = privacy.export_data(current_user._get_current_object())
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="courage-hub-meine-daten.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/konto/loeschen", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Warn what deleting the own account means, then delete it after the password is confirmed."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(user, form.password.data)
+        except privacy.DeletionRefused as refused:
+            form.form_errors.append(refused.message)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account has been deleted."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("auth/delete_account.html", form=form, preview=privacy.deletion_preview(user))
 
 
 @admin_bp.get("/konten")

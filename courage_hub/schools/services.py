@@ -676,18 +676,37 @@ def _remove_membership(school: School, member: User | None, actor: User, *, hand
     _log(school, EventKind.COORDINATORS, actor, note)
 
 
+def last_coordinator_message() -> str:
+    return _(
+        "The last coordinator cannot leave. Please name a successor first (handover): you leave as soon as they accept."
+    )
+
+
 def remove_coordinator(school: School, actor: User, member: User) -> None:
     """Remove a coordinator (or leave, if ``member`` is the actor); the last one needs a successor first."""
     with write_transaction():
         count = db.session.scalar(select(func.count()).where(Membership.school_id == school.id)) or 0
         if count <= 1 and not actor.is_ki_staff:
-            raise RuleViolation(
-                _(
-                    "The last coordinator cannot leave. Please name a successor first (handover): "
-                    "you leave as soon as they accept."
-                )
-            )
+            raise RuleViolation(last_coordinator_message())
         _remove_membership(school, member, actor)
+
+
+def sole_coordinator_schools(user: User) -> list[School]:
+    """The schools that ``user`` coordinates alone: they may not leave them without a handover (same rule)."""
+    others = (
+        select(func.count())
+        .where(Membership.school_id == School.id, Membership.user_id != user.id)
+        .correlate(School)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(School)
+            .join(Membership, Membership.school_id == School.id)
+            .where(Membership.user_id == user.id, others == 0)
+            .order_by(School.name)
+        )
+    )
 
 
 def assign_coordinator(school: School, ki_user: User, email: str) -> User | None:
