@@ -152,6 +152,23 @@ def test_key_figures_count_in_sql(app):
     assert [row.name for row in lippstadt.municipalities] == ["Lippstadt"]
 
 
+def test_network_figures_of_a_large_network_are_reused_but_queues_and_the_report_are_live(app, monkeypatch):
+    year = current_school_year()
+    school = SchoolFactory(municipality="Soest")
+    ActivityFactory(school=school)
+    assert services.key_figures(services.Scope(year)).activities == 1
+    ActivityFactory(school=school)
+    assert services.key_figures(services.Scope(year)).activities == 2  # a small network is always counted live
+    monkeypatch.setattr(services, "CACHE_NETWORKS_FROM", 1)  # treat this network as a large one
+    assert services.key_figures(services.Scope(year)).activities == 2
+    ActivityFactory(school=school)
+    SchoolFactory(approval=Approval.PENDING)
+    cached = services.key_figures(services.Scope(year))
+    assert cached.activities == 2  # reused for a minute
+    assert cached.pending_registrations == 1  # the queues are always live
+    assert services.key_figures(services.Scope(year), fresh=True).activities == 3
+
+
 def test_dashboard_shows_figures_charts_with_text_alternatives(users, login_as):
     _network(3)
     page = login_as("ki").get(f"/koordination/?jahr={current_school_year()}").get_data(as_text=True)

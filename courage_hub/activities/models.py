@@ -28,6 +28,8 @@ class Activity(db.Model):
         # The feed filtered by school year (the common "this year" view) walks this one newest first.
         Index("ix_activities_year_feed", "state", "school_year", "start_date", "id"),
         Index("ix_activities_school_year", "school_id", "school_year", "state"),
+        # "No report for 12 months" (the Kontakt-nötig rule) asks this per school.
+        Index("ix_activities_school_published", "school_id", "state", "published_at"),
         CheckConstraint("participants IS NULL OR participants >= 0", name="participants_not_negative"),
     )
 

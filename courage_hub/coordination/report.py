@@ -100,7 +100,7 @@ class ReportPDF(FPDF):
 
 def build_report(scope: Scope) -> bytes:
     """The annual report for ``scope`` as PDF bytes."""
-    figures = key_figures(scope)
+    figures = key_figures(scope, fresh=True)
     kreis = current_app.config["KREIS_NAME"]
     title = _("Annual report %(year)s", year=scope.label)
     pdf = ReportPDF(title)

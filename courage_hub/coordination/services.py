@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -236,12 +237,28 @@ class KeyFigures:
         return 100.0 * self.obligation_met / self.admitted if self.admitted else 0.0
 
 
-def key_figures(scope: Scope, rule: ContactRule | None = None) -> KeyFigures:
-    """All figures of the dashboard and the annual report for ``scope``, in eight aggregate queries."""
+# A network of a thousand schools or more (NRW, Germany) takes a few hundred milliseconds to aggregate; its figures
+# are then reused for a minute per worker. A Kreis-sized network is always counted live. Queues and the contact
+# count are always live: they are what the KI acts on.
+CACHE_NETWORKS_FROM = 1000
+NETWORK_CACHE_SECONDS = 60
+
+
+def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = False) -> KeyFigures:
+    """All figures of the dashboard and the annual report for ``scope``, in eight aggregate queries.
+
+    ``fresh`` skips the cache (the annual report is always computed from the current data).
+    """
     rule = rule or contact_rule()
-    towns = _municipality_rows(scope)
-    _obligation_by_town(scope, towns)
-    months = _activities_by_month(scope, towns)
+    network = None if fresh else _cached_network(scope)
+    if network is None:
+        network = _network_figures(scope)
+        if sum(sum(r.by_status.values()) for r in network[0].values()) >= CACHE_NETWORKS_FROM:
+            cache = current_app.extensions.setdefault("courage_hub.network_cache", {})
+            if len(cache) > 200:
+                cache.clear()
+            cache[_network_key(scope)] = (monotonic() + NETWORK_CACHE_SECONDS, network)
+    towns, months, history, topics, materials_shared = network
     by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
     queues = _queues()
     contact_conditions = [rule.condition(), *scope.school_conditions()]
@@ -257,14 +274,33 @@ def key_figures(scope: Scope, rule: ContactRule | None = None) -> KeyFigures:
         obligation_met=sum(r.obligation_met for r in rows),
         activities=sum(r.activities for r in rows),
         activities_by_month=months,
-        obligation_history=_obligation_history(scope),
-        topics=_topics(scope),
-        materials_shared=_materials_shared(scope),
+        obligation_history=history,
+        topics=topics,
+        materials_shared=materials_shared,
         pending_registrations=queues[0],
         materials_in_review=queues[1],
         open_reports=queues[2],
         needs_contact=db.session.scalar(select(func.count(School.id)).where(*contact_conditions)) or 0,
     )
+
+
+def _network_key(scope: Scope) -> tuple:
+    return scope.year, scope.municipality, db.engine.dialect.name
+
+
+def _cached_network(scope: Scope):
+    hit = current_app.extensions.get("courage_hub.network_cache", {}).get(_network_key(scope))
+    if hit is not None and hit[0] > monotonic():
+        return hit[1]
+    return None
+
+
+def _network_figures(scope: Scope):
+    """The aggregates over schools and reports: (towns, months, history, topics, materials shared)."""
+    towns = _municipality_rows(scope)
+    _obligation_by_town(scope, towns)
+    months = _activities_by_month(scope, towns)
+    return towns, months, _obligation_history(scope), _topics(scope), _materials_shared(scope)
 
 
 def _municipality_rows(scope: Scope) -> dict[str, MunicipalityRow]:
