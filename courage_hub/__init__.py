@@ -23,6 +23,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    from .core.requests import CleanRequest
+
+    app.request_class = CleanRequest
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

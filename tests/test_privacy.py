@@ -215,3 +215,11 @@ def test_pending_registration_check_uses_creation_time(app, db, users):
     school.name = "Geändert"
     db.session.commit()
     assert remove_stale_registrations()[0] == 1
+
+
+def test_privacy_page_states_the_periods_that_cleanup_applies(app, client):
+    from courage_hub.core import maintenance
+
+    page = client.get("/datenschutz").get_data(as_text=True)
+    assert maintenance.REGISTRATION_RETENTION.days == 90 and "90" in page
+    assert maintenance.THROTTLE_RETENTION.total_seconds() == 24 * 3600 and "24" in page

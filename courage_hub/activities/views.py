@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core import schoolyear
+from ..core.db import parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
 from ..core.uploads import UploadRejected, path_for, safe_filename, store_attachment, store_photo
@@ -202,7 +203,7 @@ def _save(form: ActivityForm, school: School, activity: Activity | None):
         if activity is None:
             activity = services.create_activity(school, current_user, data, publish=publish)
         else:
-            services.update_activity(activity, current_user, data, int(form.version.data or 0), publish=publish)
+            services.update_activity(activity, current_user, data, parse_version(form.version.data), publish=publish)
     except services.ActivityRuleViolation as violation:
         form.form_errors.append(violation.message)
         return None

@@ -113,11 +113,25 @@ def init_app(app: Flask) -> None:
                 _write_intent.set(False)
 
 
+MAX_VERSION = 2**31 - 1
+
+
+def parse_version(value: object) -> int:
+    """The version number a form sent back (hidden field); -1, which no row has, for anything else."""
+    try:
+        number = int(str(value if value is not None else "").strip() or 0)
+    except ValueError:
+        return -1
+    return number if 0 <= number <= MAX_VERSION else -1
+
+
 def claim_version(model: type, object_id: int, expected: int, column: str = "version") -> bool:
     """Optimistic locking: raise the row's version if it is still ``expected``; False if someone saved since.
 
     One conditional UPDATE, so two concurrent saves can never both succeed.
     """
+    if not 0 <= expected <= MAX_VERSION:
+        return False  # a forged number (too large for the column): treat it as a conflict
     version = getattr(model, column)
     result = db.session.execute(
         update(model)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, json, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.db import parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
@@ -281,7 +282,7 @@ def edit(material_id: int):
             data = _data(form)
             data.new_file = stored
             try:
-                services.update_material(material, current_user, data, int(form.version.data or 0))
+                services.update_material(material, current_user, data, parse_version(form.version.data))
             except services.EditConflict:
                 current = services.get_material(material_id)
                 explanation = _(

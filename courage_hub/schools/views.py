@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from ..core.db import parse_version
 from ..core.images import ImageRejected, delete_stored, reencode_image, store_png, upload_dir
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import (
@@ -269,10 +270,7 @@ def edit(slug: str):
             values = {field: getattr(form, field).data for field in services.PROFILE_FIELDS}
             values["public_email"] = values["public_email"] or None
             values["website"] = values["website"] or None
-            try:
-                version = int(form.profile_version.data or 0)
-            except ValueError:
-                version = 0
+            version = parse_version(form.profile_version.data)
             try:
                 services.update_profile(school, version, values)
             except services.EditConflict:
