@@ -274,8 +274,14 @@ def _after_load(conn: Connection) -> None:
                         ),
                         {"sequence": sequence},
                     )
-    elif inspect(conn).has_table("materials_fts"):
-        conn.exec_driver_sql("INSERT INTO materials_fts(materials_fts) VALUES ('rebuild')")
+    else:
+        # Full-text tables with external content (e.g. materials_fts) are filled by triggers; rebuild them anyway.
+        fts_tables = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%' AND sql LIKE '%content=%'"
+        ).scalars()
+        for name in list(fts_tables):
+            if name.isidentifier():
+                conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('rebuild')")  # noqa: S608 - a schema name
 
 
 def restore_backup(source: Path, *, force: bool = False) -> dict:
