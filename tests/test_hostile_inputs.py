@@ -71,6 +71,8 @@ BASELINE = {
     "licence": "CC BY 4.0",
     "material_type": "Arbeitsblatt",
     "link_url": "https://example.org/material",
+    "source": "link",
+    "description": "Ein Arbeitsblatt zum Thema Zivilcourage.",
     "levels": "Sekundarstufe I",
     "reason": "Ein sachlicher Grund",
     "text": "Eine Notiz",
