@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
 
     # Import every model so that metadata (migrations, create_all in tests) knows all tables.
     from .activities import models as _activity_models  # noqa: F401
+    from .activities import search as _activity_search  # noqa: F401  (creates the full-text index with the table)
     from .auth import models as _auth_models  # noqa: F401
     from .coordination import models as _coordination_models  # noqa: F401
     from .core import models as _core_models  # noqa: F401

@@ -4,7 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from courage_hub.materials.search import include_in_schema_comparison
+from courage_hub.core.fulltext import include_in_schema_comparison
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

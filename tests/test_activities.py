@@ -412,6 +412,23 @@ def test_feed_filters_by_topic_type_municipality_school_and_year(client, users, 
     assert "Soester Gedenken" in client.get("/aktivitaeten/?q=gedenken").get_data(as_text=True)
 
 
+def test_feed_search_uses_the_full_text_index_with_german_word_forms(client, users, db):
+    ActivityFactory(school=users["school_a"], title="Fahrt zur Gedenkstätte", description="Besuch in Bergen-Belsen.")
+    ActivityFactory(school=users["school_a"], title="Rassistische Sprüche kontern", description="Ein Workshop.")
+    edited = ActivityFactory(school=users["school_a"], title="Sportfest", description="Spiele für alle.")
+
+    def titles(q: str) -> str:
+        return client.get("/aktivitaeten/?q=" + q).get_data(as_text=True)
+
+    assert "Fahrt zur Gedenkstätte" in titles("Gedenken") and "Rassistische" not in titles("Gedenken")
+    assert "Rassistische Sprüche kontern" in titles("Rassismus")
+    assert "Fahrt zur Gedenkstätte" in titles("bergen belsen")  # the description counts
+    assert "Sportfest" not in titles("Courage")
+    edited.description = "Ein Sportfest mit Courage."  # the index follows every edit
+    db.session.commit()
+    assert "Sportfest" in titles("Courage")
+
+
 def test_feed_hides_reports_of_pending_schools(client, users, db):
     ActivityFactory(school=users["school_pending"], state=ActivityState.PUBLISHED, title="Noch nicht freigegeben")
     assert "Noch nicht freigegeben" not in client.get("/aktivitaeten/").get_data(as_text=True)

@@ -9,8 +9,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from courage_hub import create_app
+from courage_hub.core.fulltext import include_in_schema_comparison
 from courage_hub.extensions import db
-from courage_hub.materials.search import include_in_schema_comparison
 
 from .conftest import DB_KIND, drop_postgres_schema, make_config, postgres_url_for_schema
 

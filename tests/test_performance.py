@@ -128,6 +128,14 @@ def query_plan(statement: str, parameters) -> str:
 
 
 SQLITE_FTS = "materials_fts VIRTUAL TABLE INDEX"
+POSTGRES_SIBLINGS = {
+    "ix_activities_feed": {"ix_activities_feed", "ix_activities_year_feed"},
+    "ix_materials_state_published": {
+        "ix_materials_state_published",
+        "ix_materials_state_downloads",
+        "ix_materials_state_title",
+    },
+}
 
 
 @pytest.mark.parametrize(
@@ -150,4 +158,11 @@ def test_main_list_and_search_queries_use_their_index(client, users, path, table
     add_data(schools=3, per_school=8)
     MaterialFactory(school=users["school_a"], title="Zivilcourage im Alltag")
     plan = query_plan(*list_statement(client, path, table))
-    assert (postgres_index if DB_KIND == "postgres" else sqlite_index) in plan, plan
+    if DB_KIND == "postgres":
+        # With a few test rows PostgreSQL's costs tie between indexes that lead with the same columns, so it may
+        # take a sibling; what matters is that the rows come from an index of the table, never a scan of it.
+        siblings = POSTGRES_SIBLINGS.get(postgres_index, {postgres_index})
+        assert any(name in plan for name in siblings), plan
+        assert f"Seq Scan on {table}" not in plan, plan
+    else:
+        assert sqlite_index in plan, plan

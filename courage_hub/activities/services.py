@@ -6,18 +6,19 @@ from dataclasses import astuple, dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import claim_version, utcnow, write_transaction
-from ..core.pagination import cached_count
+from ..core.pagination import cached_count, cached_ids
 from ..core.uploads import StoredFile, delete_files, discard
 from ..extensions import db
 from ..schools.models import School, SchoolStatus
 from ..schools.services import public_condition
 from .models import Activity, ActivityFile, ActivityState, ActivityTopic
+from .search import ACTIVITIES
 
 MAX_PHOTOS = 10
 MAX_ATTACHMENTS = 10
@@ -96,28 +97,36 @@ def _feed_conditions(filters: FeedFilter) -> list:
         conditions.append(School.slug == filters.school)
     if filters.year:
         conditions.append(Activity.school_year == filters.year)
-    if filters.q:
-        pattern = "%" + filters.q.lower().replace("%", "").replace("_", "").replace("\\", "") + "%"
-        conditions.append(or_(func.lower(Activity.title).like(pattern), func.lower(Activity.description).like(pattern)))
+    searched = ACTIVITIES.contains(filters.q, db.engine.dialect.name)
+    if searched is not None:
+        conditions.append(searched)
     return conditions
 
 
 def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[Activity], int]:
     """One page of the public feed, newest first, with a constant number of queries."""
     conditions = _feed_conditions(filters)
-    total = cached_count(
-        ("activities.feed", *astuple(filters)), select(func.count(Activity.id)).join(School).where(*conditions)
-    )
-    rows = db.session.scalars(
-        select(Activity)
+    key = ("activities.feed", db.engine.dialect.name, *astuple(filters))
+    total = cached_count(key, select(func.count(Activity.id)).join(School).where(*conditions))
+    ids = (
+        select(Activity.id)
         .join(School)
         .where(*conditions)
-        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
         .order_by(Activity.start_date.desc(), Activity.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
+    )
+    page_ids = cached_ids((*key, page), ids, total)
+    if not page_ids:
+        return [], total
+    rows = db.session.scalars(
+        select(Activity)
+        .join(School)
+        .where(Activity.id.in_(page_ids), public_activity_condition())
+        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
     ).all()
-    return list(rows), total
+    by_id = {a.id: a for a in rows}
+    return [by_id[i] for i in page_ids if i in by_id], total
 
 
 def latest_public(limit: int = 50) -> list[Activity]:
