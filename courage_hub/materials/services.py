@@ -481,9 +481,16 @@ def amb_page(page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
     return [amb(m) for m in rows], total
 
 
-def sharing_schools() -> list[tuple[str, str]]:
-    """(slug, name) of the public schools that have public materials, for the school filter."""
-    return list(
+SCHOOL_CHOICES_MAX = 200
+
+
+def sharing_schools(chosen_slug: str = "") -> list[tuple[str, str]]:
+    """(slug, name) of the public schools with public materials, for the school filter.
+
+    A Kreis has a few dozen; with more than SCHOOL_CHOICES_MAX (a state or the whole country) the list would weigh
+    hundreds of kilobytes, so only the chosen school is offered and the others are reached from their profiles.
+    """
+    rows = list(
         db.session.execute(
             select(School.slug, School.name)
             .where(
@@ -491,8 +498,15 @@ def sharing_schools() -> list[tuple[str, str]]:
                 exists().where(Material.school_id == School.id, Material.state == MaterialState.PUBLISHED),
             )
             .order_by(School.name)
+            .limit(SCHOOL_CHOICES_MAX + 1)
         ).all()
     )
+    if len(rows) <= SCHOOL_CHOICES_MAX:
+        return [tuple(row) for row in rows]
+    if not chosen_slug:
+        return []
+    chosen = db.session.execute(select(School.slug, School.name).where(School.slug == chosen_slug)).all()
+    return [tuple(row) for row in chosen]
 
 
 def describe_licence(code: str) -> str:

@@ -83,7 +83,7 @@ def index():
         types=MATERIAL_TYPES,
         languages=LANGUAGES,
         licences=LICENCES,
-        schools=services.sharing_schools(),
+        schools=services.sharing_schools(filters.school),
     )
 
 
