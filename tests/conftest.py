@@ -139,7 +139,7 @@ def client(app) -> FlaskClient:
     return app.test_client()
 
 
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
+def csrf_token(client: FlaskClient, path: str = "/passwort/vergessen") -> str:
     """A valid CSRF token for this client's session, read from a page's form."""
     page = client.get(path)
     match = CSRF_RE.search(page.get_data(as_text=True))

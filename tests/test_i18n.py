@@ -55,8 +55,13 @@ def test_pages_are_german_by_default_and_english_on_request(client):
 
 
 def test_language_choice_is_remembered(client):
-    from .conftest import post_form
-
-    response = post_form(client, "/sprache", {"lang": "en", "next": "/impressum"})
+    response = client.get("/sprache/en?next=/impressum")
     assert response.headers["Location"] == "/impressum"
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    assert client.get("/sprache/en?next=https://evil.example/").headers["Location"] == "/"  # only own pages
+
+
+def test_public_pages_set_no_cookie(client):
+    for path in ("/", "/schulen/", "/aktivitaeten/", "/materialien/"):
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path

@@ -28,7 +28,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/datenschutz"): {ALL: 200},
     ("GET", "/barrierefreiheit"): {ALL: 200},
     ("GET", "/leichte-sprache"): {ALL: 200},
-    ("POST", "/sprache"): {ALL: 302},
+    ("GET", "/sprache/<lang>"): {ALL: 302},
     ("GET", "/healthz"): {ALL: 200},
     ("GET", "/static/<path:filename>"): {ALL: 200},
     ("GET", "/anmelden"): {"anonymous": 200, ALL: 302},
@@ -148,6 +148,7 @@ def url_values(users) -> dict[str, object]:
         "school_id": users["school_pending"].id,
         "variant": "vorschau",
         "fmt": "xlsx",
+        "lang": "en",
     }
 
 

@@ -50,11 +50,14 @@ def easy_language():
     return render_template("core/leichte_sprache.html")
 
 
-@bp.post("/sprache")
-def set_language():
-    """Remember the chosen interface language in a cookie and go back."""
-    lang = request.form.get("lang", "")
-    response = redirect(safe_next_url(request.form.get("next")) or url_for("core.index"))
+@bp.get("/sprache/<lang>")
+def set_language(lang: str):
+    """Remember the chosen interface language in a cookie and go back.
+
+    A plain link, not a form: a preference cookie needs no CSRF token, so public pages need no session at all and
+    anonymous visitors (pupils) get no cookie unless they choose a language.
+    """
+    response = redirect(safe_next_url(request.args.get("next")) or url_for("core.index"))
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
