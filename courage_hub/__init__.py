@@ -66,7 +66,7 @@ def _check_secret_key(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from .core import db as core_db
-    from .core import ratelimit
+    from .core import pagecache, ratelimit
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
     core_db.init_app(app)
     ratelimit.init_app(app)
+    pagecache.init_app(app)
 
     from .auth import session as auth_session
 

@@ -31,6 +31,8 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Public pages as anonymous visitors see them are kept this long (0 switches it off); see core/pagecache.py.
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "30")),
         "KREIS_NAME": os.environ.get("COURAGE_HUB_KREIS", "Kreis Soest"),
         # "Kontakt nötig": from this day (MM-DD) of a school year on, an admitted school without a project is flagged.
         "CONTACT_DEADLINE": os.environ.get("CONTACT_DEADLINE", "03-01"),

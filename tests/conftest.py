@@ -67,6 +67,7 @@ def make_config(database_url: str, instance: str, **extra) -> dict:
         "MAIL_SERVER": None,
         "MAIL_OUTBOX": os.path.join(instance, "outbox"),
         "REDIS_URL": None,
+        "PAGE_CACHE_SECONDS": 0,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "SESSION_COOKIE_SECURE": False,

@@ -85,9 +85,13 @@ def atom():
 def detail(activity_id: int):
     """A report page; drafts and moderated reports only for the school's coordination and the KI."""
     activity = _activity_or_404(activity_id)
-    return render_template(
-        "activities/detail.html", activity=activity, button_form=ButtonForm(), unpublish_form=UnpublishForm()
+    # Forms (and with them a CSRF token and a session) only for those who can act: the public page stays cookie-free.
+    forms = (
+        {"button_form": ButtonForm(), "unpublish_form": UnpublishForm()}
+        if can_edit_activity(current_user, activity)
+        else {}
     )
+    return render_template("activities/detail.html", activity=activity, **forms)
 
 
 @bp.get("/dateien/<int:file_id>")

@@ -410,7 +410,8 @@ def count_download(material_id: int) -> None:
             update(Material)
             .where(Material.id == material_id)
             .values(download_count=Material.download_count + 1)
-            .execution_options(synchronize_session=False)
+            # A counter: public pages show it, but need not be rendered anew for every download.
+            .execution_options(synchronize_session=False, keeps_public_pages=True)
         )
 
 

@@ -101,7 +101,6 @@ def detail(material_id: int):
         jsonld=json.dumps(services.amb(material), ensure_ascii=False).replace("</", "<\\/") if visible else None,
         link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
         public=visible,
-        hide_form=HideForm(),
     )
 
 

@@ -1,0 +1,183 @@
+"""A short-lived cache of public pages as anonymous visitors see them.
+
+Pupils and the public read the same pages again and again (the library, the feed, the directory); rendering one
+costs 10–15 ms of CPU, which on two cores limits how many visitors the site serves at once. A page that an
+anonymous visitor (no session cookie: nobody signed in, no pending message) gets with status 200 is therefore kept
+for ``PAGE_CACHE_SECONDS`` (default 30), keyed by language and URL.
+
+Every committed change to the data starts a new *generation*, and cached pages of older generations are not used:
+with Redis (production) the generation is shared, so a material the KI hides disappears from every worker's pages at
+once; without Redis each worker knows only its own changes and older pages of other workers age out within the
+30 seconds. Signed-in people always get fresh pages. Downloads and files are never cached here: they go through
+their permission checks every time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Flask, Response, current_app, has_app_context, request
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+# Public pages whose HTML is the same for every anonymous visitor.
+CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "core.index",
+        "schools.directory",
+        "schools.profile",
+        "activities.feed",
+        "activities.detail",
+        "activities.atom",
+        "materials.index",
+        "materials.detail",
+        "materials.jsonld",
+        "materials.amb_feed",
+    }
+)
+KEPT_HEADERS = ("Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Link")
+MEMORY_ENTRIES = 2000
+
+
+class MemoryStore:
+    """Per-worker pages and generation (development, or production without Redis)."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.pages: dict[str, tuple[float, bytes]] = {}
+
+    def current_generation(self) -> int:
+        return self.generation
+
+    def bump(self) -> None:
+        self.generation += 1
+        self.pages.clear()
+
+    def get(self, key: str) -> bytes | None:
+        hit = self.pages.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def set(self, key: str, value: bytes, seconds: int) -> None:
+        if len(self.pages) >= MEMORY_ENTRIES:
+            self.pages.clear()
+        self.pages[key] = (time.monotonic() + seconds, value)
+
+
+class RedisStore:
+    """Pages and the generation in Redis, shared by all workers."""
+
+    prefix = "courage_hub:page:"
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def current_generation(self) -> int:
+        return int(self.redis.get(self.prefix + "generation") or 0)
+
+    def bump(self) -> None:
+        self.redis.incr(self.prefix + "generation")
+
+    def get(self, key: str) -> bytes | None:
+        return self.redis.get(self.prefix + key)
+
+    def set(self, key: str, value: bytes, seconds: int) -> None:
+        self.redis.set(self.prefix + key, value, ex=seconds)
+
+
+def _store() -> MemoryStore | RedisStore | None:
+    return current_app.extensions.get("courage_hub.pagecache")
+
+
+def _cache_key(store: MemoryStore | RedisStore) -> str | None:
+    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHEABLE_ENDPOINTS:
+        return None
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return None  # signed in, or a message waits to be shown: always fresh
+    return f"{store.current_generation()}:{get_locale()}:{request.full_path}"
+
+
+def _pack(headers: list[tuple[str, str]], body: bytes) -> bytes:
+    return json.dumps(headers).encode() + b"\n" + body
+
+
+def _unpack(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    head, _newline, body = data.partition(b"\n")
+    return [tuple(pair) for pair in json.loads(head)], body
+
+
+def init_app(app: Flask) -> None:
+    seconds = int(app.config.get("PAGE_CACHE_SECONDS") or 0)
+    if seconds <= 0:
+        return
+    url = app.config.get("REDIS_URL")
+    store: MemoryStore | RedisStore = RedisStore(url) if url else MemoryStore()
+    app.extensions["courage_hub.pagecache"] = store
+    _listen_for_changes()
+
+    @app.before_request
+    def _serve_cached() -> Response | None:
+        try:
+            key = _cache_key(store)
+            cached = store.get(key) if key else None
+        except Exception:  # a cache that is down must never take the site with it
+            return None
+        if cached is None:
+            return None
+        headers, body = _unpack(cached)
+        response = Response(body, status=200, headers=headers)
+        response.headers["X-Page-Cache"] = "hit"
+        return response
+
+    @app.after_request
+    def _keep(response: Response) -> Response:
+        if response.status_code != 200 or response.headers.get("X-Page-Cache") or response.direct_passthrough:
+            return response
+        if "Set-Cookie" in response.headers:
+            return response
+        try:
+            key = _cache_key(store)
+            if key:
+                headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
+                store.set(key, _pack(headers, response.get_data()), seconds)
+        except Exception:
+            return response
+        return response
+
+
+_listening = False
+
+
+def _listen_for_changes() -> None:
+    """Once per process: a commit that changed data starts a new generation in the current app's store."""
+    global _listening
+    if _listening:
+        return
+    _listening = True
+
+    @event.listens_for(Session, "after_flush")
+    def _changed(session: Session, flush_context: Any) -> None:
+        session.info["courage_hub.changed"] = True
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _bulk_change(state) -> None:
+        writes = state.is_insert or state.is_update or state.is_delete
+        if writes and not state.execution_options.get("keeps_public_pages"):
+            state.session.info["courage_hub.changed"] = True
+
+    @event.listens_for(Session, "after_commit")
+    def _new_generation(session: Session) -> None:
+        if not session.info.pop("courage_hub.changed", False) or not has_app_context():
+            return
+        store = _store()
+        if store is not None:
+            try:
+                store.bump()
+            except Exception:  # the pages then age out by themselves
+                return

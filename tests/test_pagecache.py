@@ -1,0 +1,125 @@
+"""The public page cache: anonymous visitors get kept pages, each change starts afresh, signed-in people never."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from courage_hub.materials.models import Material, MaterialState
+
+from . import factories
+from .conftest import count_queries, login, post_form
+
+
+def school_a(users):
+    """School A as a row of the current app context's session."""
+    from courage_hub.extensions import db
+    from courage_hub.schools.models import School
+
+    return db.session.get(School, users["school_a"].id)
+
+
+@pytest.fixture
+def cached_app(app, database_url, tmp_path):
+    """A second app on the same database, with the page cache on (as in production)."""
+    from .conftest import make_app
+
+    return make_app(database_url, str(tmp_path / "cached"), PAGE_CACHE_SECONDS=30)
+
+
+def test_anonymous_visitors_get_the_kept_page_without_queries(cached_app, users):
+    with cached_app.app_context():
+        factories.MaterialFactory(school=school_a(users), title="Vorurteile erkennen")
+    client = cached_app.test_client()
+    first = client.get("/materialien/")
+    assert "X-Page-Cache" not in first.headers and "Vorurteile erkennen" in first.get_data(as_text=True)
+    with cached_app.app_context():
+        assert count_queries(client, "/materialien/") == 0
+    again = client.get("/materialien/")
+    assert again.headers["X-Page-Cache"] == "hit" and again.data == first.data
+    assert again.headers["Content-Security-Policy"]  # the security headers are added to kept pages too
+
+
+def test_a_change_starts_a_new_generation(cached_app, users):
+    client = cached_app.test_client()
+    assert "Neues Arbeitsblatt" not in client.get("/materialien/").get_data(as_text=True)
+    with cached_app.app_context():
+        factories.MaterialFactory(school=school_a(users), title="Neues Arbeitsblatt")
+    response = client.get("/materialien/")
+    assert "X-Page-Cache" not in response.headers and "Neues Arbeitsblatt" in response.get_data(as_text=True)
+
+
+def test_a_hidden_material_disappears_at_once(cached_app, users, db):
+    with cached_app.app_context():
+        material = factories.MaterialFactory(school=school_a(users), title="Umstrittenes Blatt")
+        material_id = material.id
+    anonymous = cached_app.test_client()
+    assert anonymous.get(f"/materialien/{material_id}").status_code == 200
+    assert anonymous.get(f"/materialien/{material_id}").headers["X-Page-Cache"] == "hit"
+    ki = cached_app.test_client()
+    login(ki, users["ki"])
+    post_form(ki, f"/koordination/pruefung/{material_id}/ausblenden", {"reason": "Wird geprüft."})
+    assert db.session.get(Material, material_id).state == MaterialState.HIDDEN
+    assert anonymous.get(f"/materialien/{material_id}").status_code == 404
+
+
+def test_downloads_do_not_throw_the_pages_away(cached_app, users):
+    with cached_app.app_context():
+        material_id = factories.MaterialFactory(school=school_a(users)).id
+    client = cached_app.test_client()
+    client.get(f"/materialien/{material_id}")
+    assert client.get(f"/materialien/{material_id}/datei").status_code == 303
+    assert client.get(f"/materialien/{material_id}").headers["X-Page-Cache"] == "hit"
+
+
+def test_signed_in_people_always_get_fresh_pages(cached_app, users):
+    anonymous = cached_app.test_client()
+    anonymous.get("/materialien/")
+    assert anonymous.get("/materialien/").headers["X-Page-Cache"] == "hit"
+    coordinator = cached_app.test_client()
+    login(coordinator, users["coord_a"])
+    page = coordinator.get("/materialien/")
+    assert "X-Page-Cache" not in page.headers and "Material teilen" in page.get_data(as_text=True)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_with_redis_a_change_in_one_worker_refreshes_the_others(app, database_url, tmp_path, users):
+    import redis
+
+    from .conftest import make_app
+
+    url = os.environ["TEST_REDIS_URL"]
+    server = redis.Redis.from_url(url)
+    for key in server.scan_iter("courage_hub:page:*"):  # only the page cache's keys: other tests share this db
+        server.delete(key)
+    worker_1 = make_app(database_url, str(tmp_path / "w1"), PAGE_CACHE_SECONDS=30, REDIS_URL=url)
+    worker_2 = make_app(database_url, str(tmp_path / "w2"), PAGE_CACHE_SECONDS=30, REDIS_URL=url)
+    client_1, client_2 = worker_1.test_client(), worker_2.test_client()
+    client_1.get("/materialien/")
+    assert client_2.get("/materialien/").headers["X-Page-Cache"] == "hit"  # shared pages
+    with worker_1.app_context():
+        factories.MaterialFactory(school=school_a(users), title="Aus Arbeiter eins")
+    page = client_2.get("/materialien/")
+    assert "X-Page-Cache" not in page.headers and "Aus Arbeiter eins" in page.get_data(as_text=True)
+
+
+def test_every_cacheable_public_page_is_cookie_free_for_anonymous_visitors(client, users):
+    """A page that set a cookie (e.g. a CSRF token of a form only editors see) could never be kept."""
+    activity = factories.ActivityFactory(school=users["school_a"])
+    material = factories.MaterialFactory(school=users["school_a"])
+    paths = [
+        "/",
+        "/schulen/",
+        f"/schulen/{users['school_a'].slug}",
+        "/aktivitaeten/",
+        f"/aktivitaeten/{activity.id}",
+        "/aktivitaeten/feed.xml",
+        "/materialien/",
+        f"/materialien/{material.id}",
+        f"/materialien/{material.id}.jsonld",
+        "/materialien/amb.json",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
