@@ -66,3 +66,17 @@ def cached_ids(key: Hashable, statement: Select, total: int) -> list[int]:
         cache.clear()
     cache[key] = (now + COUNT_CACHE_SECONDS, ids)
     return ids
+
+
+def cached_rows(key: Hashable, statement: Select) -> list[tuple]:
+    """The rows of a small list that many pages show and that changes rarely (e.g. filter choices), for a minute."""
+    cache: dict = current_app.extensions.setdefault("courage_hub.row_cache", {})
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    rows = [tuple(row) for row in db.session.execute(statement)]
+    if len(cache) >= _COUNT_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (now + COUNT_CACHE_SECONDS, rows)
+    return rows

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
-from ..core.pagination import cached_count, cached_ids
+from ..core.pagination import cached_count, cached_ids, cached_rows
 from ..core.permissions import is_ki_staff
 from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
 from ..extensions import db
@@ -486,28 +486,28 @@ SCHOOL_CHOICES_MAX = 200
 
 
 def sharing_schools(chosen_slug: str = "") -> list[tuple[str, str]]:
-    """(slug, name) of the public schools with public materials, for the school filter.
+    """(slug, name) of the public schools with public materials, for the school filter (kept for a minute).
 
     A Kreis has a few dozen; with more than SCHOOL_CHOICES_MAX (a state or the whole country) the list would weigh
     hundreds of kilobytes, so only the chosen school is offered and the others are reached from their profiles.
     """
-    rows = list(
-        db.session.execute(
-            select(School.slug, School.name)
-            .where(
-                public_condition(),
-                exists().where(Material.school_id == School.id, Material.state == MaterialState.PUBLISHED),
-            )
-            .order_by(School.name)
-            .limit(SCHOOL_CHOICES_MAX + 1)
-        ).all()
+    rows = cached_rows(
+        ("materials.sharing_schools", db.engine.dialect.name),
+        select(School.slug, School.name)
+        .where(
+            public_condition(),
+            exists().where(Material.school_id == School.id, Material.state == MaterialState.PUBLISHED),
+        )
+        .order_by(School.name)
+        .limit(SCHOOL_CHOICES_MAX + 1),
     )
     if len(rows) <= SCHOOL_CHOICES_MAX:
-        return [tuple(row) for row in rows]
-    if not chosen_slug:
-        return []
-    chosen = db.session.execute(select(School.slug, School.name).where(School.slug == chosen_slug)).all()
-    return [tuple(row) for row in chosen]
+        return rows
+    return [row for row in rows if row[0] == chosen_slug] or (
+        [tuple(row) for row in db.session.execute(select(School.slug, School.name).where(School.slug == chosen_slug))]
+        if chosen_slug
+        else []
+    )
 
 
 def describe_licence(code: str) -> str:
