@@ -160,6 +160,9 @@ def count_queries(client: FlaskClient, path: str) -> int:
     from sqlalchemy import event
 
     statements = []
+    # A cold request: the per-worker caches of totals, result ids, filter choices and dashboard figures start empty.
+    for name in ("count_cache", "id_cache", "row_cache", "network_cache"):
+        client.application.extensions.pop(f"courage_hub.{name}", None)
 
     def record(conn, cursor, statement, *args):
         statements.append(statement)
