@@ -21,7 +21,7 @@ from courage_hub.materials.samples import simple_pdf
 from . import factories
 from .conftest import count_queries, login, post_form
 
-AMB = Path(__file__).resolve().parents[2] / "shared" / "standards" / "amb-20231019" / "schemas"
+AMB = Path(__file__).resolve().parent / "data" / "amb-20231019" / "schemas"
 PDF = simple_pdf("Arbeitsblatt Alltagsrassismus", "Eine Übung für die Klasse 8.")
 
 
