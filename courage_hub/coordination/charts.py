@@ -56,7 +56,9 @@ def stacked_bars(
     chart_id: str, title: str, desc: str, rows: list[tuple[str, list[int]]], series: list[Series]
 ) -> Markup:
     """Horizontal bars, one per row label, stacked by series (e.g. schools per municipality by status)."""
-    label_width, bar_area, row_height = 170, 440, 24
+    # Wide enough for the longest label (about 6.8 px per character at 12 px), so no label is cut off.
+    longest = max((len(label) for label, _values in rows), default=0)
+    label_width, bar_area, row_height = int(max(120, min(340, 16 + 6.8 * longest))), 440, 24
     legend_rows = (len(series) + 2) // 3 if len(series) > 1 else 0
     top = 10 + legend_rows * 20
     width = label_width + bar_area + 60
