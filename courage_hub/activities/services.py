@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import claim_version, utcnow, write_transaction
-from ..core.pagination import cached_count, cached_ids
+from ..core.pagination import cached_count, cached_ids, in_order_of
 from ..core.uploads import StoredFile, delete_files, discard
 from ..extensions import db
 from ..schools.models import School, SchoolStatus
@@ -125,8 +125,7 @@ def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[
         .where(Activity.id.in_(page_ids), public_activity_condition())
         .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
     ).all()
-    by_id = {a.id: a for a in rows}
-    return [by_id[i] for i in page_ids if i in by_id], total
+    return in_order_of(page_ids, rows), total
 
 
 def latest_public(limit: int = 50) -> list[Activity]:

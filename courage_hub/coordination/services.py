@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,6 +19,7 @@ from ..activities.services import obligation_condition
 from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import utcnow, write_transaction
+from ..core.pagination import remembered
 from ..extensions import db
 from ..schools.models import STATUS_ORDER, Approval, Membership, Patron, School, SchoolStatus
 from .models import ReminderDelivery, SchoolNote
@@ -241,7 +241,6 @@ class KeyFigures:
 # are then reused for a minute per worker. A Kreis-sized network is always counted live. Queues and the contact
 # count are always live: they are what the KI acts on.
 CACHE_NETWORKS_FROM = 1000
-NETWORK_CACHE_SECONDS = 60
 
 
 def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = False) -> KeyFigures:
@@ -250,14 +249,15 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
     ``fresh`` skips the cache (the annual report is always computed from the current data).
     """
     rule = rule or contact_rule()
-    network = None if fresh else _cached_network(scope)
-    if network is None:
+    if fresh:
         network = _network_figures(scope)
-        if sum(sum(r.by_status.values()) for r in network[0].values()) >= CACHE_NETWORKS_FROM:
-            cache = current_app.extensions.setdefault("courage_hub.network_cache", {})
-            if len(cache) > 200:
-                cache.clear()
-            cache[_network_key(scope)] = (monotonic() + NETWORK_CACHE_SECONDS, network)
+    else:
+        network = remembered(
+            "network_cache",
+            (scope.year, scope.municipality, db.engine.dialect.name),
+            lambda: _network_figures(scope),
+            keep=lambda figures: sum(sum(r.by_status.values()) for r in figures[0].values()) >= CACHE_NETWORKS_FROM,
+        )
     towns, months, history, topics, materials_shared = network
     by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
     queues = _queues()
@@ -282,17 +282,6 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
         open_reports=queues[2],
         needs_contact=db.session.scalar(select(func.count(School.id)).where(*contact_conditions)) or 0,
     )
-
-
-def _network_key(scope: Scope) -> tuple:
-    return scope.year, scope.municipality, db.engine.dialect.name
-
-
-def _cached_network(scope: Scope):
-    hit = current_app.extensions.get("courage_hub.network_cache", {}).get(_network_key(scope))
-    if hit is not None and hit[0] > monotonic():
-        return hit[1]
-    return None
 
 
 def _network_figures(scope: Scope):

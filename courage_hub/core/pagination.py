@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import current_app, request
 from sqlalchemy import Select
@@ -11,6 +12,7 @@ from sqlalchemy import Select
 from ..extensions import db
 
 MAX_PAGE = 10_000
+T = TypeVar("T")
 
 
 def requested_page() -> int:
@@ -29,23 +31,32 @@ COUNT_CACHE_SECONDS = 60
 _COUNT_CACHE_SIZE = 500
 
 
-def cached_count(key: Hashable, statement: Select) -> int:
-    """The result of a ``SELECT count(…)``; totals of at least CACHE_COUNTS_FROM are reused for a minute.
+def remembered(
+    store: str, key: Hashable, compute: Callable[[], T], keep: Callable[[T], bool] = lambda value: True
+) -> T:
+    """``compute()``, reused for COUNT_CACHE_SECONDS per worker when ``keep(value)`` says it is worth keeping.
 
-    ``key`` names the question (e.g. the page and its filters); the cache belongs to the app, so two apps in one
-    process (tests) never share answers.
+    ``store`` names the cache (``courage_hub.<store>`` in the app's extensions, so two apps in one process – tests –
+    never share answers); ``key`` names the question (e.g. the page and its filters).
     """
-    cache: dict = current_app.extensions.setdefault("courage_hub.count_cache", {})
+    cache: dict = current_app.extensions.setdefault(f"courage_hub.{store}", {})
     now = time.monotonic()
     hit = cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    total = db.session.scalar(statement) or 0
-    if total >= CACHE_COUNTS_FROM:
+    value = compute()
+    if keep(value):
         if len(cache) >= _COUNT_CACHE_SIZE:
             cache.clear()
-        cache[key] = (now + COUNT_CACHE_SECONDS, total)
-    return total
+        cache[key] = (now + COUNT_CACHE_SECONDS, value)
+    return value
+
+
+def cached_count(key: Hashable, statement: Select) -> int:
+    """The result of a ``SELECT count(…)``; totals of at least CACHE_COUNTS_FROM are reused for a minute."""
+    return remembered(
+        "count_cache", key, lambda: db.session.scalar(statement) or 0, keep=lambda total: total >= CACHE_COUNTS_FROM
+    )
 
 
 def cached_ids(key: Hashable, statement: Select, total: int) -> list[int]:
@@ -56,27 +67,15 @@ def cached_ids(key: Hashable, statement: Select, total: int) -> list[int]:
     """
     if total < CACHE_COUNTS_FROM:
         return list(db.session.scalars(statement))
-    cache: dict = current_app.extensions.setdefault("courage_hub.id_cache", {})
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    ids = list(db.session.scalars(statement))
-    if len(cache) >= _COUNT_CACHE_SIZE:
-        cache.clear()
-    cache[key] = (now + COUNT_CACHE_SECONDS, ids)
-    return ids
+    return remembered("id_cache", key, lambda: list(db.session.scalars(statement)))
 
 
 def cached_rows(key: Hashable, statement: Select) -> list[tuple]:
     """The rows of a small list that many pages show and that changes rarely (e.g. filter choices), for a minute."""
-    cache: dict = current_app.extensions.setdefault("courage_hub.row_cache", {})
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    rows = [tuple(row) for row in db.session.execute(statement)]
-    if len(cache) >= _COUNT_CACHE_SIZE:
-        cache.clear()
-    cache[key] = (now + COUNT_CACHE_SECONDS, rows)
-    return rows
+    return remembered("row_cache", key, lambda: [tuple(row) for row in db.session.execute(statement)])
+
+
+def in_order_of(ids: list[int], rows) -> list:
+    """``rows`` (objects with an ``id``) in the order of ``ids``, leaving out ids whose row is missing."""
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]

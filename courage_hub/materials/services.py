@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
-from ..core.pagination import cached_count, cached_ids, cached_rows
+from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.permissions import is_ki_staff
 from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
 from ..extensions import db
@@ -127,8 +127,7 @@ def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[l
         .where(Material.id.in_(page_ids), public_material_condition())
         .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
     ).all()
-    by_id = {m.id: m for m in rows}
-    return [by_id[i] for i in page_ids if i in by_id], total
+    return in_order_of(page_ids, rows), total
 
 
 def get_material(material_id: int) -> Material | None:
