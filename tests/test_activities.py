@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
+from xml.etree import ElementTree
 
 import pytest
 from PIL import Image
@@ -454,3 +457,147 @@ def test_feed_query_count_is_the_same_for_5_and_50_reports(client, users, db):
         ActivityFactory(school=users["school_b"], state=ActivityState.PUBLISHED, topics=["Klassismus"])
     large = count_queries(client, "/aktivitaeten/")
     assert small == large <= 6
+
+
+# --- the Atom feed: the page's filters and order, honest dates -------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def atom_root(client, query: str = ""):
+    response = client.get("/aktivitaeten/feed.xml" + query)
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    return ElementTree.fromstring(response.data)
+
+
+def atom_titles(client, query: str = "") -> list[str]:
+    return [entry.findtext(ATOM + "title") for entry in atom_root(client, query).iter(ATOM + "entry")]
+
+
+def page_titles(client, query: str = "") -> list[str]:
+    page = client.get("/aktivitaeten/" + query).get_data(as_text=True)
+    return [html.unescape(t) for t in re.findall(r'<h3><a href="/aktivitaeten/\d+">([^<]+)</a></h3>', page)]
+
+
+@pytest.fixture
+def feed_reports(users):
+    school_a, school_b = users["school_a"], users["school_b"]
+    return [
+        ActivityFactory(
+            school=school_a, title="Antisemitismus-Workshop", topics=["Antisemitismus"], start_date=date(2024, 10, 2)
+        ),
+        ActivityFactory(
+            school=school_b,
+            title="Soester Gedenken",
+            activity_type="Gedenkveranstaltung",
+            topics=["Erinnerungskultur und Gedenken"],
+            start_date=date(2025, 11, 9),
+        ),
+        ActivityFactory(school=school_b, title="Sportfest mit Courage", start_date=date(2025, 6, 1)),
+        ActivityFactory(school=users["school_pending"], title="Noch nicht freigegeben", start_date=date(2025, 6, 2)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?schule={a}",
+        "?schule={b}",
+        "?gemeinde=Soest",
+        "?thema=Antisemitismus",
+        "?q=gedenken",
+        "?art=Gedenkveranstaltung",
+        "?jahr=2024",
+    ],
+)
+def test_atom_feed_takes_the_filters_of_the_page(client, users, feed_reports, query):
+    query = query.format(a=users["school_a"].slug, b=users["school_b"].slug)
+    expected = page_titles(client, query)
+    assert expected, "every filter here matches at least one report"
+    assert atom_titles(client, query) == expected
+    assert "Noch nicht freigegeben" not in expected
+
+
+def test_atom_feed_of_one_school_shows_only_that_school(client, users, feed_reports):
+    titles = atom_titles(client, f"?schule={users['school_b'].slug}")
+    assert titles == ["Soester Gedenken", "Sportfest mit Courage"]
+
+
+def test_atom_feed_is_ordered_by_activity_date_like_the_page(client, users, db):
+    # Written late about an old activity, and two reports of the same day (the later written first).
+    ActivityFactory(
+        school=users["school_a"],
+        title="Alt, spät berichtet",
+        start_date=date(2023, 5, 1),
+        published_at=datetime(2025, 12, 1, tzinfo=UTC),
+    )
+    ActivityFactory(
+        school=users["school_a"],
+        title="Neu, früh berichtet",
+        start_date=date(2025, 9, 1),
+        published_at=datetime(2025, 9, 2, tzinfo=UTC),
+    )
+    ActivityFactory(school=users["school_a"], title="Gleicher Tag 1", start_date=date(2024, 3, 1))
+    ActivityFactory(school=users["school_a"], title="Gleicher Tag 2", start_date=date(2024, 3, 1))
+    order = ["Neu, früh berichtet", "Gleicher Tag 2", "Gleicher Tag 1", "Alt, spät berichtet"]
+    assert atom_titles(client) == order == page_titles(client)
+
+
+def test_atom_entries_tell_when_a_report_was_published_and_last_changed(client, users, db):
+    published = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
+    activity = ActivityFactory(school=users["school_a"], title="Workshop", published_at=published)
+    activity.updated_at = datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
+    older = ActivityFactory(school=users["school_b"], title="Älter", start_date=date(2020, 1, 1))
+    older.updated_at = datetime(2025, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    root = atom_root(client)
+    entries = {e.findtext(ATOM + "title"): e for e in root.iter(ATOM + "entry")}
+    entry = entries["Workshop"]
+    assert datetime.fromisoformat(entry.findtext(ATOM + "published")) == published
+    assert datetime.fromisoformat(entry.findtext(ATOM + "updated")) == datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
+    # The feed changed when its newest entry changed (not when the first one was published).
+    assert datetime.fromisoformat(root.findtext(ATOM + "updated")) == datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
+
+
+def test_atom_feed_is_valid_and_entry_ids_survive_an_edit(client, app, users, db):
+    login(client, users["coord_a"])
+    post_form(client, f"/aktivitaeten/neu?schule={users['school_a'].slug}", report(title="Erster Titel"))
+    activity = db.session.scalar(select(Activity).order_by(Activity.id.desc()))
+    activity.updated_at = datetime(2025, 1, 1, tzinfo=UTC)  # an older change, so that the edit shows
+    db.session.commit()
+    anonymous = app.test_client()
+    school_feed = f"?schule={users['school_a'].slug}"
+    root = atom_root(anonymous, school_feed)
+    assert root.tag == ATOM + "feed"
+    for name in ("id", "title", "updated"):
+        assert root.findtext(ATOM + name), name
+    assert root.find(ATOM + "author/" + ATOM + "name").text
+    self_link = [link for link in root.findall(ATOM + "link") if link.get("rel") == "self"]
+    assert self_link and self_link[0].get("href").endswith("/aktivitaeten/feed.xml" + school_feed)
+    assert root.findtext(ATOM + "id") != atom_root(anonymous).findtext(ATOM + "id")  # a filtered feed is its own
+    (entry,) = root.findall(ATOM + "entry")
+    for name in ("id", "title", "updated", "published", "summary"):
+        assert entry.findtext(ATOM + name), name
+    dates = (root.findtext(ATOM + "updated"), entry.findtext(ATOM + "updated"), entry.findtext(ATOM + "published"))
+    assert all(re.match(RFC3339, value) for value in dates), dates
+
+    post_form(client, f"/aktivitaeten/{activity.id}/bearbeiten", report(title="Neuer Titel", version="1"))
+    (edited,) = atom_root(anonymous, school_feed).findall(ATOM + "entry")
+    assert edited.findtext(ATOM + "title") == "Neuer Titel"
+    assert edited.findtext(ATOM + "id") == entry.findtext(ATOM + "id")
+    assert edited.findtext(ATOM + "published") == entry.findtext(ATOM + "published")
+    assert datetime.fromisoformat(edited.findtext(ATOM + "updated")) > datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def test_feed_page_links_its_atom_feed_with_the_current_filters(client, users, feed_reports):
+    slug = users["school_b"].slug
+    page = client.get(f"/aktivitaeten/?schule={slug}&thema=Rassismus").get_data(as_text=True)
+    head_link = re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', page)
+    assert head_link is not None
+    href = html.unescape(head_link.group(1))
+    assert href.startswith("/aktivitaeten/feed.xml?") and f"schule={slug}" in href and "thema=Rassismus" in href
+    assert f'<a href="{head_link.group(1)}">' in page  # the same link, visible
+    profile = client.get(f"/schulen/{slug}").get_data(as_text=True)
+    assert f'href="/aktivitaeten/feed.xml?schule={slug}"' in profile

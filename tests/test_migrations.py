@@ -52,3 +52,45 @@ def test_downgrade_to_base_and_upgrade_again(empty_database_url, tmp_path):
         upgrade()
         assert pending_diff(app) == []
         db.engine.dispose()
+
+
+# --- data migrations: each is tried on a database with the rows it is meant to repair ---------------------------
+
+
+def test_old_public_reports_without_publication_time_get_the_time_they_were_written(empty_database_url, tmp_path):
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select, text
+
+    from courage_hub.activities.models import Activity
+
+    from .factories import SchoolFactory
+
+    app = create_app(make_config(empty_database_url, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="9a4e6b3c2d18")
+        school = SchoolFactory()
+        written = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+        for title, state in (("Alt", "published"), ("Gesperrt", "unpublished"), ("Entwurf", "draft")):
+            db.session.execute(
+                text(
+                    "INSERT INTO activities (school_id, title, start_date, school_year, activity_type, description,"
+                    " groups, partners, links, counts_as_project, photo_consent, state, moderation_reason, version,"
+                    " created_at, updated_at) VALUES (:school, :title, :day, 2023, 'Workshop', '', '', '', '',"
+                    " true, false, :state, '', 1, :written, :changed)"
+                ),
+                {
+                    "school": school.id,
+                    "title": title,
+                    "day": date(2024, 5, 1),
+                    "state": state,
+                    "written": written if DB_KIND == "postgres" else written.replace(tzinfo=None),
+                    "changed": datetime(2025, 1, 1, tzinfo=UTC if DB_KIND == "postgres" else None),
+                },
+            )
+        db.session.commit()
+        upgrade()
+        published = dict(db.session.execute(select(Activity.title, Activity.published_at)).all())
+        assert published == {"Alt": written, "Gesperrt": written, "Entwurf": None}
+        db.session.remove()
+        db.engine.dispose()

@@ -103,8 +103,15 @@ def _feed_conditions(filters: FeedFilter) -> list:
     return conditions
 
 
+# Newest activity first; among reports of the same day the later one written first.
+FEED_ORDER = (Activity.start_date.desc(), Activity.id.desc())
+
+
 def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[Activity], int]:
-    """One page of the public feed, newest first, with a constant number of queries."""
+    """One page of the public feed, newest first, with a constant number of queries.
+
+    The Atom feed reads its entries through here too, so that it shows what the page shows, in the same order.
+    """
     conditions = _feed_conditions(filters)
     key = ("activities.feed", db.engine.dialect.name, *astuple(filters))
     total = cached_count(key, select(func.count(Activity.id)).join(School).where(*conditions))
@@ -112,11 +119,11 @@ def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[
         select(Activity.id)
         .join(School)
         .where(*conditions)
-        .order_by(Activity.start_date.desc(), Activity.id.desc())
+        .order_by(*FEED_ORDER)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    page_ids = cached_ids((*key, page), ids, total)
+    page_ids = cached_ids((*key, per_page, page), ids, total)
     if not page_ids:
         return [], total
     rows = db.session.scalars(
@@ -128,25 +135,12 @@ def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[
     return in_order_of(page_ids, rows), total
 
 
-def latest_public(limit: int = 50) -> list[Activity]:
-    return list(
-        db.session.scalars(
-            select(Activity)
-            .join(School)
-            .where(public_activity_condition())
-            .options(joinedload(Activity.school), selectinload(Activity.topics))
-            .order_by(Activity.published_at.desc(), Activity.id.desc())
-            .limit(limit)
-        )
-    )
-
-
 def school_activities(school: School, *, include_unpublished: bool, limit: int = 50) -> list[Activity]:
     query = (
         select(Activity)
         .where(Activity.school_id == school.id)
         .options(selectinload(Activity.topics), selectinload(Activity.files))
-        .order_by(Activity.start_date.desc(), Activity.id.desc())
+        .order_by(*FEED_ORDER)
         .limit(limit)
     )
     if not include_unpublished:

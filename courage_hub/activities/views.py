@@ -21,6 +21,7 @@ from .vocab import ACTIVITY_TYPES, PROJECT_LIKE_TYPES
 
 bp = Blueprint("activities", __name__, url_prefix="/aktivitaeten")
 PER_PAGE = 12
+ATOM_ENTRIES = 50
 
 
 def _activity_or_404(activity_id: int) -> Activity:
@@ -53,6 +54,19 @@ def _feed_filter() -> services.FeedFilter:
     )
 
 
+def _feed_args(filters: services.FeedFilter) -> dict[str, str | int]:
+    """The filters as URL parameters (only those that are set), for links that keep them: pages, the Atom feed."""
+    args = {
+        "q": filters.q,
+        "thema": filters.topic,
+        "art": filters.activity_type,
+        "gemeinde": filters.municipality,
+        "jahr": filters.year or "",
+        "schule": filters.school,
+    }
+    return {name: value for name, value in args.items() if value}
+
+
 @bp.get("/")
 def feed():
     """Published reports of all schools, newest first, with filters and search."""
@@ -67,6 +81,7 @@ def feed():
         page=page,
         pages=page_count(total, PER_PAGE),
         filters=filters,
+        feed_args=_feed_args(filters),
         topics=[(t, t) for t in TOPICS],
         types=[(t, t) for t in ACTIVITY_TYPES],
         municipalities=[(m, m) for m in school_services.kreis_municipalities()],
@@ -76,8 +91,15 @@ def feed():
 
 @bp.get("/feed.xml")
 def atom():
-    """An Atom feed of the latest published reports, for the Kreis's or a school's website."""
-    response = render_template("activities/feed.xml", activities=services.latest_public(50))
+    """The feed page as Atom, with the same filters (e.g. ``?schule=``), for the Kreis's or a school's website."""
+    filters = _feed_filter()
+    activities, _total = services.feed_page(filters, 1, ATOM_ENTRIES)
+    response = render_template(
+        "activities/feed.xml",
+        activities=activities,
+        feed_args=_feed_args(filters),
+        updated=max((a.updated_at for a in activities), default=None),
+    )
     return response, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
 
 
