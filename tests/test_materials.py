@@ -490,3 +490,88 @@ def test_cached_result_pages_never_show_a_material_hidden_since(client, users, d
     db.session.commit()
     titles = search_ids(client, "q=rassismus").split("\n")
     assert kept.title in titles and "Rassismus in der Werbung" not in titles
+
+
+# --- open metadata: distinct ids, creator types, always a licence ----------------------------------------------
+
+
+def test_two_links_to_the_same_page_get_distinct_amb_ids(client, users):
+    video = "https://www.example.org/video/zivilcourage"
+    first = factories.MaterialFactory(school=users["school_a"], title="Video mit Arbeitsblatt", link_url=video)
+    second = factories.MaterialFactory(school=None, title="Video mit Unterrichtsreihe", link_url=video)
+    items = client.get("/materialien/amb.json").get_json()["items"]
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)) == 2
+    validator = amb_validator()
+    for material in (first, second):
+        data = client.get(f"/materialien/{material.id}.jsonld").get_json(force=True)
+        assert data["id"].endswith(f"/materialien/{material.id}")  # the record's own, stable address here
+        assert data["url"] == video  # the linked page itself
+        assert data["id"] in ids
+        assert list(validator.iter_errors(data)) == []
+        page = client.get(f"/materialien/{material.id}").get_data(as_text=True)
+        embedded = json.loads(re.search(r'<script type="application/ld\+json">(.+?)</script>', page, re.S).group(1))
+        assert embedded["id"] == data["id"]
+
+
+def test_a_group_as_creator_is_an_organization_and_a_person_stays_a_person(client, app, users, db):
+    login(client, users["coord_a"])
+    share(client, {"attribution": "SV der Gesamtschule am Lindenhof"})
+    group = latest(db)
+    share(client, {"attribution": "Aylin Demir", "creator_is_person": "y", "title": "Blatt von Aylin"})
+    person = latest(db)
+    assert person.id != group.id
+    ki = app.test_client()
+    login(ki, users["ki"])
+    for material in (group, person):
+        approve(ki, material.id)
+        db.session.refresh(material)
+        assert material.state == MaterialState.PUBLISHED, material.state
+    anonymous = app.test_client()
+    validator = amb_validator()
+    creators = {}
+    for material in (group, person):
+        data = anonymous.get(f"/materialien/{material.id}.jsonld").get_json(force=True)
+        assert list(validator.iter_errors(data)) == []
+        creators[material.id] = data["creator"]
+    assert creators[group.id] == [{"type": "Organization", "name": "SV der Gesamtschule am Lindenhof"}]
+    assert creators[person.id] == [{"type": "Person", "name": "Aylin Demir"}]
+
+
+def test_sharing_without_a_licence_is_refused_with_a_german_message(client, users, db):
+    login(client, users["coord_a"])
+    # none, or one that is not offered
+    for licence, message in (("", "Bitte wählen Sie eine Lizenz."), ("frei", "Keine gültige Auswahl.")):
+        response = share(client, {"licence": licence})
+        assert response.status_code == 200
+        assert f'<p class="error-message" id="licence-error">{message}</p>' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Material.id))) == 0
+
+
+def test_every_material_in_amb_has_a_licence_and_all_rights_reserved_is_not_offered_as_oer(client, users):
+    open_one = factories.MaterialFactory(school=users["school_a"], title="Offen", licence="cc-by-sa")
+    closed = factories.MaterialFactory(school=users["school_a"], title="Geschlossen", licence="arr")
+    data = client.get("/materialien/amb.json").get_json()
+    assert [item["name"] for item in data["items"]] == ["Offen"] and data["total"] == 1
+    assert all(item["license"]["id"].startswith("https://creativecommons.org/") for item in data["items"])
+    assert client.get(f"/materialien/{open_one.id}.jsonld").get_json(force=True)["license"]
+    assert client.get(f"/materialien/{closed.id}.jsonld").status_code == 404
+    page = client.get(f"/materialien/{closed.id}").get_data(as_text=True)
+    assert "Alle Rechte vorbehalten" in page and "application/ld+json" not in page
+
+
+def test_ki_sees_materials_whose_licence_was_filled_in_until_a_licence_is_chosen(client, users, db):
+    material = factories.MaterialFactory(school=users["school_a"], title="Altes Blatt", licence="arr")
+    material.licence_assumed = True
+    db.session.commit()
+    login(client, users["ki"])
+    queue = client.get("/koordination/pruefung/").get_data(as_text=True)
+    assert "1 Material ohne gewählte Lizenz" in queue and "Altes Blatt" in queue
+    assert "Für dieses Material war keine Lizenz angegeben" in client.get(f"/materialien/{material.id}").get_data(
+        as_text=True
+    )
+    edit = form(title="Altes Blatt", licence="cc-by", source="link", link_url=material.link_url, version="1")
+    post_form(client, f"/materialien/{material.id}/bearbeiten", edit)
+    db.session.refresh(material)
+    assert material.licence == "cc-by" and material.licence_assumed is False
+    assert "ohne gewählte Lizenz" not in client.get("/koordination/pruefung/").get_data(as_text=True)

@@ -94,3 +94,53 @@ def test_old_public_reports_without_publication_time_get_the_time_they_were_writ
         assert published == {"Alt": written, "Gesperrt": written, "Entwurf": None}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_materials_without_a_licence_get_all_rights_reserved_and_a_note_for_the_ki(empty_database_url, tmp_path):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select, text
+
+    from courage_hub.core.models import AuditEntry
+    from courage_hub.materials import services
+    from courage_hub.materials.models import Material
+
+    app = create_app(make_config(empty_database_url, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="c5a7d9e1f3b2")
+        now = datetime(2025, 2, 3, tzinfo=UTC if DB_KIND == "postgres" else None)
+        for title, licence in (("Ohne Lizenz", ""), ("Unbekannte Lizenz", "frei"), ("Mit Lizenz", "cc-by")):
+            db.session.execute(
+                text(
+                    "INSERT INTO materials (title, description, tags, attribution, licence, language, material_type,"
+                    " link_url, state, review_reason, published_at, download_count, version, created_at, updated_at)"
+                    " VALUES (:title, 'Ein Blatt.', '', 'KI Kreis Soest', :licence, 'de', 'Arbeitsblatt',"
+                    " 'https://www.example.org/blatt', 'published', '', :now, 0, 1, :now, :now)"
+                ),
+                {"title": title, "licence": licence, "now": now},
+            )
+        db.session.commit()
+        upgrade()
+        rows = {m.title: m for m in db.session.scalars(select(Material))}
+        assert {title: (m.licence, m.licence_assumed) for title, m in rows.items()} == {
+            "Ohne Lizenz": ("arr", True),
+            "Unbekannte Lizenz": ("arr", True),
+            "Mit Lizenz": ("cc-by", False),
+        }
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "material.licence_assumed")).all()
+        assert {(e.object_id, e.before["licence"], e.after["licence"]) for e in entries} == {
+            (rows["Ohne Lizenz"].id, "", "arr"),
+            (rows["Unbekannte Lizenz"].id, "frei", "arr"),
+        }
+        assert {m.title for m in services.assumed_licences()} == {"Ohne Lizenz", "Unbekannte Lizenz"}
+        with app.test_request_context():
+            items, total = services.amb_page(1, 10)
+        assert total == 1 and all(item["license"]["id"] for item in items)
+        # The column came without rebuilding the table: the full-text search still follows every change.
+        rows["Mit Lizenz"].title = "Zivilcourage im Alltag"
+        db.session.commit()
+        with app.test_request_context():
+            found, _total = services.list_page(services.MaterialFilter(q="Zivilcourage"), 1)
+        assert [m.id for m in found] == [rows["Mit Lizenz"].id]
+        db.session.remove()
+        db.engine.dispose()

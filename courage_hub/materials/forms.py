@@ -63,6 +63,10 @@ class MaterialForm(FlaskForm):
         validators=[DataRequired(message=_l("Please name the author.")), Length(max=300)],
         description=_l("e.g. SV of the Gesamtschule am Lindenhof, or a person's name with their consent"),
     )
+    creator_is_person = BooleanField(
+        _l("The author is a single person"),
+        description=_l("Leave this empty if a group made the material, e.g. the SV, a class or the school."),
+    )
     language = SelectField(
         _l("Language"), choices=[SelectChoice(c, label) for c, label in LANGUAGES.items()], default="de"
     )

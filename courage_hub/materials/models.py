@@ -6,13 +6,15 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
 from ..extensions import db
 from ..schools.models import School
+from .vocab import OPEN_LICENCES
 
 
 class MaterialState(enum.StrEnum):
@@ -63,7 +65,12 @@ class Material(db.Model):
     tags: Mapped[str] = mapped_column(String(500), default="")
     # Who made it, as the licence wants them named ("Urheber*in").
     attribution: Mapped[str] = mapped_column(String(300))
+    # Whether ``attribution`` names one person; otherwise a group or organisation (the SV, a class, the school, the KI).
+    creator_is_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     licence: Mapped[str] = mapped_column(String(20))
+    # Set when the licence was not chosen by a person but filled in for a material that had none (the KI should ask
+    # the author); cleared when someone chooses a licence in the form.
+    licence_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     language: Mapped[str] = mapped_column(String(10), default="de")
     material_type: Mapped[str] = mapped_column(String(60), index=True)
     link_url: Mapped[str | None] = mapped_column(String(500))
@@ -96,6 +103,16 @@ class Material(db.Model):
     @property
     def is_published(self) -> bool:
         return self.state == MaterialState.PUBLISHED
+
+    @hybrid_property
+    def has_open_licence(self) -> bool:
+        """An open licence (CC …): the material is an open educational resource and gets AMB metadata."""
+        return self.licence in OPEN_LICENCES
+
+    @has_open_licence.inplace.expression
+    @classmethod
+    def _has_open_licence_expression(cls):
+        return cls.licence.in_(OPEN_LICENCES)
 
     @property
     def is_link(self) -> bool:

@@ -60,6 +60,7 @@ class MaterialData:
     attribution: str
     language: str
     tags: str
+    creator_is_person: bool = False
     link_url: str | None = None
     new_file: StoredFile | None = field(default=None, repr=False)
 
@@ -148,6 +149,12 @@ def is_publicly_visible(material: Material) -> bool:
     return material.is_published and (material.school is None or material.school.is_public)
 
 
+def has_open_metadata(material: Material) -> bool:
+    """Described in AMB: public and openly licensed (AMB is for open educational resources; the profile accepts
+    only open licences, so a material with all rights reserved is shown here but not offered for harvesting)."""
+    return is_publicly_visible(material) and material.has_open_licence
+
+
 def related(material: Material, limit: int = 4) -> list[Material]:
     """Other public materials on one of the same topics, most downloaded first."""
     topics = material.topic_names
@@ -191,6 +198,18 @@ def review_queue() -> list[Material]:
     )
 
 
+def assumed_licences() -> list[Material]:
+    """Materials whose licence was filled in because they had none: the KI asks their authors."""
+    return list(
+        db.session.scalars(
+            select(Material)
+            .where(Material.licence_assumed.is_(True))
+            .options(joinedload(Material.school), joinedload(Material.author))
+            .order_by(Material.id.asc())
+        )
+    )
+
+
 def open_reports() -> list[MaterialReport]:
     return list(
         db.session.scalars(
@@ -217,11 +236,14 @@ def school_materials(school: School, limit: int = 20) -> list[Material]:
 
 
 def _apply(material: Material, data: MaterialData) -> None:
+    if data.licence not in LICENCES:
+        raise ValueError(f"unknown licence {data.licence!r}")  # the form offers only known ones
     material.title = data.title.strip()
     material.description = data.description.strip()
     material.material_type = data.material_type
-    material.licence = data.licence
+    material.licence, material.licence_assumed = data.licence, False
     material.attribution = data.attribution.strip()
+    material.creator_is_person = data.creator_is_person
     material.language = data.language
     material.tags = ", ".join(t.strip() for t in data.tags.split(",") if t.strip())[:500]
     wanted_topics, wanted_levels = set(data.topics), set(data.levels)
@@ -429,7 +451,7 @@ def amb(material: Material) -> dict[str, Any]:
         "description": material.description,
         "keywords": material.topic_names + material.tag_list,
         "inLanguage": [material.language if material.language in LANGUAGES and material.language != "ls" else "de"],
-        "creator": [{"type": "Person" if material.school_id else "Organization", "name": material.attribution}],
+        "creator": [{"type": "Person" if material.creator_is_person else "Organization", "name": material.attribution}],
         "about": [SUBJECT],
         "educationalLevel": [
             {"id": LEVEL_URIS[lv], "prefLabel": {"de": lv}, "type": "Concept"}
@@ -447,12 +469,15 @@ def amb(material: Material) -> dict[str, Any]:
     }
     if material.published_at:
         data["datePublished"] = material.published_at.date().isoformat()
-    if licence and licence.url:
-        data["license"] = {"id": licence.url}
-    # The record on this site describes the resource; for a link the resource itself lives elsewhere.
+    if licence is None or licence.url is None:
+        raise ValueError("AMB describes openly licensed materials only (see has_open_metadata)")
+    data["license"] = {"id": licence.url}
+    # The record on this site describes the resource. Its address here is the resource's id, also for a link:
+    # several materials may point to the same web page (e.g. one video with different lesson plans), and two
+    # records must never share an id. The linked page itself is the resource's ``url``.
     data["mainEntityOfPage"] = [{"id": page, "type": "WebContent", "dateModified": material.updated_at.isoformat()}]
     if material.is_link:
-        data["id"] = material.link_url
+        data["url"] = material.link_url
     else:
         data["encoding"] = [
             {
@@ -468,11 +493,12 @@ def amb(material: Material) -> dict[str, Any]:
 
 
 def amb_page(page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of every public material in AMB, newest first (for harvesting)."""
-    total = db.session.scalar(select(func.count(Material.id)).where(public_material_condition())) or 0
+    """One page of every public, openly licensed material in AMB, newest first (for harvesting)."""
+    conditions = (public_material_condition(), Material.has_open_licence)
+    total = db.session.scalar(select(func.count(Material.id)).where(*conditions)) or 0
     rows = db.session.scalars(
         select(Material)
-        .where(public_material_condition())
+        .where(*conditions)
         .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
         .order_by(Material.published_at.desc(), Material.id.desc())
         .limit(per_page)

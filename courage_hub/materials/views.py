@@ -98,7 +98,9 @@ def detail(material_id: int):
         licence=LICENCES.get(material.licence),
         language=LANGUAGES.get(material.language, material.language),
         related=services.related(material) if visible else [],
-        jsonld=json.dumps(services.amb(material), ensure_ascii=False).replace("</", "<\\/") if visible else None,
+        jsonld=json.dumps(services.amb(material), ensure_ascii=False).replace("</", "<\\/")
+        if services.has_open_metadata(material)
+        else None,
         link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
         public=visible,
     )
@@ -108,7 +110,7 @@ def detail(material_id: int):
 def jsonld(material_id: int):
     """The material's open metadata in the AMB profile."""
     material = services.get_material(material_id)
-    if material is None or not services.is_publicly_visible(material):
+    if material is None or not services.has_open_metadata(material):
         abort(404)
     return _json(services.amb(material), "application/ld+json")
 
@@ -221,6 +223,7 @@ def _data(form: MaterialForm) -> services.MaterialData:
         material_type=form.material_type.data,
         licence=form.licence.data,
         attribution=form.attribution.data,
+        creator_is_person=bool(form.creator_is_person.data),
         language=form.language.data if form.language.data in LANGUAGES else "de",
         tags=form.tags.data or "",
         link_url=form.link_url.data.strip() if form.source.data == "link" else None,
@@ -339,6 +342,7 @@ def queue():
     return render_template(
         "materials/review_queue.html",
         materials=services.review_queue(),
+        assumed=services.assumed_licences(),
         reports=services.open_reports(),
         reasons=REPORT_REASONS,
         resolve_form=ResolveForm(),
