@@ -72,6 +72,26 @@ def register_cli(app: Flask) -> None:
         sent = send_digest(days=days)
         click.echo(f"Wochenüberblick an {sent} KI-Konten gesendet.")
 
+    @app.cli.command("deliver-mail")
+    @click.option("--loop", is_flag=True, help="Keep delivering (a worker beside gunicorn) instead of one pass.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes with --loop.")
+    def deliver_mail_command(loop: bool, interval: float) -> None:
+        """Hand the mails of the outbox to the mail server: one pass (cron), or continuously with --loop."""
+        import time
+
+        from .core.mail import deliver_due
+
+        while True:
+            result = deliver_due()
+            if result.sent or result.retry or result.failed or result.interrupted or not loop:
+                click.echo(
+                    f"zugestellt: {result.sent}, später erneut: {result.retry}, "
+                    f"aufgegeben: {result.failed + result.interrupted}"
+                )
+            if not loop:
+                return
+            time.sleep(interval)
+
     @app.cli.command("db-is-empty")
     def db_is_empty() -> None:
         """Exit 0 when the database has no accounts yet (used by ``make run`` to seed once)."""
@@ -91,6 +111,7 @@ def register_cli(app: Flask) -> None:
             "invitations": "benutzte oder abgelaufene Schul-Einladungen",
             "throttle_events": "Anmeldeversuche älter als 24 Stunden",
             "outbox_mails": "Mails im Postausgang älter als 30 Tage",
+            "delivered_mails": "zugestellte Mails älter als 30 Tage (Protokoll)",
             "orphan_files": "verwaiste Upload-Dateien",
             "temp_files": "abgebrochene Uploads",
         }

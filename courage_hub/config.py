@@ -44,7 +44,11 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Courage Hub <noreply@courage-hub.invalid>"),
+        # /healthz says "degraded" when the oldest undelivered mail has waited longer than this.
+        "MAIL_BACKLOG_ALERT_MINUTES": _int("MAIL_BACKLOG_ALERT_MINUTES", 15),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
+        # "worker": `flask deliver-mail` delivers the outbox (production); "inline": right after each commit.
+        "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY") or ("worker" if env == "production" else "inline"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
         # Sessions expire after this much inactivity (the cookie is refreshed on every request).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 8)),

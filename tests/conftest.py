@@ -72,6 +72,7 @@ def make_config(database_url: str, instance: str, **extra) -> dict:
         "ARGON2_MEMORY_COST": 1024,
         "SESSION_COOKIE_SECURE": False,
         "PUBLIC_URL": None,
+        "MAIL_DELIVERY": "inline",
     }
     config.update(extra)
     return config

@@ -310,6 +310,7 @@ def test_hostile_input_never_causes_a_500_and_changes_nothing_unless_saved(app, 
         "file_id": samples["removable_file"].id,
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
+        "mail_id": samples["mail"].id,
         "school_id": users["school_pending"].id,
     }
     failures: list[str] = []

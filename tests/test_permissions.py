@@ -113,6 +113,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/koordination/export/aktivitaeten.<any(csv, xlsx):fmt>"): KI_ONLY,
     ("GET", "/koordination/jahresbericht.pdf"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
     ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("GET", "/koordination/postausgang"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
+    ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {"anonymous": LOGIN, "ki": 302, "admin": 302, ALL: 403},
     # Materials: the sample is school A's material in review, shared by coordinator A, with a problem report.
     ("GET", "/materialien/"): {ALL: 200},
     ("GET", "/materialien/amb.json"): {ALL: 200},
@@ -190,7 +192,17 @@ def samples(users, db, app):
         files.append(row)
     db.session.commit()
     material = _sample_material(users, db)
-    return {"draft": draft, "doomed": doomed, "file": files[0], "removable_file": files[1], **material}
+    mail = _sample_failed_mail(db)
+    return {"draft": draft, "doomed": doomed, "file": files[0], "removable_file": files[1], "mail": mail, **material}
+
+
+def _sample_failed_mail(db):
+    from courage_hub.core.models import OutboxMail, OutboxStatus
+
+    mail = OutboxMail(to_addr="kaputt@example.org", subject="Test", body="Hallo", status=OutboxStatus.FAILED)
+    db.session.add(mail)
+    db.session.commit()
+    return mail
 
 
 def _sample_material(users, db) -> dict:
@@ -309,6 +321,7 @@ def test_permission_matrix(app, users, samples, login_as, role):
         "file_id": samples["file"].id,
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
+        "mail_id": samples["mail"].id,
     }
     failures = []
     for rule in app.url_map.iter_rules():

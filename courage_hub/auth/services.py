@@ -150,13 +150,17 @@ def request_password_reset(email: str, ip: str) -> None:
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     with write_transaction():
         raw = issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours))
-    send_mail(
-        user.email,
-        _("Courage Hub: reset your password"),
-        render_template(
-            "auth/mail/password_reset.txt", user=user, hours=hours, link=external_url("auth.reset_password", token=raw)
-        ),
-    )
+        send_mail(
+            user.email,
+            _("Courage Hub: reset your password"),
+            render_template(
+                "auth/mail/password_reset.txt",
+                user=user,
+                hours=hours,
+                link=external_url("auth.reset_password", token=raw),
+            ),
+            kind="password_reset",
+        )
 
 
 def invite_account(name: str, email: str, role: Role) -> User:
@@ -168,7 +172,7 @@ def invite_account(name: str, email: str, role: Role) -> User:
         db.session.flush()
         raw = issue_token(user, TokenPurpose.INVITATION, timedelta(days=days))
         audit.record("account.create", user, summary=user.email, after={"role": role.value, "name": user.name})
-    send_invitation_mail(user, raw, days)
+        send_invitation_mail(user, raw, days)
     return user
 
 
@@ -179,6 +183,7 @@ def send_invitation_mail(user: User, raw: str, days: int) -> None:
         render_template(
             "auth/mail/invitation.txt", user=user, days=days, link=external_url("auth.accept_invitation", token=raw)
         ),
+        kind="invitation",
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..activities.models import Activity, ActivityState
 from ..auth.models import Role, User
-from ..core.db import utcnow
+from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..extensions import db
@@ -76,6 +76,7 @@ def send_digest(days: int = 7) -> int:
             dashboard=external_url("coordination.dashboard"),
             contact=external_url("coordination.contact"),
         )
-    for user in recipients:
-        send_mail(user.email, _("Courage Hub: the week in the network"), body)
+    with write_transaction():
+        for user in recipients:
+            send_mail(user.email, _("Courage Hub: the week in the network"), body, kind="digest")
     return len(recipients)

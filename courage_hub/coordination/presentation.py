@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..core import schoolyear
@@ -22,6 +23,16 @@ STATUS_COLOURS = {
     SchoolStatus.AUSGETRETEN: "#6b6b6b",
 }
 ACTIVITY_COLOUR = "#0b5394"
+MAIL_KINDS = {
+    "registration": _l("Registration: confirm e-mail"),
+    "registration_approved": _l("Registration approved"),
+    "registration_rejected": _l("Registration rejected"),
+    "password_reset": _l("Password reset"),
+    "invitation": _l("Account invitation"),
+    "school_invitation": _l("Invitation to coordinate a school"),
+    "reminder": _l("Reminder"),
+    "digest": _l("Weekly digest"),
+}
 SHARE_COLOUR = "#1e6b34"
 
 

@@ -140,7 +140,7 @@ class Outcome:
 
 
 def send_reminders(draft: Draft, schools: list[School], user: User) -> Outcome:
-    """Mail the reminder to each school and log it (delivery, timeline, audit) right after each mail went out."""
+    """Mail the reminder to each school and log it (delivery, timeline, audit) in the transaction that queues it."""
     mails = [compose(draft, school) for school in schools]  # before any commit expires the loaded coordinators
     outcome = Outcome(sent=[], without_address=[m.school for m in mails if not m.to])
     user_id = user.id
@@ -153,8 +153,8 @@ def send_reminders(draft: Draft, schools: list[School], user: User) -> Outcome:
         if not mail.to:
             continue
         school = mail.school
-        send_mail(", ".join(mail.to), mail.subject, mail.body)
         with write_transaction():
+            send_mail(", ".join(mail.to), mail.subject, mail.body, kind="reminder")
             db.session.add(
                 ReminderDelivery(
                     reminder_id=reminder.id, school_id=school.id, kind=draft.kind, recipients=", ".join(mail.to)[:2000]

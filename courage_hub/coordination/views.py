@@ -14,8 +14,8 @@ from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from ..activities.services import obligation_years, school_activities
-from ..core import schoolyear
-from ..core.models import AuditEntry
+from ..core import mail, schoolyear
+from ..core.models import AuditEntry, OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
 from ..extensions import db
@@ -336,6 +336,33 @@ def reject(school_id: int):
 
 
 # --- audit log (admins) ----------------------------------------------------------------------------------------
+
+
+@bp.get("/postausgang")
+@require(can_use_coordination)
+def outbox():
+    """Mails the site could not deliver (yet): address, kind, error; failed ones can be sent again."""
+    return render_template(
+        "coordination/outbox.html",
+        mails=mail.undelivered(),
+        kinds=presentation.MAIL_KINDS,
+        interrupted=mail.INTERRUPTED,
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/postausgang/<int:mail_id>/erneut")
+@require(can_use_coordination)
+def send_mail_again(mail_id: int):
+    """Queue a failed mail once more."""
+    outbox_mail = db.session.get(OutboxMail, mail_id)
+    if outbox_mail is None or outbox_mail.status != OutboxStatus.FAILED:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    mail.send_again(outbox_mail)
+    flash(_("The mail is queued again."), "success")
+    return redirect(url_for("coordination.outbox"))
 
 
 def _date_arg(name: str) -> date | None:

@@ -10,7 +10,7 @@ PostgreSQL needs none of this and runs the same code.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -23,6 +23,8 @@ from sqlalchemy.types import TypeDecorator
 from ..extensions import db
 
 _write_intent: ContextVar[bool] = ContextVar("courage_hub_write_intent", default=False)
+# Callbacks of the innermost open write_transaction block, run once it has committed (None outside a block).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("courage_hub_after_commit", default=None)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -81,11 +83,14 @@ def write_transaction() -> Iterator[None]:
     """Run a block as one write transaction that commits at the end and rolls back on any error.
 
     A read transaction still open in the session is ended first, so the write re-reads its data under the lock.
+    Callbacks registered with :func:`after_commit` inside the block run once it has committed.
     """
     session = db.session
     if session().in_transaction() and not _write_intent.get():
         session.commit()
     token = _write_intent.set(True)
+    callbacks: list[Callable[[], None]] = []
+    callbacks_token = _after_commit.set(callbacks)
     try:
         yield
         session.commit()
@@ -93,7 +98,24 @@ def write_transaction() -> Iterator[None]:
         session.rollback()
         raise
     finally:
+        _after_commit.reset(callbacks_token)
         _write_intent.reset(token)
+    for callback in callbacks:
+        callback()
+
+
+def in_write_transaction() -> bool:
+    """Whether the caller runs inside a :func:`write_transaction` block (its writes commit with that block)."""
+    return _after_commit.get() is not None
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the enclosing write_transaction block has committed (never if it rolls back)."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        raise RuntimeError("after_commit() needs an enclosing write_transaction()")
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def init_app(app: Flask) -> None:

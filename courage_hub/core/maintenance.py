@@ -9,7 +9,8 @@ Every rule here matches a promise on the Datenschutz page (templates/core/datens
 - Single-use links (password reset, invitation, e-mail confirmation, school invitations) are deleted once used
   or expired: they have done their job.
 - Login-throttle records are deleted after ``THROTTLE_RETENTION`` (their longest window is one hour).
-- Mails in the development outbox are deleted after ``OUTBOX_RETENTION``.
+- Mails in the development outbox folder, and delivered rows of the mail outbox table, are deleted after
+  ``OUTBOX_RETENTION`` (a delivered row's body was emptied at delivery; failed rows stay until the KI sends them again).
 - Registrations the KI has not approved within ``REGISTRATION_RETENTION`` (pending) or rejected that long ago are
   deleted with everything the school entered; a coordinator account that was a member of such a school and now
   coordinates no other school is deleted too (it exists only for that registration and can do nothing without a
@@ -32,6 +33,7 @@ from sqlalchemy import delete, or_, select
 
 from ..extensions import db
 from .db import utcnow, write_transaction
+from .models import OutboxMail, OutboxStatus
 
 FILE_GRACE = timedelta(hours=1)
 THROTTLE_RETENTION = timedelta(hours=24)
@@ -140,6 +142,18 @@ def remove_old_outbox_mails(now: float | None = None) -> int:
     return removed
 
 
+def remove_delivered_mails(now: datetime | None = None) -> int:
+    """Delivered outbox rows (their bodies are already empty) after the retention period; failed ones stay."""
+    cutoff = (now or utcnow()) - OUTBOX_RETENTION
+    with write_transaction():
+        result = db.session.execute(
+            delete(OutboxMail)
+            .where(OutboxMail.status == OutboxStatus.SENT, OutboxMail.sent_at < cutoff)
+            .execution_options(keeps_public_pages=True)
+        )
+    return result.rowcount or 0
+
+
 def stored_files_of_schools(school_ids: Iterable[int]) -> list[str]:
     """File names (uploads/files) of the reports and materials of these schools, to delete after the rows."""
     from ..activities.models import Activity, ActivityFile
@@ -240,6 +254,7 @@ def run_cleanup() -> CleanupResult:
     result.add("invitations", invitations)
     result.add("throttle_events", remove_old_throttle_events())
     result.add("outbox_mails", remove_old_outbox_mails())
+    result.add("delivered_mails", remove_delivered_mails())
     orphans, temps = remove_orphan_files()
     result.add("orphan_files", orphans)
     result.add("temp_files", temps)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -47,3 +48,43 @@ class AuditEntry(db.Model):
     summary: Mapped[str] = mapped_column(String(500), default="")
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a mail of the outbox stands: waiting, being handed to the server, delivered, or given up."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(db.Model):
+    """One mail the site owes somebody, written in the same transaction as the change that causes it.
+
+    A worker (``flask deliver-mail``) hands it to the mail server afterwards; see core/mail.py.
+    """
+
+    __tablename__ = "outbox_mails"
+    __table_args__ = (
+        Index("ix_outbox_mails_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_mails_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40), default="general")
+    to_addr: Mapped[str] = mapped_column(String(1000))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    # Emptied once the server accepted the mail: a body may carry a sign-in link.
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(OutboxStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        default=OutboxStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(500), default="")

@@ -23,6 +23,8 @@ from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .redisguard import RedisGuard, redis_errors
+
 # Public pages whose HTML is the same for every anonymous visitor.
 CACHEABLE_ENDPOINTS = frozenset(
     {
@@ -69,7 +71,11 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Pages and the generation in Redis, shared by all workers."""
+    """Pages and the generation in Redis, shared by all workers.
+
+    While Redis is unreachable the cache is bypassed (every method raises, and the callers serve pages fresh); the
+    first successful call afterwards starts a new generation, since changes made meanwhile could not bump it.
+    """
 
     prefix = "courage_hub:page:"
 
@@ -77,18 +83,38 @@ class RedisStore:
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.guard = RedisGuard("the page cache")
+        self._missed_changes = False
+
+    def _run(self, call):
+        if not self.guard.available():
+            raise CacheUnavailable
+        try:
+            result = call()
+        except redis_errors() as error:
+            self.guard.failed(error)
+            self._missed_changes = True
+            raise CacheUnavailable from error
+        if self._missed_changes:
+            self._missed_changes = False
+            self.redis.incr(self.prefix + "generation")
+        return result
 
     def current_generation(self) -> int:
-        return int(self.redis.get(self.prefix + "generation") or 0)
+        return int(self._run(lambda: self.redis.get(self.prefix + "generation")) or 0)
 
     def bump(self) -> None:
-        self.redis.incr(self.prefix + "generation")
+        self._run(lambda: self.redis.incr(self.prefix + "generation"))
 
     def get(self, key: str) -> bytes | None:
-        return self.redis.get(self.prefix + key)
+        return self._run(lambda: self.redis.get(self.prefix + key))
 
     def set(self, key: str, value: bytes, seconds: int) -> None:
-        self.redis.set(self.prefix + key, value, ex=seconds)
+        self._run(lambda: self.redis.set(self.prefix + key, value, ex=seconds))
+
+
+class CacheUnavailable(Exception):
+    """Redis is down: serve the page without the cache."""
 
 
 def _store() -> MemoryStore | RedisStore | None:

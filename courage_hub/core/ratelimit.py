@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from .models import ThrottleEvent
+from .redisguard import RedisGuard, redis_errors
 
 
 def hashed_key(*parts: str) -> str:
@@ -94,19 +95,36 @@ class RedisStore:
 
 
 class RateLimiter:
+    """Counts events in Redis when configured; while Redis is unreachable, in the database instead."""
+
     def __init__(self, store: DatabaseStore | RedisStore) -> None:
         self.store = store
+        self.fallback = DatabaseStore()
+        self.guard = RedisGuard("throttling") if isinstance(store, RedisStore) else None
+
+    def _call(self, method: str, *args):
+        if self.guard is None:
+            return getattr(self.store, method)(*args)
+        if self.guard.available():
+            try:
+                result = getattr(self.store, method)(*args)
+            except redis_errors() as error:
+                self.guard.failed(error)
+            else:
+                self.guard.succeeded()
+                return result
+        return getattr(self.fallback, method)(*args)
 
     def hit(self, key: str, window: int) -> None:
         """Count one event for ``key``."""
-        self.store.add(key, window)
+        self._call("add", key, window)
 
     def retry_after(self, key: str, limit: int, window: int) -> int:
         """Seconds until ``key`` is below ``limit`` events in ``window`` again; 0 when it is allowed now."""
-        return self.store.retry_after(key, limit, window)
+        return self._call("retry_after", key, limit, window)
 
     def clear(self, key: str) -> None:
-        self.store.clear(key)
+        self._call("clear", key)
 
 
 def init_app(app: Flask) -> None:

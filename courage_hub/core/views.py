@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
+from .mail import backlog
+from .redisguard import redis_errors
 from .urls import safe_next_url
 
 bp = Blueprint("core", __name__)
@@ -65,10 +67,45 @@ def set_language(lang: str):
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and database check for load balancers and monitoring."""
+    """Each dependency's state for load balancers and monitoring.
+
+    503 only when the database is down (the site cannot serve); ``degraded`` (200) when Redis is unreachable or the
+    oldest undelivered mail has waited longer than ``MAIL_BACKLOG_ALERT_MINUTES``.
+    """
     try:
         db.session.execute(text("SELECT 1"))
+        waiting = backlog()
     except Exception:
         db.session.rollback()
-        return jsonify(status="error", database="unavailable"), 503
-    return jsonify(status="ok", database="ok")
+        return jsonify(status="error", database="unavailable", redis=redis_state(), mail=None), 503
+    db.session.commit()
+    limit = current_app.config["MAIL_BACKLOG_ALERT_MINUTES"] * 60
+    redis = redis_state()
+    degraded = redis == "unavailable" or waiting.oldest_seconds > limit
+    return jsonify(
+        status="degraded" if degraded else "ok",
+        database="ok",
+        redis=redis,
+        mail={
+            "waiting": waiting.waiting,
+            "oldest_waiting_seconds": waiting.oldest_seconds,
+            "failed": waiting.failed,
+            "delivery": current_app.config["MAIL_DELIVERY"],
+        },
+    )
+
+
+def redis_state() -> str:
+    """``ok``, ``unavailable`` or ``not configured``: one quick PING (short timeout)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return "not configured"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        client.ping()
+        client.close()
+    except redis_errors():
+        return "unavailable"
+    return "ok"

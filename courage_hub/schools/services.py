@@ -457,17 +457,17 @@ def register_school(data: Registration, signed_in: User | None) -> School:
         _log(school, EventKind.REGISTRATION, user, _("Registered by %(name)s", name=user.name))
         if signed_in is None:
             raw = issue_token(user, TokenPurpose.EMAIL_CONFIRMATION, timedelta(days=7))
-    if raw:
-        send_mail(
-            user.email,
-            _("Courage Hub: please confirm your e-mail address"),
-            render_template(
-                "schools/mail/confirm_registration.txt",
-                user=user,
-                school=school,
-                link=external_url("auth.confirm_email", token=raw),
-            ),
-        )
+            send_mail(
+                user.email,
+                _("Courage Hub: please confirm your e-mail address"),
+                render_template(
+                    "schools/mail/confirm_registration.txt",
+                    user=user,
+                    school=school,
+                    link=external_url("auth.confirm_email", token=raw),
+                ),
+                kind="registration",
+            )
     return school
 
 
@@ -487,18 +487,19 @@ def approve_registration(school: School, user: User) -> None:
         school.approval = Approval.APPROVED
         _log(school, EventKind.REGISTRATION, user, _("Registration approved by the KI"))
         audit.record("school.approve", school, summary=school.name, before={"approval": "pending"}, user=user)
-    registrant = _registrant(school)
-    if registrant:
-        send_mail(
-            registrant.email,
-            _("Courage Hub: your school has been approved"),
-            render_template(
-                "schools/mail/approved.txt",
-                user=registrant,
-                school=school,
-                link=external_url("schools.manage", slug=school.slug),
-            ),
-        )
+        registrant = _registrant(school)
+        if registrant:
+            send_mail(
+                registrant.email,
+                _("Courage Hub: your school has been approved"),
+                render_template(
+                    "schools/mail/approved.txt",
+                    user=registrant,
+                    school=school,
+                    link=external_url("schools.manage", slug=school.slug),
+                ),
+                kind="registration_approved",
+            )
 
 
 def reject_registration(school: School, user: User, reason: str) -> None:
@@ -514,13 +515,14 @@ def reject_registration(school: School, user: User, reason: str) -> None:
             after={"approval": "rejected", "reason": reason.strip()},
             user=user,
         )
-    registrant = _registrant(school)
-    if registrant:
-        send_mail(
-            registrant.email,
-            _("Courage Hub: your registration"),
-            render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
-        )
+        registrant = _registrant(school)
+        if registrant:
+            send_mail(
+                registrant.email,
+                _("Courage Hub: your registration"),
+                render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
+                kind="registration_rejected",
+            )
 
 
 # --- profile with optimistic locking ---------------------------------------------------------------------------
@@ -592,18 +594,19 @@ def invite_coordinator(school: School, inviter: User, email: str, *, replaces: U
         )
         note = _("Invitation sent to %(email)s", email=email)
         _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
-    send_mail(
-        email,
-        _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
-        render_template(
-            "schools/mail/invitation.txt",
-            school=school,
-            inviter=inviter,
-            days=INVITATION_DAYS,
-            handover=replaces is not None,
-            link=external_url("schools.accept_invitation", token=raw),
-        ),
-    )
+        send_mail(
+            email,
+            _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
+            render_template(
+                "schools/mail/invitation.txt",
+                school=school,
+                inviter=inviter,
+                days=INVITATION_DAYS,
+                handover=replaces is not None,
+                link=external_url("schools.accept_invitation", token=raw),
+            ),
+            kind="school_invitation",
+        )
     return raw
 
 

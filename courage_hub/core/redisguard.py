@@ -1,0 +1,49 @@
+"""A circuit breaker for Redis: when it is unreachable, callers fall back for a while instead of failing.
+
+Redis holds shared state that the site can live without for minutes (throttling falls back to the database, the page
+cache is bypassed). While it is down, every call would otherwise wait for a connection timeout and log an error; the
+guard remembers the failure, lets callers skip Redis for ``retry_seconds`` and then tries again, so the site uses
+Redis again by itself once it is back. It logs one warning per ``warn_every`` seconds, not one per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+
+class RedisGuard:
+    def __init__(self, name: str, retry_seconds: float = 10.0, warn_every: float = 60.0) -> None:
+        self.name = name
+        self.retry_seconds = retry_seconds
+        self.warn_every = warn_every
+        self._down_until = 0.0
+        self._last_warning = float("-inf")
+        self._lock = threading.Lock()
+
+    def available(self) -> bool:
+        """Whether Redis should be tried now (it worked last time, or the retry pause is over)."""
+        return time.monotonic() >= self._down_until
+
+    def failed(self, error: BaseException) -> None:
+        """Record a failed call: skip Redis for a while, and warn at most once per ``warn_every`` seconds."""
+        now = time.monotonic()
+        with self._lock:
+            self._down_until = now + self.retry_seconds
+            if now - self._last_warning < self.warn_every:
+                return
+            self._last_warning = now
+        log.warning("Redis unreachable (%s: %s), %s falls back", type(error).__name__, error, self.name)
+
+    def succeeded(self) -> None:
+        self._down_until = 0.0
+
+
+def redis_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "Redis is not there" (connection refused, timeouts, a server shutting down)."""
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
