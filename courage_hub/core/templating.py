@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from . import schoolyear
+from .links import external_url
 from .markdown import render_markdown
 from .permissions import TEMPLATE_PERMISSIONS
 
@@ -13,6 +14,7 @@ from .permissions import TEMPLATE_PERMISSIONS
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(TEMPLATE_PERMISSIONS)
+    app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["school_year"] = schoolyear.label
