@@ -285,3 +285,37 @@ def test_production_trusts_only_public_url_host_and_the_configured_extra_hosts(m
     assert app.config["TRUSTED_HOSTS"] == ["courage-hub.kreis-soest.de", "www.courage-hub.kreis-soest.de", "10.0.0.5"]
     assert app.test_client().get("/impressum", base_url="https://localhost").status_code == 400
     assert app.test_client().get("/impressum", base_url="https://courage-hub.kreis-soest.de").status_code == 200
+
+
+# --- JSON-LD data blocks: no text can leave them -------------------------------------------------------------------
+
+BREAKOUT = 'Schule <!--<script> & </script><img src=x> "Mut"'
+
+
+def test_ld_json_filter_escapes_markup_characters_and_reads_back_the_same(app):
+    import json
+
+    from courage_hub.core.templating import ld_json
+
+    data = {"name": BREAKOUT, "keywords": ["a>b", "Ä & Ö"]}
+    text = str(ld_json(data))
+    assert not set("<>&") & set(text)
+    assert "\\u003c!--\\u003cscript\\u003e \\u0026" in text and "Ä" in text
+    assert json.loads(text) == data
+
+
+def test_material_page_json_ld_block_holds_hostile_names_without_markup(client, db):
+    import json
+    import re
+
+    from . import factories
+
+    school = factories.SchoolFactory(name=BREAKOUT)
+    material = factories.MaterialFactory(school=school, title=BREAKOUT, description=BREAKOUT, tags="<!--,</script>")
+    html = client.get(f"/materialien/{material.id}").get_data(as_text=True)
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert not set("<>&") & set(block)
+    data = json.loads(block)
+    assert data["name"] == data["description"] == data["publisher"][0]["name"] == BREAKOUT
+    assert {"<!--", "</script>"} <= set(data["keywords"])
+    assert html.index("</script>") < html.index("<h1>")

@@ -99,7 +99,7 @@ def detail(material_id: int):
         licence=LICENCES.get(material.licence),
         language=LANGUAGES.get(material.language, material.language),
         related=services.related(material) if visible else [],
-        jsonld=json.dumps(services.amb(material), ensure_ascii=False).replace("</", "<\\/") if visible else None,
+        jsonld=services.amb(material) if visible else None,
         link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
         public=visible,
     )
