@@ -319,3 +319,12 @@ def test_material_page_json_ld_block_holds_hostile_names_without_markup(client, 
     assert data["name"] == data["description"] == data["publisher"][0]["name"] == BREAKOUT
     assert {"<!--", "</script>"} <= set(data["keywords"])
     assert html.index("</script>") < html.index("<h1>")
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_language_cookie_is_secure_exactly_when_the_session_cookie_is(app, client, secure):
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    response = client.get("/sprache/en?next=/", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie.split("; ")) is secure
