@@ -110,6 +110,8 @@ def app_env(workdir: Path, database_url: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_hex(32),
         COURAGE_HUB_INSTANCE=str(workdir / "instance"),
         DATABASE_URL=database_url,
+        # Links are built from it; the load tool's Host (127.0.0.1:<port>) is then the one trusted host.
+        PUBLIC_URL="http://127.0.0.1",
         # The load tool speaks plain HTTP to 127.0.0.1; the session cookie must travel over it.
         SESSION_COOKIE_SECURE="false",
         MAIL_OUTBOX=str(workdir / "outbox"),

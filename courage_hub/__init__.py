@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEVELOPMENT_SECRET, load_config
+from .config import DEVELOPMENT_PUBLIC_URL, DEVELOPMENT_SECRET, LOCAL_HOSTS, load_config
 from .extensions import babel, csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _check_secret_key(app)
+    _check_public_url(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_recycle": 1800})
@@ -37,10 +39,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    from .core import security
+
+    security.refuse_untrusted_hosts(app)  # first of all hooks: a forged Host reaches nothing
     _init_extensions(app)
     _register_blueprints(app)
 
-    from .core import errors, logs, security, templating
+    from .core import errors, logs, templating
 
     templating.init_app(app)
     security.init_app(app)
@@ -62,6 +67,29 @@ def _check_secret_key(app: Flask) -> None:
     raise RuntimeError(
         "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or COURAGE_HUB_ENV=development locally)."
     )
+
+
+def _check_public_url(app: Flask) -> None:
+    """Settle PUBLIC_URL (required in production) and the host names that requests may name (TRUSTED_HOSTS).
+
+    Mailed links, feeds and open metadata are built from PUBLIC_URL only; a request naming any other host is refused
+    with 400 before anything else runs, so a forged Host header can neither steer a link nor reach the page cache.
+    """
+    local = app.config["ENV_NAME"] in {"development", "testing"}
+    url = (app.config.get("PUBLIC_URL") or "").strip()
+    if not url:
+        if not local:
+            raise RuntimeError(
+                "PUBLIC_URL is not set. Set the PUBLIC_URL environment variable to the address people open, "
+                "e.g. https://courage-hub.kreis-soest.de (or COURAGE_HUB_ENV=development locally)."
+            )
+        url = DEVELOPMENT_PUBLIC_URL
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_URL must be an http(s) address such as https://courage-hub.example.org: {url!r}")
+    app.config["PUBLIC_URL"] = url.rstrip("/")
+    hosts = [parts.hostname, *(app.config.get("TRUSTED_HOSTS") or []), *(LOCAL_HOSTS if local else ())]
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts))
 
 
 def _init_extensions(app: Flask) -> None:

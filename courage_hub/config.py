@@ -1,6 +1,6 @@
 """Configuration read from environment variables.
 
-Every setting has a safe default for development; production must at least set ``SECRET_KEY``.
+Every setting has a safe default for development; production must at least set ``SECRET_KEY`` and ``PUBLIC_URL``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ def _bool(name: str, default: bool = False) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
 def load_config(instance_path: str) -> dict:
@@ -49,7 +53,11 @@ def load_config(instance_path: str) -> dict:
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
         # "worker": `flask deliver-mail` delivers the outbox (production); "inline": right after each commit.
         "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY") or ("worker" if env == "production" else "inline"),
+        # The address people open (e.g. https://courage-hub.kreis-soest.de): every absolute link (mails, feeds,
+        # open metadata) is built from it, never from a request's Host header. Required in production.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
+        # More host names than PUBLIC_URL's that requests may name (comma-separated); any other Host gets 400.
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
         # Sessions expire after this much inactivity (the cookie is refreshed on every request).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 8)),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -75,4 +83,7 @@ def load_config(instance_path: str) -> dict:
     }
 
 
+DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"  # `flask run`; production must set PUBLIC_URL
+# Host names a developer's browser, the test client and the browser tests' live server use.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 DEVELOPMENT_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production

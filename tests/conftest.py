@@ -71,7 +71,7 @@ def make_config(database_url: str, instance: str, **extra) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "SESSION_COOKIE_SECURE": False,
-        "PUBLIC_URL": None,
+        "PUBLIC_URL": "http://localhost",  # the test client's host
         "MAIL_DELIVERY": "inline",
     }
     config.update(extra)

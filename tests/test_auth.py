@@ -146,6 +146,7 @@ def test_secure_cookie_flag_in_production_config(monkeypatch, tmp_path):
     monkeypatch.setenv("COURAGE_HUB_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    monkeypatch.setenv("PUBLIC_URL", "https://courage-hub.example.org")
     monkeypatch.setenv("COURAGE_HUB_INSTANCE", str(tmp_path))
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
 

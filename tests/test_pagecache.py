@@ -123,3 +123,66 @@ def test_every_cacheable_public_page_is_cookie_free_for_anonymous_visitors(clien
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
+
+
+def test_a_forged_host_is_refused_and_neither_reads_nor_fills_the_cache(cached_app, users):
+    with cached_app.app_context():
+        material_id = factories.MaterialFactory(school=school_a(users)).id
+    store = cached_app.extensions["courage_hub.pagecache"]
+    client = cached_app.test_client()
+    for path in ("/aktivitaeten/feed.xml", f"/materialien/{material_id}", "/materialien/amb.json"):
+        kept = dict(store.pages)
+        forged = client.get(path, headers={"Host": "evil.example"})
+        assert forged.status_code == 400 and b"evil.example" not in forged.data, path
+        assert store.pages == kept, path  # nothing kept for anyone
+        page = client.get(path)
+        assert page.status_code == 200 and "X-Page-Cache" not in page.headers, path
+        assert client.get(path).headers["X-Page-Cache"] == "hit", path
+        again = client.get(path, headers={"Host": "evil.example"})
+        assert again.status_code == 400 and "X-Page-Cache" not in again.headers, path  # a kept page is not handed out
+
+
+VOCABULARY_HOSTS = {"w3id.org", "purl.org", "www.w3.org", "creativecommons.org", "schema.org"}
+
+
+def test_kept_pages_hold_only_absolute_links_to_public_url(app, database_url, tmp_path, users, monkeypatch):
+    """Atom ids and links, the JSON-LD id, contentUrl and image, and the AMB feed's next page: all on PUBLIC_URL."""
+    import re
+
+    from .conftest import make_app
+
+    hub = make_app(database_url, str(tmp_path / "hub"), PAGE_CACHE_SECONDS=30, PUBLIC_URL="https://hub.example.org")
+    with hub.app_context():
+        factories.ActivityFactory(school=school_a(users))
+        material_id = factories.MaterialFactory(
+            school=school_a(users),
+            link_url=None,  # a file: its JSON-LD names the download and the preview
+            storage_name="a" * 32 + ".pdf",
+            original_name="blatt.pdf",
+            content_type="application/pdf",
+            size=1234,
+            preview_name="b" * 32 + ".webp",
+        ).id
+        factories.MaterialFactory(school=school_a(users))
+    monkeypatch.setattr("courage_hub.materials.views.AMB_PER_PAGE", 1)
+    client = hub.test_client()
+    for path in ("/aktivitaeten/feed.xml", f"/materialien/{material_id}", f"/materialien/{material_id}.jsonld"):
+        body = client.get(path).get_data(as_text=True)
+        hosts = set(re.findall(r"https?://([^/\"'<\s]+)", body)) - VOCABULARY_HOSTS
+        assert hosts == {"hub.example.org"}, (path, hosts)
+        assert client.get(path).headers["X-Page-Cache"] == "hit"
+    amb = client.get("/materialien/amb.json").get_json()
+    assert amb["next"].startswith("https://hub.example.org/materialien/amb.json")
+    assert all(item["mainEntityOfPage"][0]["id"].startswith("https://hub.example.org/") for item in amb["items"])
+
+
+def test_the_query_string_is_part_of_the_key(cached_app, users):
+    with cached_app.app_context():
+        factories.MaterialFactory(school=school_a(users), title="Vorurteile erkennen")
+        factories.MaterialFactory(school=school_a(users), title="Zivilcourage im Bus")
+    client = cached_app.test_client()
+    everything = client.get("/materialien/").get_data(as_text=True)
+    found = client.get("/materialien/?q=Zivilcourage")
+    assert "X-Page-Cache" not in found.headers
+    assert "Vorurteile erkennen" in everything and "Vorurteile erkennen" not in found.get_data(as_text=True)
+    assert client.get("/materialien/?q=Zivilcourage").headers["X-Page-Cache"] == "hit"

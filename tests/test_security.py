@@ -195,3 +195,138 @@ def test_healthz_and_pages_answer_503_when_database_is_unreachable(tmp_path):
     )
     assert login_page.status_code == 503
     assert "Vorübergehend nicht erreichbar" in login_page.get_data(as_text=True)
+
+
+# --- Host header: links are built from PUBLIC_URL, other hosts are refused ---------------------------------------
+
+
+def mails_in(outbox) -> list[str]:
+    from email import policy
+    from email.parser import BytesParser
+    from pathlib import Path
+
+    paths = sorted(Path(outbox).glob("*.eml"))
+    return [
+        BytesParser(policy=policy.default).parsebytes(p.read_bytes()).get_body(("plain",)).get_content() for p in paths
+    ]
+
+
+def test_request_naming_a_foreign_host_gets_a_german_400_and_no_mail_goes_out(app, client, users):
+    token = csrf_token(client, "/passwort/vergessen")
+    response = client.post(
+        "/passwort/vergessen",
+        data={"csrf_token": token, "email": users["coord_a"].email},
+        headers={"Host": "evil.example"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Ungültige Anfrage" in html and "Diese Adresse gehört nicht zu Courage Hub" in html
+    assert "evil.example" not in html
+    assert mails_in(app.config["MAIL_OUTBOX"]) == []
+
+
+def test_mailed_links_point_to_public_url_and_never_to_the_request_host(app, database_url, tmp_path, users):
+    """PUBLIC_URL unset in development: links go to the development address, not to the Host a request named."""
+    from .conftest import make_app
+
+    local = make_app(database_url, str(tmp_path / "local"), PUBLIC_URL=None, ENV_NAME="development")
+    assert local.config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    client = local.test_client()
+    token = csrf_token(client, "/passwort/vergessen")
+    response = client.post("/passwort/vergessen", data={"csrf_token": token, "email": users["coord_a"].email})
+    assert response.status_code == 302
+    [mail] = mails_in(local.config["MAIL_OUTBOX"])
+    assert "http://127.0.0.1:5000/passwort/neu/" in mail and "localhost" not in mail
+
+
+def test_every_kind_of_mailed_link_uses_public_url(app, database_url, tmp_path, users):
+    """Invitations and reset links (requests on other trusted hosts) and the digest (command line) use PUBLIC_URL."""
+    from .conftest import CSRF_RE, make_app
+
+    hub = make_app(
+        database_url, str(tmp_path / "hub"), PUBLIC_URL="https://hub.example.org/", TRUSTED_HOSTS=["alias.example"]
+    )
+    assert hub.config["TRUSTED_HOSTS"] == ["hub.example.org", "alias.example", "localhost", "127.0.0.1"]
+    admin = hub.test_client()
+    login(admin, users["admin"])
+    invitation = {"name": "Neue Kollegin", "email": "neu@kreis-soest.example", "role": "ki_staff"}
+    assert post_form(admin, "/verwaltung/konten/neu", invitation).status_code == 302
+    visitor = hub.test_client()
+    form = visitor.get("/passwort/vergessen", base_url="http://alias.example").get_data(as_text=True)
+    reset = {"csrf_token": CSRF_RE.search(form).group(1), "email": users["coord_a"].email}
+    assert visitor.post("/passwort/vergessen", data=reset, base_url="http://alias.example").status_code == 302
+    with hub.app_context():  # the command runs for this app, without any request
+        assert hub.test_cli_runner().invoke(args=["send-digest"]).exit_code == 0
+    mails = mails_in(hub.config["MAIL_OUTBOX"])
+    links = [word for mail in mails for word in mail.split() if "://" in word]
+    assert len(mails) == 3 and len(links) >= 4
+    assert any("/einladung/" in link for link in links) and any("/passwort/neu/" in link for link in links)
+    assert all(link.startswith("https://hub.example.org/") for link in links), links
+
+
+def test_production_refuses_to_start_without_public_url(monkeypatch, tmp_path):
+    from courage_hub import create_app
+
+    monkeypatch.setenv("COURAGE_HUB_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("COURAGE_HUB_INSTANCE", str(tmp_path))
+    with pytest.raises(RuntimeError, match="PUBLIC_URL is not set"):
+        create_app()
+
+
+def test_production_trusts_only_public_url_host_and_the_configured_extra_hosts(monkeypatch, tmp_path):
+    from courage_hub import create_app
+
+    monkeypatch.setenv("COURAGE_HUB_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_URL", "https://courage-hub.kreis-soest.de")
+    monkeypatch.setenv("TRUSTED_HOSTS", "www.courage-hub.kreis-soest.de, 10.0.0.5")
+    monkeypatch.setenv("COURAGE_HUB_INSTANCE", str(tmp_path))
+    app = create_app()
+    assert app.config["TRUSTED_HOSTS"] == ["courage-hub.kreis-soest.de", "www.courage-hub.kreis-soest.de", "10.0.0.5"]
+    assert app.test_client().get("/impressum", base_url="https://localhost").status_code == 400
+    assert app.test_client().get("/impressum", base_url="https://courage-hub.kreis-soest.de").status_code == 200
+
+
+# --- JSON-LD data blocks: no text can leave them -------------------------------------------------------------------
+
+BREAKOUT = 'Schule <!--<script> & </script><img src=x> "Mut"'
+
+
+def test_ld_json_filter_escapes_markup_characters_and_reads_back_the_same(app):
+    import json
+
+    from courage_hub.core.templating import ld_json
+
+    data = {"name": BREAKOUT, "keywords": ["a>b", "Ä & Ö"]}
+    text = str(ld_json(data))
+    assert not set("<>&") & set(text)
+    assert "\\u003c!--\\u003cscript\\u003e \\u0026" in text and "Ä" in text
+    assert json.loads(text) == data
+
+
+def test_material_page_json_ld_block_holds_hostile_names_without_markup(client, db):
+    import json
+    import re
+
+    from . import factories
+
+    school = factories.SchoolFactory(name=BREAKOUT)
+    material = factories.MaterialFactory(school=school, title=BREAKOUT, description=BREAKOUT, tags="<!--,</script>")
+    html = client.get(f"/materialien/{material.id}").get_data(as_text=True)
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert not set("<>&") & set(block)
+    data = json.loads(block)
+    assert data["name"] == data["description"] == data["publisher"][0]["name"] == BREAKOUT
+    assert {"<!--", "</script>"} <= set(data["keywords"])
+    assert html.index("</script>") < html.index("<h1>")
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_language_cookie_is_secure_exactly_when_the_session_cookie_is(app, client, secure):
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    response = client.get("/sprache/en?next=/", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie.split("; ")) is secure

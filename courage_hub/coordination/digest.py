@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -67,15 +67,13 @@ def send_digest(days: int = 7) -> int:
     recipients = db.session.scalars(
         select(User).where(User.role == Role.KI_STAFF, User.is_active.is_(True), User.email_confirmed_at.isnot(None))
     ).all()
-    # Links are built as in a request to PUBLIC_URL (the command runs without one).
-    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"):
-        body = render_template(
-            "coordination/mail/digest.txt",
-            digest=digest,
-            days=days,
-            dashboard=external_url("coordination.dashboard"),
-            contact=external_url("coordination.contact"),
-        )
+    body = render_template(
+        "coordination/mail/digest.txt",
+        digest=digest,
+        days=days,
+        dashboard=external_url("coordination.dashboard"),
+        contact=external_url("coordination.contact"),
+    )
     with write_transaction():
         for user in recipients:
             send_mail(user.email, _("Courage Hub: the week in the network"), body, kind="digest")

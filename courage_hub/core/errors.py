@@ -9,7 +9,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..extensions import db
 from .ratelimit import RateLimited
@@ -38,6 +38,8 @@ ERROR_TEXTS = {
     ),
 }
 
+UNTRUSTED_HOST = _l("This address does not belong to Courage Hub. Please open the site at its usual address.")
+
 # Fields never echoed back into a page.
 _SECRET_FIELDS = {"csrf_token", "password", "password_confirm", "new_password", "current_password"}
 
@@ -59,6 +61,11 @@ def init_app(app: Flask) -> None:
         if error.code == 429:
             retry = getattr(error, "retry_after", None)
         return render_error(error.code if error.code in ERROR_TEXTS else 400, retry_after=retry)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        """A request naming a host that is not this site's (TRUSTED_HOSTS): 400, and nothing else ran."""
+        return render_error(400, detail=UNTRUSTED_HOST)
 
     @app.errorhandler(RateLimited)
     def _rate_limited(error: RateLimited):

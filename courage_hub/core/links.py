@@ -1,14 +1,21 @@
-"""Absolute links for mails, also outside a request (command line)."""
+"""Absolute links, always on PUBLIC_URL: for mails, feeds and open metadata, also outside a request (command line).
+
+A link is never built from the request's Host header: a forged one would otherwise end up in a password-reset mail or
+in a page that the page cache hands to every visitor.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 
 def external_url(endpoint: str, **values) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, _external=False, **values)
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    return "http://127.0.0.1:5000" + url_for(endpoint, _external=False, **values)
+    """The absolute URL of ``endpoint`` under PUBLIC_URL (scheme, host and any path prefix taken from it)."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/", url_scheme=public.scheme)
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{anchor}" if anchor else url

@@ -3,7 +3,9 @@
 Pupils and the public read the same pages again and again (the library, the feed, the directory); rendering one
 costs 10–15 ms of CPU, which on two cores limits how many visitors the site serves at once. A page that an
 anonymous visitor (no session cookie: nobody signed in, no pending message) gets with status 200 is therefore kept
-for ``PAGE_CACHE_SECONDS`` (default 30), keyed by language and URL.
+for ``PAGE_CACHE_SECONDS`` (default 30), keyed by language, path and query string. A request naming a host outside
+TRUSTED_HOSTS is refused before this cache is asked, and pages build absolute links from PUBLIC_URL only, so a forged
+Host header can neither read nor fill it.
 
 Every committed change to the data starts a new *generation*, and cached pages of older generations are not used:
 with Redis (production) the generation is shared, so a material the KI hides disappears from every worker's pages at
@@ -124,9 +126,14 @@ def _store() -> MemoryStore | RedisStore | None:
 def _cache_key(store: MemoryStore | RedisStore) -> str | None:
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHEABLE_ENDPOINTS:
         return None
+    if request.routing_exception is not None:
+        return None  # e.g. a Host that is not trusted: refused before this hook, and never kept
     if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
         return None  # signed in, or a message waits to be shown: always fresh
-    return f"{store.current_generation()}:{get_locale()}:{request.full_path}"
+    # Everything a public page varies by: the language and the path with its query string. Not the Host: only trusted
+    # hosts get this far, and every absolute link in a page is built from PUBLIC_URL (core/links.py).
+    query = request.query_string.decode("latin-1")
+    return f"{store.current_generation()}:{get_locale()}:{request.path}?{query}"
 
 
 def _pack(headers: list[tuple[str, str]], body: bytes) -> bytes:

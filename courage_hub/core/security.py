@@ -1,8 +1,12 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the refusal of requests that name a host of someone else."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
+from flask.globals import request_ctx
+from werkzeug.exceptions import SecurityError
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,6 +26,25 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), interest-cohort=()"
 )
+
+
+def refuse_untrusted_hosts(app: Flask) -> None:
+    """Answer 400 to a request whose Host is not in TRUSTED_HOSTS, before any other hook (page cache, sessions) runs.
+
+    Flask notices the untrusted host while building the request's URL adapter but raises it only when the view would
+    be dispatched, after every ``before_request`` hook; this hook, registered first, raises it at once. The error page
+    builds its links for PUBLIC_URL's host.
+    """
+
+    @app.before_request
+    def _trusted_host_only() -> None:
+        error = request.routing_exception
+        if isinstance(error, SecurityError):
+            public = urlsplit(current_app.config["PUBLIC_URL"])
+            request_ctx.url_adapter = current_app.url_map.bind(
+                public.netloc, script_name=request.script_root or "/", url_scheme=public.scheme
+            )
+            raise error
 
 
 def init_app(app: Flask) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
+from typing import Any
+
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from . import schoolyear
+from .links import external_url
 from .markdown import render_markdown
 from .permissions import TEMPLATE_PERMISSIONS
 
@@ -13,6 +20,7 @@ from .permissions import TEMPLATE_PERMISSIONS
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(TEMPLATE_PERMISSIONS)
+    app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["school_year"] = schoolyear.label
@@ -22,6 +30,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["licence_pair"] = lambda item: (item[0], item[1].label)
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["file_kind"] = file_kind
+    app.jinja_env.filters["ld_json"] = ld_json
+
+
+def ld_json(data: Any) -> Markup:
+    """``data`` as JSON for a ``<script type="application/ld+json">`` block.
+
+    ``<``, ``>``, ``&`` (and ``'``) are written as ``\\u003c`` etc., which JSON reads back as the same characters: no
+    text from a title or a school name (``</script>``, ``<!--<script>``) can end the block early or make the HTML
+    parser swallow the rest of the page into it. Every JSON-LD block goes through this filter.
+    """
+    return htmlsafe_json_dumps(data, dumps=partial(json.dumps, ensure_ascii=False))
 
 
 FILE_KINDS = {

@@ -61,7 +61,14 @@ def set_language(lang: str):
     """
     response = redirect(safe_next_url(request.args.get("next")) or url_for("core.index"))
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],  # HTTPS only in production, like the session
+        )
     return response
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -13,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
+from ..core.links import external_url
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.permissions import is_ki_staff
 from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
@@ -442,7 +442,7 @@ def count_download(material_id: int) -> None:
 def amb(material: Material) -> dict[str, Any]:
     """The material in the AMB profile (schema.org LearningResource, JSON-LD) for OER search engines."""
     licence = LICENCES.get(material.licence)
-    page = url_for("materials.detail", material_id=material.id, _external=True)
+    page = external_url("materials.detail", material_id=material.id)
     data: dict[str, Any] = {
         "@context": ["https://w3id.org/kim/amb/context.jsonld", {"@language": "de"}],
         "id": page,
@@ -482,13 +482,13 @@ def amb(material: Material) -> dict[str, Any]:
         data["encoding"] = [
             {
                 "type": "MediaObject",
-                "contentUrl": url_for("materials.download", material_id=material.id, _external=True),
+                "contentUrl": external_url("materials.download", material_id=material.id),
                 "encodingFormat": material.content_type,
                 "contentSize": str(material.size),
             }
         ]
     if material.preview_name:
-        data["image"] = url_for("materials.preview", material_id=material.id, _external=True)
+        data["image"] = external_url("materials.preview", material_id=material.id)
     return data
 
 

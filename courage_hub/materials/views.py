@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.db import parse_version
+from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
@@ -98,9 +99,7 @@ def detail(material_id: int):
         licence=LICENCES.get(material.licence),
         language=LANGUAGES.get(material.language, material.language),
         related=services.related(material) if visible else [],
-        jsonld=json.dumps(services.amb(material), ensure_ascii=False).replace("</", "<\\/")
-        if services.has_open_metadata(material)
-        else None,
+        jsonld=services.amb(material) if services.has_open_metadata(material) else None,
         link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
         public=visible,
     )
@@ -123,7 +122,7 @@ def amb_feed():
     pages = page_count(total, AMB_PER_PAGE)
     body = {"total": total, "page": page, "pages": pages, "items": items}
     if page < pages:
-        body["next"] = url_for("materials.amb_feed", seite=page + 1, _external=True)
+        body["next"] = external_url("materials.amb_feed", seite=page + 1)
     return _json(body, "application/json")
 
 
