@@ -371,7 +371,7 @@ def test_traversal_file_name_is_sanitised_and_download_is_an_attachment(client, 
     response = client.get(f"/materialien/{material.id}/datei")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
-    assert "passwd.pdf" in response.headers["Content-Disposition"]
+    assert "arbeitsblatt-alltagsrassismus-erkennen.pdf" in response.headers["Content-Disposition"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.data == PDF
 
@@ -490,3 +490,27 @@ def test_cached_result_pages_never_show_a_material_hidden_since(client, users, d
     db.session.commit()
     titles = search_ids(client, "q=rassismus").split("\n")
     assert kept.title in titles and "Rassismus in der Werbung" not in titles
+
+
+# --- download names --------------------------------------------------------------------------------------------
+
+
+def test_download_name_comes_from_the_title_never_from_the_uploaded_file_name(client, users, db, app):
+    login(client, users["ki"])
+    share(client, form(title="Übung: Flucht & Migration – Größe zeigen"), file=(PDF, "Max_Mustermann_8a.pdf"))
+    material = latest(db)
+    assert material.state == MaterialState.PUBLISHED  # KI materials are published at once
+    assert material.original_name == "Max_Mustermann_8a.pdf"  # kept for the owner and the KI
+    edit_form = client.get(f"/materialien/{material.id}/bearbeiten").get_data(as_text=True)
+    assert "Max_Mustermann_8a.pdf" in edit_form
+    visitor = app.test_client()
+    response = visitor.get(f"/materialien/{material.id}/datei")
+    assert response.status_code == 200
+    slug = "uebung-flucht-migration-groesse-zeigen"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={slug}.pdf"
+    page = visitor.get(f"/materialien/{material.id}").get_data(as_text=True)
+    assert "Max_Mustermann" not in page
+    assert f"{slug}.pdf" in page
+    preview = visitor.get(f"/materialien/{material.id}/vorschau")
+    assert preview.status_code == 200
+    assert preview.headers["Content-Disposition"] == f"inline; filename={slug}-vorschau.webp"
