@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.db import parse_version
+from ..core.downloads import counts_as_download
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
@@ -134,13 +135,16 @@ def _json(data, mimetype: str) -> Response:
 
 @bp.get("/<int:material_id>/datei")
 def download(material_id: int):
-    """Download the file (always as an attachment) or follow the link; counts public downloads."""
+    """Download the file (always as an attachment) or follow the link.
+
+    Counts a public material's download once per reader and window; HEAD requests and bots are not readers.
+    """
     material = _material_or_404(material_id)
-    if services.is_publicly_visible(material):
+    path = None if material.is_link else _stored_path(material.storage_name)
+    if services.is_publicly_visible(material) and counts_as_download("material", material.id):
         services.count_download(material.id)
-    if material.is_link:
+    if path is None:
         return redirect(material.link_url, code=303)
-    path = _stored_path(material.storage_name)
     response = send_file(
         path, mimetype=material.content_type, as_attachment=True, download_name=material.download_filename, max_age=0
     )
