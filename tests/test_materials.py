@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -594,3 +596,20 @@ def test_same_reader_counts_once_within_the_window_and_again_after_it(users, db,
     db.session.commit()
     app.test_client().get(url, **reader)
     assert download_count(db, material.id) == 4
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_with_redis_one_reader_counts_once_across_two_workers(users, db, database_url, tmp_path):
+    from .conftest import make_app
+
+    material = factories.MaterialFactory(school=users["school_a"])
+    url = f"/materialien/{material.id}/datei"
+    first = make_app(database_url, str(tmp_path / "a"), REDIS_URL=os.environ["TEST_REDIS_URL"])
+    second = make_app(database_url, str(tmp_path / "b"), REDIS_URL=os.environ["TEST_REDIS_URL"])
+    reader = {"User-Agent": f"{BROWSER} {uuid.uuid4().hex}"}  # a reader no earlier run has seen
+    for worker in (first, second, first):
+        assert worker.test_client().get(url, headers=reader).status_code == 303
+    assert download_count(db, material.id) == 1
+    second.test_client().get(url, headers={"User-Agent": f"{BROWSER} {uuid.uuid4().hex}"})
+    assert download_count(db, material.id) == 2
+    assert db.session.scalar(select(func.count(ThrottleEvent.id))) == 0  # the window lives in Redis
