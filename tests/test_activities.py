@@ -318,7 +318,8 @@ def test_pdf_attachment_is_served_as_download_with_a_safe_name(app, client, user
     response = app.test_client().get(f"/aktivitaeten/dateien/{stored.id}")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment") and "passwd.pdf" in disposition and ".." not in disposition
+    assert disposition.startswith("attachment") and "projekttag-courage-anhang-1.pdf" in disposition
+    assert "passwd" not in disposition and ".." not in disposition
 
 
 @pytest.mark.parametrize(
@@ -601,3 +602,39 @@ def test_feed_page_links_its_atom_feed_with_the_current_filters(client, users, f
     assert f'<a href="{head_link.group(1)}">' in page  # the same link, visible
     profile = client.get(f"/schulen/{slug}").get_data(as_text=True)
     assert f'href="/aktivitaeten/feed.xml?schule={slug}"' in profile
+
+
+# --- download names --------------------------------------------------------------------------------------------
+
+
+def test_photos_and_attachments_are_served_under_the_report_title_never_the_uploaded_name(app, client, users, db):
+    login(client, users["coord_a"])
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    response = create(
+        client,
+        users["school_a"],
+        report(title="Gedenkfahrt „Erinnern“ nach Münster", photo_consent="y", alt_1="Ein Banner"),
+        photo_1=(jpeg_with_gps(), "Max_8a.jpg"),
+        attachments=(pdf, "Einverständnis_Lena_Schmidt.pdf"),
+    )
+    assert response.status_code == 302
+    activity = only_activity(db)
+    photo = db.session.scalars(select(ActivityFile).where(ActivityFile.kind == "photo")).one()
+    attachment = db.session.scalars(select(ActivityFile).where(ActivityFile.kind == "attachment")).one()
+    assert photo.original_name.startswith("Max_8a")
+    # The school's own edit form may still show the original name.
+    assert "Lena_Schmidt" in client.get(f"/aktivitaeten/{activity.id}/bearbeiten").get_data(as_text=True)
+    visitor = app.test_client()
+    slug = "gedenkfahrt-erinnern-nach-muenster"
+    expected = {
+        f"/aktivitaeten/dateien/{photo.id}": f"inline; filename={slug}-foto-1.webp",
+        f"/aktivitaeten/dateien/{photo.id}/vorschau": f"inline; filename={slug}-foto-1-vorschau.webp",
+        f"/aktivitaeten/dateien/{attachment.id}": f"attachment; filename={slug}-anhang-1.pdf",
+    }
+    for url, disposition in expected.items():
+        served = visitor.get(url)
+        assert served.status_code == 200
+        assert served.headers["Content-Disposition"] == disposition
+    page = visitor.get(f"/aktivitaeten/{activity.id}").get_data(as_text=True)
+    assert "Max_8a" not in page and "Lena_Schmidt" not in page
+    assert f"{slug}-anhang-1.pdf" in page

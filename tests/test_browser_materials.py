@@ -66,7 +66,7 @@ def test_shared_pdf_is_reviewed_then_found_filtered_and_downloaded_without_an_ac
     with pupil.expect_download() as download_info:
         pupil.get_by_role("link", name="Herunterladen").click()
     download = download_info.value
-    assert download.suggested_filename == "arbeitsblatt.pdf"
+    assert download.suggested_filename == "vorurteile-gegen-sinti-und-roma-erkennen.pdf"  # the title, not the file name
     assert download.path().read_bytes().startswith(b"%PDF-")
     pupil.reload()
     expect(pupil.locator(".facts")).to_contain_text("1")

@@ -59,15 +59,34 @@ def test_concurrent_downloads_through_the_site_are_all_counted(app, db, users):
     material_id = MaterialFactory(school=users["school_a"]).id
     statuses: list[int] = []
 
-    def download(_number: int) -> None:
+    def download(number: int) -> None:
         client = FlaskClient(app, app.response_class, use_cookies=True)
-        for _ in range(WRITES):
-            statuses.append(client.get(f"/materialien/{material_id}/datei").status_code)
+        for n in range(WRITES):
+            # Each request as another reader: the same reader would count once (see the next test).
+            reader = {"User-Agent": f"Mozilla/5.0 Reader/{number}.{n}"}
+            statuses.append(client.get(f"/materialien/{material_id}/datei", headers=reader).status_code)
 
     assert run_threads(app, download) == []
     assert len(statuses) == THREADS * WRITES and set(statuses) == {303}  # never a 503 for a locked database
     fresh_read(db)
     assert db.session.get(Material, material_id).download_count == THREADS * WRITES
+
+
+def test_concurrent_downloads_by_one_reader_count_once(app, db, users):
+    material_id = MaterialFactory(school=users["school_a"]).id
+    statuses: list[int] = []
+
+    def download(_number: int) -> None:
+        client = FlaskClient(app, app.response_class, use_cookies=True)
+        for _ in range(WRITES // 10):
+            statuses.append(
+                client.get(f"/materialien/{material_id}/datei", headers={"User-Agent": "Firefox"}).status_code
+            )
+
+    assert run_threads(app, download) == []
+    assert len(statuses) == THREADS * WRITES // 10 and set(statuses) == {303}
+    fresh_read(db)
+    assert db.session.get(Material, material_id).download_count == 1
 
 
 def report_data(title: str) -> activity_services.ActivityData:

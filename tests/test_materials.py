@@ -5,15 +5,19 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
 from referencing import Registry, Resource
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from courage_hub.core.models import AuditEntry
+from courage_hub.core.db import utcnow
+from courage_hub.core.models import AuditEntry, ThrottleEvent
 from courage_hub.core.uploads import upload_root
 from courage_hub.materials.models import Material, MaterialReport, MaterialState
 from courage_hub.materials.samples import simple_pdf
@@ -371,15 +375,17 @@ def test_traversal_file_name_is_sanitised_and_download_is_an_attachment(client, 
     response = client.get(f"/materialien/{material.id}/datei")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
-    assert "passwd.pdf" in response.headers["Content-Disposition"]
+    assert "arbeitsblatt-alltagsrassismus-erkennen.pdf" in response.headers["Content-Disposition"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.data == PDF
 
 
 def test_downloads_are_counted(client, users, db, app):
     material = factories.MaterialFactory(school=users["school_a"])
-    for _ in range(3):
-        response = app.test_client().get(f"/materialien/{material.id}/datei")
+    for reader in range(3):
+        response = app.test_client().get(
+            f"/materialien/{material.id}/datei", environ_base={"REMOTE_ADDR": f"198.51.100.{reader + 1}"}
+        )
         assert response.status_code == 303 and response.headers["Location"] == material.link_url
     db.session.refresh(material)
     assert material.download_count == 3
@@ -575,3 +581,120 @@ def test_ki_sees_materials_whose_licence_was_filled_in_until_a_licence_is_chosen
     db.session.refresh(material)
     assert material.licence == "cc-by" and material.licence_assumed is False
     assert "ohne gewählte Lizenz" not in client.get("/koordination/pruefung/").get_data(as_text=True)
+
+
+# --- download names --------------------------------------------------------------------------------------------
+
+
+def test_download_name_comes_from_the_title_never_from_the_uploaded_file_name(client, users, db, app):
+    login(client, users["ki"])
+    share(client, form(title="Übung: Flucht & Migration – Größe zeigen"), file=(PDF, "Max_Mustermann_8a.pdf"))
+    material = latest(db)
+    assert material.state == MaterialState.PUBLISHED  # KI materials are published at once
+    assert material.original_name == "Max_Mustermann_8a.pdf"  # kept for the owner and the KI
+    edit_form = client.get(f"/materialien/{material.id}/bearbeiten").get_data(as_text=True)
+    assert "Max_Mustermann_8a.pdf" in edit_form
+    visitor = app.test_client()
+    response = visitor.get(f"/materialien/{material.id}/datei")
+    assert response.status_code == 200
+    slug = "uebung-flucht-migration-groesse-zeigen"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={slug}.pdf"
+    page = visitor.get(f"/materialien/{material.id}").get_data(as_text=True)
+    assert "Max_Mustermann" not in page
+    assert f"{slug}.pdf" in page
+    preview = visitor.get(f"/materialien/{material.id}/vorschau")
+    assert preview.status_code == 200
+    assert preview.headers["Content-Disposition"] == f"inline; filename={slug}-vorschau.webp"
+
+
+# --- honest download counts ------------------------------------------------------------------------------------
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def shared_file(client, users, db) -> Material:
+    login(client, users["ki"])
+    share(client)
+    material = latest(db)
+    assert material.state == MaterialState.PUBLISHED and material.storage_name
+    return material
+
+
+def download_count(db, material_id: int) -> int:
+    return db.session.scalar(select(Material.download_count).where(Material.id == material_id))
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0)",
+        "Mozilla/5.0 (compatible; Yahoo! Slurp)",
+        "W3C-checklink/5.0.0 libwww-perl/6.77",
+        "LinkChecker/10.5",
+        "Screaming Frog SEO Spider/20.0",
+        "Mozilla/5.0 (compatible; SemrushCrawler)",
+    ],
+)
+def test_bots_and_link_checkers_do_not_count_as_downloads(client, users, db, app, agent):
+    material = shared_file(client, users, db)
+    response = app.test_client().get(f"/materialien/{material.id}/datei", headers={"User-Agent": agent})
+    assert response.status_code == 200 and response.data == PDF  # they still get the file
+    assert download_count(db, material.id) == 0
+
+
+def test_head_request_does_not_count_only_a_get_that_serves_the_file_does(client, users, db, app):
+    material = shared_file(client, users, db)
+    visitor = app.test_client()
+    head = visitor.head(f"/materialien/{material.id}/datei", headers={"User-Agent": BROWSER})
+    assert head.status_code == 200
+    assert download_count(db, material.id) == 0
+    get = visitor.get(f"/materialien/{material.id}/datei", headers={"User-Agent": BROWSER})
+    assert get.status_code == 200 and get.data == PDF
+    assert download_count(db, material.id) == 1
+
+
+def test_missing_file_is_not_counted(client, users, db, app):
+    material = shared_file(client, users, db)
+    (upload_root() / material.storage_name).unlink()
+    response = app.test_client().get(f"/materialien/{material.id}/datei", headers={"User-Agent": BROWSER})
+    assert response.status_code == 404
+    assert download_count(db, material.id) == 0
+
+
+def test_same_reader_counts_once_within_the_window_and_again_after_it(users, db, app):
+    material = factories.MaterialFactory(school=users["school_a"])
+    url = f"/materialien/{material.id}/datei"
+    reader = {"environ_base": {"REMOTE_ADDR": "203.0.113.7"}, "headers": {"User-Agent": BROWSER}}
+    for _ in range(3):
+        assert app.test_client().get(url, **reader).status_code == 303  # a new session each time: still one reader
+    assert download_count(db, material.id) == 1
+    other_browser = {"environ_base": {"REMOTE_ADDR": "203.0.113.7"}, "headers": {"User-Agent": BROWSER + " Edg/128"}}
+    app.test_client().get(url, **other_browser)
+    app.test_client().get(url, environ_base={"REMOTE_ADDR": "203.0.113.8"}, headers={"User-Agent": BROWSER})
+    assert download_count(db, material.id) == 3
+    keys = db.session.scalars(select(ThrottleEvent.key)).all()
+    assert len(keys) == 3 and not any("203.0.113" in key for key in keys)  # no address is stored
+    # Eleven minutes later the window (ten by default) has passed: the first reader counts again.
+    db.session.execute(update(ThrottleEvent).values(created_at=utcnow() - timedelta(minutes=11)))
+    db.session.commit()
+    app.test_client().get(url, **reader)
+    assert download_count(db, material.id) == 4
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_with_redis_one_reader_counts_once_across_two_workers(users, db, database_url, tmp_path):
+    from .conftest import make_app
+
+    material = factories.MaterialFactory(school=users["school_a"])
+    url = f"/materialien/{material.id}/datei"
+    first = make_app(database_url, str(tmp_path / "a"), REDIS_URL=os.environ["TEST_REDIS_URL"])
+    second = make_app(database_url, str(tmp_path / "b"), REDIS_URL=os.environ["TEST_REDIS_URL"])
+    reader = {"User-Agent": f"{BROWSER} {uuid.uuid4().hex}"}  # a reader no earlier run has seen
+    for worker in (first, second, first):
+        assert worker.test_client().get(url, headers=reader).status_code == 303
+    assert download_count(db, material.id) == 1
+    second.test_client().get(url, headers={"User-Agent": f"{BROWSER} {uuid.uuid4().hex}"})
+    assert download_count(db, material.id) == 2
+    assert db.session.scalar(select(func.count(ThrottleEvent.id))) == 0  # the window lives in Redis

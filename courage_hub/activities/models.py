@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from pathlib import PurePath
 
 from sqlalchemy import Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
+from ..core.text import download_name
 from ..extensions import db
 from ..schools.models import School
 
@@ -83,6 +85,18 @@ class Activity(db.Model):
     @property
     def attachments(self) -> list[ActivityFile]:
         return [f for f in self.files if f.kind == "attachment"]
+
+    def file_name(self, file: ActivityFile, preview: bool = False) -> str:
+        """The name a photo or attachment is served under: the report's title, "foto"/"anhang" and its number.
+
+        Never the uploaded file's own name, which may carry a pupil's name (``Max_8a.jpg``).
+        """
+        same_kind = [f for f in self.files if f.kind == file.kind]
+        number = same_kind.index(file) + 1 if file in same_kind else file.id
+        label = "foto" if file.kind == "photo" else "anhang"
+        suffix = " vorschau" if preview else ""
+        extension = PurePath(file.thumb_name if preview and file.thumb_name else file.storage_name).suffix
+        return download_name(f"{self.title} {label} {number}{suffix}", extension, fallback=label)
 
 
 class ActivityTopic(db.Model):

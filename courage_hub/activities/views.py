@@ -10,7 +10,7 @@ from ..core import schoolyear
 from ..core.db import parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
-from ..core.uploads import UploadRejected, path_for, safe_filename, store_attachment, store_photo
+from ..core.uploads import UploadRejected, path_for, store_attachment, store_photo
 from ..core.vocab import TOPICS
 from ..schools import services as school_services
 from ..schools.models import School
@@ -132,9 +132,7 @@ def file(file_id: int, variant: str = "original"):
     if not path.is_file():
         abort(404)
     inline = stored.content_type.startswith("image/") and activity.is_published
-    download_name = safe_filename(stored.original_name)
-    if stored.content_type == "image/webp" and not download_name.endswith(".webp"):
-        download_name = download_name.rsplit(".", 1)[0] + ".webp"
+    download_name = activity.file_name(stored, preview=name == stored.thumb_name)
     response = send_file(
         path, mimetype=stored.content_type, as_attachment=not inline, download_name=download_name, max_age=300
     )

@@ -1,7 +1,8 @@
 """Exports of the schools table and of the activities of a school year: CSV for German Excel and XLSX.
 
 CSV: UTF-8 with BOM, ";" as separator, dates as DD.MM.YYYY. XLSX: one sheet per table, real dates and numbers,
-header row frozen. Internal notes are never part of an export.
+header row frozen. Internal notes are never part of an export. Every text a school or visitor typed passes through
+:func:`spreadsheet_text` and is written as a text cell, so that a title like ``=HYPERLINK(…)`` is never a formula.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
@@ -21,6 +23,7 @@ from sqlalchemy import func, select
 from ..activities.models import Activity, ActivityState, ActivityTopic
 from ..core import audit, schoolyear
 from ..core.db import write_transaction
+from ..core.text import spreadsheet_text
 from ..extensions import db
 from ..schools.models import Approval, School
 from .services import BERLIN, TableFilter, schools_table
@@ -142,6 +145,15 @@ def _csv_value(value) -> str | int:
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
+    if isinstance(value, str):
+        return spreadsheet_text(value)
+    return value
+
+
+def _xlsx_value(value):
+    if isinstance(value, str):
+        # Control characters are not allowed in XLSX (openpyxl would refuse the whole export).
+        return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -166,12 +178,14 @@ def to_xlsx(*tables: Table) -> bytes:
             cell.font = Font(bold=True)
         widths = [len(h) for h in table.header]
         for row in table.rows:
-            sheet.append(row)
+            sheet.append([_xlsx_value(value) for value in row])
             for index, value in enumerate(row):
                 widths[index] = max(widths[index], min(len(str(value or "")), 60))
         for row_cells in sheet.iter_rows(min_row=2):
             for cell in row_cells:
-                if isinstance(cell.value, datetime):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # always a text cell, never a formula
+                elif isinstance(cell.value, datetime):
                     cell.number_format = "DD.MM.YYYY HH:MM"
                 elif isinstance(cell.value, date):
                     cell.number_format = "DD.MM.YYYY"
@@ -183,6 +197,7 @@ def to_xlsx(*tables: Table) -> bytes:
     return buffer.getvalue()
 
 
+# Content types as sent: Flask would add a second "; charset=utf-8" to a text/* mimetype that already names one.
 FORMATS: dict[str, tuple[Callable[[Table], bytes], str]] = {
     "csv": (to_csv, "text/csv; charset=utf-8"),
     "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

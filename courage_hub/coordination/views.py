@@ -18,6 +18,7 @@ from ..core import mail, schoolyear
 from ..core.models import AuditEntry, OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
+from ..core.text import slugify
 from ..extensions import db
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
@@ -250,9 +251,10 @@ def _flash_outcome(outcome: reminders.Outcome) -> None:
 # --- exports and the annual report -----------------------------------------------------------------------------
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+def _download(data: bytes, content_type: str, filename: str) -> Response:
+    # content_type, not mimetype: the type is sent as given, with its charset named once.
+    response = Response(data, content_type=content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
 
 
@@ -285,7 +287,7 @@ def annual_report():
 
     scope = _scope()
     data = report(scope)
-    suffix = f"-{scope.municipality}" if scope.municipality else ""
+    suffix = f"-{slugify(scope.municipality, fallback='gemeinde')}" if scope.municipality else ""
     return _download(data, "application/pdf", f"jahresbericht-{scope.year}{suffix}.pdf")
 
 

@@ -9,9 +9,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, text
 
 from ..extensions import db
+from .db import write_transaction
 from .models import ThrottleEvent
 from .redisguard import RedisGuard, redis_errors
 
@@ -47,6 +48,28 @@ class DatabaseStore:
         )
         return max(1, math.ceil((oldest + timedelta(seconds=window) - now).total_seconds()))
 
+    def first_in_window(self, key: str, window: int) -> bool:
+        """Record an event for ``key`` unless one lies within ``window``; True if this one was recorded.
+
+        Check and insert run in one write transaction that only one request per key gets at a time: SQLite's
+        ``BEGIN IMMEDIATE`` takes the database's write lock, PostgreSQL an advisory lock on the key's hash.
+        """
+        since = datetime.now(UTC) - timedelta(seconds=window)
+        with write_transaction():
+            if db.session.get_bind().dialect.name == "postgresql":
+                db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+            seen = db.session.scalar(
+                select(ThrottleEvent.id).where(ThrottleEvent.key == key, ThrottleEvent.created_at > since).limit(1)
+            )
+            if seen is not None:
+                return False
+            # A bookkeeping row: public pages need not be rendered anew for it.
+            db.session.execute(
+                insert(ThrottleEvent).values(key=key, created_at=datetime.now(UTC)),
+                execution_options={"keeps_public_pages": True},
+            )
+        return True
+
     def clear(self, key: str) -> None:
         db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.key == key))
         db.session.commit()
@@ -76,6 +99,10 @@ class RedisStore:
         pipe.zremrangebyscore(name, "-inf", now - window)
         pipe.expire(name, window + 1)
         pipe.execute()
+
+    def first_in_window(self, key: str, window: int) -> bool:
+        # SET NX is atomic: of several workers asking at once, exactly one gets True.
+        return bool(self.redis.set(self.prefix + "once:" + key, 1, nx=True, ex=window))
 
     def retry_after(self, key: str, limit: int, window: int) -> int:
         now = time.time()
@@ -122,6 +149,13 @@ class RateLimiter:
     def retry_after(self, key: str, limit: int, window: int) -> int:
         """Seconds until ``key`` is below ``limit`` events in ``window`` again; 0 when it is allowed now."""
         return self._call("retry_after", key, limit, window)
+
+    def first_in_window(self, key: str, window: int) -> bool:
+        """Count an event for ``key`` only if none was counted in the last ``window`` seconds; True if counted.
+
+        Race-free across workers: of concurrent calls for one key exactly one returns True.
+        """
+        return self.store.first_in_window(key, window)
 
     def clear(self, key: str) -> None:
         self._call("clear", key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from pathlib import PurePath
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text, false
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
+from ..core.text import download_name
 from ..extensions import db
 from ..schools.models import School
 from .vocab import OPEN_LICENCES
@@ -117,6 +119,16 @@ class Material(db.Model):
     @property
     def is_link(self) -> bool:
         return self.link_url is not None
+
+    @property
+    def download_filename(self) -> str:
+        """The name a download is saved under: the title's slug and the stored file's type, never the uploaded name
+        (which may carry a pupil's name)."""
+        return download_name(self.title, PurePath(self.storage_name or "").suffix, fallback="material")
+
+    @property
+    def preview_filename(self) -> str:
+        return download_name(f"{self.title} Vorschau", ".webp", fallback="material")
 
     @property
     def topic_names(self) -> list[str]:

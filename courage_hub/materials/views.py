@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.db import parse_version
+from ..core.downloads import counts_as_download
 from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
-from ..core.uploads import MB, UploadRejected, path_for, safe_filename, store_attachment
+from ..core.uploads import MB, UploadRejected, path_for, store_attachment
 from ..core.vocab import TOPICS
 from ..schools import services as school_services
 from ..schools.models import School
@@ -135,19 +136,18 @@ def _json(data, mimetype: str) -> Response:
 
 @bp.get("/<int:material_id>/datei")
 def download(material_id: int):
-    """Download the file (always as an attachment) or follow the link; counts public downloads."""
+    """Download the file (always as an attachment) or follow the link.
+
+    Counts a public material's download once per reader and window; HEAD requests and bots are not readers.
+    """
     material = _material_or_404(material_id)
-    if services.is_publicly_visible(material):
+    path = None if material.is_link else _stored_path(material.storage_name)
+    if services.is_publicly_visible(material) and counts_as_download("material", material.id):
         services.count_download(material.id)
-    if material.is_link:
+    if path is None:
         return redirect(material.link_url, code=303)
-    path = _stored_path(material.storage_name)
     response = send_file(
-        path,
-        mimetype=material.content_type,
-        as_attachment=True,
-        download_name=safe_filename(material.original_name or "material"),
-        max_age=0,
+        path, mimetype=material.content_type, as_attachment=True, download_name=material.download_filename, max_age=0
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -158,7 +158,7 @@ def preview(material_id: int):
     """The preview image (thumbnail of an image or the first page of a PDF)."""
     material = _material_or_404(material_id)
     path = _stored_path(material.preview_name)
-    response = send_file(path, mimetype="image/webp", max_age=300)
+    response = send_file(path, mimetype="image/webp", download_name=material.preview_filename, max_age=300)
     public = services.is_publicly_visible(material)
     response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
