@@ -181,15 +181,15 @@ def totp_code(user) -> str:
     Tests sign in the same account several times within one 30-second step; the app refuses a replayed step,
     so the helper forgets the last accepted step first (the replay rule has its own tests in test_auth.py).
     """
-    import pyotp
     from sqlalchemy import select, update
 
     from courage_hub.auth.models import User
+    from courage_hub.auth.twofactor import totp
 
     _db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
     _db.session.commit()
     secret = _db.session.scalar(select(User.totp_secret).where(User.id == user.id))
-    return pyotp.TOTP(secret).now()
+    return totp(secret).now()
 
 
 def login(client: FlaskClient, user, password: str = PASSWORD):

@@ -8,7 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from courage_hub.activities.models import Activity, ActivityState, ActivityTopic
-from courage_hub.auth.models import Role, User
+from courage_hub.auth.models import Role, User, role_requires_second_factor
 from courage_hub.core.db import utcnow
 from courage_hub.core.passwords import hash_password
 from courage_hub.core.schoolyear import school_year_of
@@ -52,7 +52,7 @@ class UserFactory(_Base):
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
     is_active = True
     email_confirmed_at = factory.LazyFunction(utcnow)
-    totp_secret = factory.LazyAttribute(lambda o: TOTP_SECRET if o.role in (Role.ADMIN, Role.KI_STAFF) else None)
+    totp_secret = factory.LazyAttribute(lambda o: TOTP_SECRET if role_requires_second_factor(o.role) else None)
     totp_confirmed_at = factory.LazyAttribute(lambda o: utcnow() if o.totp_secret else None)
 
 

@@ -31,6 +31,11 @@ ROLE_LABELS = {
 }
 
 
+def role_requires_second_factor(role: Role) -> bool:
+    """KI staff and admins see every coordinator's contact data and can change any school: they need a factor."""
+    return role in (Role.ADMIN, Role.KI_STAFF)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -87,8 +92,7 @@ class User(db.Model):
 
     @property
     def second_factor_required(self) -> bool:
-        """KI staff and admins see every coordinator's contact data and can change any school: they need a factor."""
-        return self.role in (Role.ADMIN, Role.KI_STAFF)
+        return role_requires_second_factor(self.role)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -31,14 +31,25 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to copy from paper
 
 
+class _TOTP(pyotp.TOTP):
+    # Enrolment makes 160-bit secrets; the documented demo secret (JBSWY3DPEHPK3PXP, as in many app examples) has
+    # 80 bits, which pyotp refuses by default.
+    min_secret_length_bits = 80
+
+
+def totp(secret: str) -> pyotp.TOTP:
+    """RFC 6238 defaults that every authenticator app understands: SHA-1, six digits, 30 seconds."""
+    return _TOTP(secret)
+
+
 def new_secret() -> str:
-    return pyotp.random_base32()
+    return pyotp.random_base32(32)
 
 
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
     issuer = f"{ISSUER} ({current_app.config['KREIS_NAME']})"
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+    return totp(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def qr_code_svg(uri: str, label: str) -> Markup:
@@ -65,10 +76,10 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
     code = _normalize(code)
     if len(code) != 6 or not code.isdigit():
         return None
-    totp = pyotp.TOTP(secret)
-    current = totp.timecode(_datetime(now))
+    generator = totp(secret)
+    current = generator.timecode(_datetime(now))
     for step in (current, current - 1, current + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        if hmac.compare_digest(generator.generate_otp(step), code):
             return step
     return None
 
