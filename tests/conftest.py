@@ -192,9 +192,13 @@ def totp_code(user) -> str:
     return totp(secret).now()
 
 
-def login(client: FlaskClient, user, password: str = PASSWORD):
-    """Sign in like a person: password, then the second factor (set up first where the role requires it)."""
-    response = post_form(client, "/anmelden", {"email": user.email, "password": password})
+def login(client: FlaskClient, user, password: str = PASSWORD, next_url: str | None = None):
+    """Sign in like a person: password, then the second factor (set up first where the role requires it).
+
+    Returns the last response: the redirect after the code step (or the password step for accounts without a factor).
+    """
+    path = "/anmelden" if next_url is None else "/anmelden?next=" + next_url
+    response = post_form(client, path, {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     location = response.headers["Location"]
     if location.endswith("/anmelden/zweiter-faktor-einrichten"):
