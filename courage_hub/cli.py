@@ -47,21 +47,25 @@ def register_cli(app: Flask) -> None:
     @click.option("--materials", default=40, show_default=True, help="Total number of demo materials.")
     def seed_demo_command(schools: int, activities: int, materials: int) -> None:
         """Fill a believable demo network and the demo accounts (idempotent)."""
-        from .demo import DEMO_ACCOUNTS, demo_password, seed_demo
+        from .demo import seed_demo
 
         added = seed_demo(schools=schools, activities=activities, materials=materials)
         click.echo(", ".join(f"{kind}: +{n}" for kind, n in added.items()))
-        click.echo(f"Demo-Zugänge (Passwort: {demo_password()}):")
-        for account in DEMO_ACCOUNTS:
-            click.echo(f"  {account.email:<28} {account.role.value}")
+        click.echo("Demo-Zugänge:")
+        _echo_demo_logins()
 
     @app.cli.command("demo-logins")
     def demo_logins() -> None:
-        """Print the demo accounts and their password."""
-        from .demo import DEMO_ACCOUNTS, demo_password
+        """Print the demo accounts, their password and the second-factor secret of the staff accounts."""
+        _echo_demo_logins()
 
-        for account in DEMO_ACCOUNTS:
-            click.echo(f"  {account.email:<28} {account.role.value:<12} Passwort: {demo_password()}")
+    @app.cli.command("demo-code")
+    def demo_code() -> None:
+        """Print the current second-factor code of the demo staff accounts (instead of an authenticator app)."""
+        from .auth.twofactor import totp
+        from .demo import demo_totp_secret
+
+        click.echo(totp(demo_totp_secret()).now())
 
     @app.cli.command("send-digest")
     @click.option("--days", default=7, show_default=True, help="Look back this many days.")
@@ -152,3 +156,16 @@ def register_cli(app: Flask) -> None:
         rows = sum(manifest["tables"].values())
         files = sum(1 for name in manifest["files"] if name.startswith("uploads/"))
         click.echo(f"Wiederhergestellt: {rows} Datensätze, {files} Dateien (Prüfsummen geprüft).")
+
+
+def _echo_demo_logins() -> None:
+    from .auth.models import role_requires_second_factor
+    from .demo import DEMO_ACCOUNTS, demo_password, demo_totp_secret
+
+    secret = demo_totp_secret()
+    for account in DEMO_ACCOUNTS:
+        line = f"  {account.email:<28} {account.role.value:<12} Passwort: {demo_password()}"
+        if role_requires_second_factor(account.role):
+            line += f"  Zweiter Faktor (TOTP-Schlüssel): {secret}"
+        click.echo(line)
+    click.echo("  Den TOTP-Schlüssel in einer Authenticator-App eintragen oder den Code abrufen mit: flask demo-code")

@@ -38,6 +38,8 @@ from .schools.models import (
 from .schools.vocab import municipalities
 
 DEFAULT_PASSWORD = "Courage-Demo-2026"  # noqa: S105 - documented demo password
+# The demo staff accounts come with their second factor already set up from this (documented) secret.
+DEFAULT_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - documented demo secret
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ STATUS_WEIGHTS = (
 
 def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def demo_totp_secret() -> str:
+    """The second-factor secret of the demo staff accounts (base32, for an authenticator app)."""
+    return (os.environ.get("DEMO_TOTP_SECRET") or DEFAULT_TOTP_SECRET).replace(" ", "").upper()
 
 
 def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> list[dict]:
@@ -393,6 +400,8 @@ def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0, material
                     password_hash=password_hash,
                     email_confirmed_at=utcnow(),
                 )
+                if user.second_factor_required:
+                    user.totp_secret, user.totp_confirmed_at = demo_totp_secret(), utcnow()
                 db.session.add(user)
                 db.session.flush()
                 added["accounts"] += 1

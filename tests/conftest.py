@@ -176,9 +176,39 @@ def count_queries(client: FlaskClient, path: str) -> int:
     return len(statements)
 
 
-def login(client: FlaskClient, user, password: str = PASSWORD):
-    response = post_form(client, "/anmelden", {"email": user.email, "password": password})
+def totp_code(user) -> str:
+    """A current code for ``user``'s second factor, as the authenticator app would show it.
+
+    Tests sign in the same account several times within one 30-second step; the app refuses a replayed step,
+    so the helper forgets the last accepted step first (the replay rule has its own tests in test_auth.py).
+    """
+    from sqlalchemy import select, update
+
+    from courage_hub.auth.models import User
+    from courage_hub.auth.twofactor import totp
+
+    _db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    _db.session.commit()
+    secret = _db.session.scalar(select(User.totp_secret).where(User.id == user.id))
+    return totp(secret).now()
+
+
+def login(client: FlaskClient, user, password: str = PASSWORD, next_url: str | None = None):
+    """Sign in like a person: password, then the second factor (set up first where the role requires it).
+
+    Returns the last response: the redirect after the code step (or the password step for accounts without a factor).
+    """
+    path = "/anmelden" if next_url is None else "/anmelden?next=" + next_url
+    response = post_form(client, path, {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    location = response.headers["Location"]
+    if location.endswith("/anmelden/zweiter-faktor-einrichten"):
+        assert client.get(location).status_code == 200  # creates the secret shown as QR code
+        response = post_form(client, location, {"code": totp_code(user)})
+        assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    elif location.endswith("/anmelden/code"):
+        response = post_form(client, location, {"code": totp_code(user)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
 
 

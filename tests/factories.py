@@ -8,7 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from courage_hub.activities.models import Activity, ActivityState, ActivityTopic
-from courage_hub.auth.models import Role, User
+from courage_hub.auth.models import Role, User, role_requires_second_factor
 from courage_hub.core.db import utcnow
 from courage_hub.core.passwords import hash_password
 from courage_hub.core.schoolyear import school_year_of
@@ -18,8 +18,11 @@ from courage_hub.materials.models import Material, MaterialLevel, MaterialState,
 from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
 PASSWORD = "Testpasswort-fuer-alle"
+# Staff accounts must sign in with a second factor: the factory enrols this secret for them.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 __all__ = [
     "PASSWORD",
+    "TOTP_SECRET",
     "ActivityFactory",
     "Approval",
     "MaterialFactory",
@@ -49,6 +52,8 @@ class UserFactory(_Base):
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
     is_active = True
     email_confirmed_at = factory.LazyFunction(utcnow)
+    totp_secret = factory.LazyAttribute(lambda o: TOTP_SECRET if role_requires_second_factor(o.role) else None)
+    totp_confirmed_at = factory.LazyAttribute(lambda o: utcnow() if o.totp_secret else None)
 
 
 class SchoolFactory(_Base):

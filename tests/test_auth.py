@@ -7,14 +7,15 @@ from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 
-from sqlalchemy import select
+import pyotp
+from sqlalchemy import select, update
 
-from courage_hub.auth.models import Role, TokenPurpose, User, UserToken
+from courage_hub.auth.models import RecoveryCode, Role, TokenPurpose, User, UserToken
 from courage_hub.core.db import utcnow
 from courage_hub.core.mail import outbox_messages
 
 from .conftest import PASSWORD, csrf_token, login, post_form
-from .factories import UserFactory
+from .factories import TOTP_SECRET, UserFactory
 
 LINK_RE = re.compile(r"http://\S+")
 
@@ -30,8 +31,13 @@ def link_in_last_mail() -> str:
 
 
 def test_login_with_correct_password_leads_to_role_page(client, users):
-    response = post_form(client, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
+    response = post_form(client, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD})
     assert response.status_code == 302
+    assert client.get("/konto").status_code == 200
+
+
+def test_staff_login_with_password_and_code_leads_to_role_page(client, users):
+    login(client, users["ki"])
     assert client.get("/start").headers["Location"].endswith("/koordination/")
     assert client.get("/koordination/").status_code == 200
 
@@ -272,3 +278,208 @@ def test_csrf_token_is_session_bound_not_time_bound(app):
 
 def test_login_page_has_token_for_form(client):
     assert csrf_token(client, "/anmelden")
+
+
+# --- the second factor ---------------------------------------------------------------------------------------------
+
+
+def current_code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
+
+
+def test_staff_password_alone_does_not_sign_in_the_code_step_follows(client, users):
+    response = post_form(
+        client, "/anmelden?next=/koordination/schulen", {"email": users["ki"].email, "password": PASSWORD}
+    )
+    assert response.headers["Location"].endswith("/anmelden/code")
+    assert client.get("/koordination/").status_code == 302
+    assert client.get("/konto").status_code == 302
+    page = client.get("/anmelden/code").get_data(as_text=True)
+    assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
+    assert '<label for="code">' in page
+    done = post_form(client, "/anmelden/code", {"code": current_code()})
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/koordination/schulen")
+    assert client.get("/koordination/").status_code == 200
+
+
+def test_wrong_code_does_not_sign_in(client, users):
+    post_form(client, "/anmelden", {"email": users["admin"].email, "password": PASSWORD})
+    wrong = post_form(client, "/anmelden/code", {"code": "123456" if current_code() != "123456" else "654321"})
+    assert wrong.status_code == 200
+    assert "Der Code ist nicht richtig." in wrong.get_data(as_text=True)
+    assert client.get("/verwaltung/konten").status_code == 302
+
+
+def test_a_code_cannot_be_replayed(app, users):
+    code = current_code()
+    first, second = app.test_client(), app.test_client()
+    post_form(first, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
+    assert post_form(first, "/anmelden/code", {"code": code}).status_code == 302
+    post_form(second, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
+    replay = post_form(second, "/anmelden/code", {"code": code})
+    assert replay.status_code == 200
+    assert second.get("/koordination/").status_code == 302
+
+
+def test_half_signed_in_state_expires_after_a_few_minutes(client, users, monkeypatch):
+    import courage_hub.auth.session as auth_session
+
+    post_form(client, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
+    real_time = auth_session.time.time
+    monkeypatch.setattr(auth_session.time, "time", lambda: real_time() + 11 * 60)
+    late = post_form(client, "/anmelden/code", {"code": current_code()})
+    assert late.status_code == 302
+    assert late.headers["Location"].endswith("/anmelden")
+    assert client.get("/koordination/").status_code == 302
+
+
+def test_half_signed_in_state_ends_when_the_account_signs_out_everywhere(client, users, db):
+    from courage_hub.auth.services import logout_everywhere
+
+    post_form(client, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
+    logout_everywhere(users["ki"])
+    response = post_form(client, "/anmelden/code", {"code": current_code()})
+    assert response.headers["Location"].endswith("/anmelden")
+    assert client.get("/koordination/").status_code == 302
+
+
+def test_code_step_without_password_step_leads_back_to_sign_in(client, users):
+    response = post_form(client, "/anmelden/code", {"code": current_code()})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/anmelden")
+
+
+def test_staff_without_factor_must_set_it_up_before_any_page(client, db, users):
+    ki = UserFactory(role=Role.KI_STAFF, totp_secret=None)
+    response = post_form(client, "/anmelden", {"email": ki.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/anmelden/zweiter-faktor-einrichten")
+    assert client.get("/koordination/").status_code == 302
+    # The code page does not help either: there is no factor yet.
+    assert client.get("/anmelden/code").headers["Location"].endswith("/anmelden/zweiter-faktor-einrichten")
+    page = client.get("/anmelden/zweiter-faktor-einrichten").get_data(as_text=True)
+    db.session.refresh(ki)
+    assert ki.totp_secret and ki.totp_confirmed_at is None
+    assert "<svg" in page and 'role="img"' in page  # the QR code, drawn by the app
+    assert " ".join(ki.totp_secret[i : i + 4] for i in range(0, len(ki.totp_secret), 4)) in page
+    assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
+    assert "http" not in page.split("<svg", 1)[1].split("</svg>", 1)[0].replace("http://www.w3.org", "")
+    wrong = post_form(client, "/anmelden/zweiter-faktor-einrichten", {"code": "000000"})
+    assert wrong.status_code == 200 and client.get("/koordination/").status_code == 302
+    done = post_form(client, "/anmelden/zweiter-faktor-einrichten", {"code": current_code(ki.totp_secret)})
+    codes = RECOVERY_RE.findall(done.get_data(as_text=True))
+    assert len(set(codes)) == 10
+    assert client.get("/koordination/").status_code == 200
+    db.session.refresh(ki)
+    assert ki.has_second_factor
+    stored = db.session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == ki.id)).all()
+    assert len(stored) == 10 and not set(codes) & set(stored)
+
+
+RECOVERY_RE = re.compile(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>")
+
+
+def enrol_coordinator(client, user) -> list[str]:
+    """Switch the factor on from the account page; returns the recovery codes shown."""
+    login(client, user)
+    assert client.get("/konto/zweiter-faktor").status_code == 200
+    secret = db_secret(user)
+    response = post_form(client, "/konto/zweiter-faktor", {"code": current_code(secret)})
+    return RECOVERY_RE.findall(response.get_data(as_text=True))
+
+
+def db_secret(user) -> str:
+    from courage_hub.extensions import db
+
+    return db.session.scalar(select(User.totp_secret).where(User.id == user.id))
+
+
+def test_recovery_code_signs_in_once(app, client, users):
+    codes = enrol_coordinator(client, users["coord_a"])
+    assert len(codes) == 10
+    post_form(client, "/abmelden", {})
+    other = app.test_client()
+    post_form(other, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD})
+    assert post_form(other, "/anmelden/code", {"recovery_code": codes[0].upper()}).status_code == 302
+    assert other.get("/konto").status_code == 200
+    third = app.test_client()
+    post_form(third, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD})
+    used = post_form(third, "/anmelden/code", {"recovery_code": codes[0]})
+    assert used.status_code == 200
+    assert "nicht gültig" in used.get_data(as_text=True)
+    assert third.get("/konto").status_code == 302
+
+
+def test_coordinator_turns_second_factor_on_and_off(app, client, users, db):
+    assert enrol_coordinator(client, users["coord_a"])
+    post_form(client, "/abmelden", {})
+    step = post_form(client, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD})
+    assert step.headers["Location"].endswith("/anmelden/code")
+    db.session.execute(update(User).where(User.id == users["coord_a"].id).values(totp_last_step=None))
+    db.session.commit()
+    assert post_form(client, "/anmelden/code", {"code": current_code(db_secret(users["coord_a"]))}).status_code == 302
+    db.session.execute(update(User).where(User.id == users["coord_a"].id).values(totp_last_step=None))
+    db.session.commit()
+    wrong = post_form(
+        client,
+        "/konto/zweiter-faktor/ausschalten",
+        {"password": "falsch-falsch", "code": current_code(db_secret(users["coord_a"]))},
+    )
+    assert wrong.status_code == 200 and db_secret(users["coord_a"]) is not None
+    off = post_form(
+        client,
+        "/konto/zweiter-faktor/ausschalten",
+        {"password": PASSWORD, "code": current_code(db_secret(users["coord_a"]))},
+    )
+    assert off.status_code == 302
+    assert db_secret(users["coord_a"]) is None
+    post_form(client, "/abmelden", {})
+    assert post_form(client, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD}).status_code == 302
+    assert client.get("/konto").status_code == 200  # signed in with the password alone again
+
+
+def test_staff_cannot_turn_their_second_factor_off(client, users):
+    login(client, users["ki"])
+    response = post_form(client, "/konto/zweiter-faktor/ausschalten", {"password": PASSWORD, "code": current_code()})
+    assert response.status_code == 200
+    assert "kann nicht ausgeschaltet werden" in response.get_data(as_text=True)
+    assert db_secret(users["ki"]) == TOTP_SECRET
+
+
+def test_admin_resets_a_lost_factor_audited_and_staff_must_set_up_again(app, client, users, db):
+    from courage_hub.core.models import AuditEntry
+
+    lost = app.test_client()
+    login(lost, users["ki"])
+    login(client, users["admin"])
+    response = post_form(client, f"/verwaltung/konten/{users['ki'].id}/zweiter-faktor", {})
+    assert response.status_code == 302
+    assert db_secret(users["ki"]) is None
+    assert lost.get("/koordination/").status_code == 302  # signed out everywhere
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.second_factor_reset"))
+    assert entry.user_id == users["admin"].id and entry.object_id == users["ki"].id
+    again = post_form(lost, "/anmelden", {"email": users["ki"].email, "password": PASSWORD})
+    assert again.headers["Location"].endswith("/anmelden/zweiter-faktor-einrichten")
+
+
+def test_only_admins_reset_second_factors(client, users):
+    login(client, users["ki"])
+    response = post_form(client, f"/verwaltung/konten/{users['admin'].id}/zweiter-faktor", {})
+    assert response.status_code == 403
+    assert db_secret(users["admin"]) == TOTP_SECRET
+
+
+def test_new_recovery_codes_replace_the_old_ones(app, client, users):
+    old = enrol_coordinator(client, users["coord_a"])
+    response = post_form(client, "/konto/wiederherstellungscodes", {"password": PASSWORD})
+    new = RECOVERY_RE.findall(response.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    post_form(client, "/abmelden", {})
+    other = app.test_client()
+    post_form(other, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD})
+    assert post_form(other, "/anmelden/code", {"recovery_code": old[0]}).status_code == 200
+    assert post_form(other, "/anmelden/code", {"recovery_code": new[0]}).status_code == 302
+
+
+def test_second_factor_secret_is_not_in_the_data_export(client, users):
+    login(client, users["ki"])
+    assert TOTP_SECRET not in client.get("/konto/daten.json").get_data(as_text=True)

@@ -7,23 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .browser import DEMO_PASSWORD, assert_accessible, browser_marks
+from .browser import assert_accessible, browser_marks, sign_in, sign_out
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/anmelden")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Abmelden").click()
-    expect(page.get_by_text("Sie wurden abgemeldet.")).to_be_visible()
-    assert_accessible(page)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,7 @@ from playwright.sync_api import Page, expect
 
 from courage_hub.materials.samples import simple_pdf
 
-from .browser import assert_accessible, browser_marks
-from .test_browser import sign_in
+from .browser import assert_accessible, browser_marks, sign_in
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
 TITLE = "Vorurteile gegen Sinti und Roma erkennen"

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
+
 from sqlalchemy import func, select
 
 from courage_hub.auth.models import Role, User
 from courage_hub.schools.models import Membership, School
 
 from .conftest import login
+
+
+def rfc6238_code(secret: str, step: int) -> str:
+    """The six-digit TOTP code of ``step`` computed by the book (RFC 4226/6238), as an authenticator app does."""
+    key = base64.b32decode(secret)
+    mac = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[offset : offset + 4], 'big') & 0x7FFFFFFF) % 10**6:06d}"
 
 
 def test_create_admin_with_password_from_environment(app, db, monkeypatch):
@@ -79,3 +92,25 @@ def test_seed_demo_fills_reports_with_generated_photos(app, db):
     photo = db.session.scalars(select(ActivityFile)).first()
     assert photo.alt_text and path_for(photo.storage_name).is_file() and path_for(photo.thumb_name).is_file()
     assert app.test_client().get("/aktivitaeten/").status_code == 200
+
+
+def test_demo_staff_have_the_demo_second_factor_which_demo_logins_prints(app, db, monkeypatch):
+    from .conftest import post_form
+
+    monkeypatch.delenv("DEMO_TOTP_SECRET", raising=False)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo", "--schools", "20"]).exit_code == 0
+    printed = runner.invoke(args=["demo-logins"]).output
+    ki_line = next(line for line in printed.splitlines() if "ki@example.org" in line)
+    assert "JBSWY3DPEHPK3PXP" in ki_line
+    coordinator_line = next(line for line in printed.splitlines() if "koordination@example.org" in line)
+    assert "JBSWY3DPEHPK3PXP" not in coordinator_line
+    client = app.test_client()
+    step = post_form(client, "/anmelden", {"email": "ki@example.org", "password": "Courage-Demo-2026"})
+    assert step.headers["Location"].endswith("/anmelden/code")
+    step = int(time.time()) // 30
+    printed_code = runner.invoke(args=["demo-code"]).output.strip()
+    assert printed_code in {rfc6238_code("JBSWY3DPEHPK3PXP", step), rfc6238_code("JBSWY3DPEHPK3PXP", step + 1)}
+    done = post_form(client, "/anmelden/code", {"code": rfc6238_code("JBSWY3DPEHPK3PXP", int(time.time()) // 30)})
+    assert done.status_code == 302
+    assert client.get("/koordination/").status_code == 200

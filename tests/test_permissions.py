@@ -34,6 +34,15 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/anmelden"): {"anonymous": 200, ALL: 302},
     ("POST", "/anmelden"): {"anonymous": 200, ALL: 302},
     ("POST", "/abmelden"): {ALL: 302},
+    # The second sign-in step needs a recent password step in this session; without one it leads back.
+    ("GET", "/anmelden/code"): {"anonymous": LOGIN, ALL: 302},
+    ("POST", "/anmelden/code"): {"anonymous": LOGIN, ALL: 302},
+    ("GET", "/anmelden/zweiter-faktor-einrichten"): {"anonymous": LOGIN, ALL: 302},
+    ("POST", "/anmelden/zweiter-faktor-einrichten"): {"anonymous": LOGIN, ALL: 302},
+    ("GET", "/konto/zweiter-faktor"): {"anonymous": LOGIN, "ki": 302, "admin": 302, ALL: 200},  # staff have one
+    ("POST", "/konto/zweiter-faktor"): {"anonymous": LOGIN, "ki": 302, "admin": 302, ALL: 200},
+    ("POST", "/konto/zweiter-faktor/ausschalten"): {"anonymous": LOGIN, ALL: 200},  # without password: the form
+    ("POST", "/konto/wiederherstellungscodes"): {"anonymous": LOGIN, ALL: 200},
     ("GET", "/passwort/vergessen"): {ALL: 200},
     ("POST", "/passwort/vergessen"): {ALL: 200},
     ("GET", "/passwort/neu/<token>"): {ALL: 410},
@@ -49,6 +58,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": 302, ALL: 403},
+    ("POST", "/verwaltung/konten/<int:user_id>/zweiter-faktor"): {"anonymous": LOGIN, "admin": 302, ALL: 403},
     ("GET", "/konto/bestaetigen/<token>"): {ALL: 410},
     ("POST", "/konto/bestaetigen/<token>"): {ALL: 410},
     # Schools: the sample school is school A (public, coordinated by coord_a).

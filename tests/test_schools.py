@@ -23,6 +23,10 @@ from .factories import Approval, MembershipFactory, SchoolFactory, UserFactory
 TODAY = date.today()
 
 
+def parsed_mail(path):
+    return BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+
+
 def mail_text(index: int = -1) -> str:
     message = BytesParser(policy=policy.default).parsebytes(outbox_messages()[index].read_bytes())
     return message["Subject"] + "\n" + message.get_body(("plain",)).get_content()
@@ -303,13 +307,38 @@ def test_honeypot_registration_is_silently_dropped(client, db):
     assert db.session.scalar(select(func.count()).select_from(School)) == 0
 
 
-def test_registrations_are_rate_limited_per_address(client, db):
-    for n in range(5):
+def test_every_registration_attempt_counts_toward_the_per_address_limit(client, db):
+    for n in range(3):
         data = registration(schulnummer=f"55555{n}", email=f"p{n}@schule.example", name=f"Schule {n}")
         assert post_form(client, "/schulen/registrieren", data).status_code == 302
+    for _ in range(7):  # refused attempts count too: the form cannot be used to probe addresses unthrottled
+        assert post_form(client, "/schulen/registrieren", registration(schulnummer="12")).status_code == 200
     blocked = post_form(client, "/schulen/registrieren", registration(schulnummer="555559", email="x@schule.example"))
     assert blocked.status_code == 429
     assert "Zu viele Versuche" in blocked.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(School).where(School.schulnummer == "555559")) == 0
+
+
+def test_registration_with_a_known_email_answers_like_a_new_one_and_mails_the_owner(app, users, db):
+    known, unknown = app.test_client(), app.test_client()
+    taken = post_form(known, "/schulen/registrieren", registration(email=users["coord_b"].email.upper()))
+    fresh = post_form(unknown, "/schulen/registrieren", registration(schulnummer="654321", email="neu@schule.example"))
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"]
+    # Nothing created or attached for the known address.
+    assert db.session.scalar(select(School).where(School.schulnummer == "123456")) is None
+    assert (
+        db.session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == users["coord_b"].id))
+        == 1
+    )
+    # Its owner learns by mail how to register from the account; the new address gets its confirmation link.
+    to_owner = [m for m in map(parsed_mail, outbox_messages()) if m["To"] == users["coord_b"].email]
+    assert len(to_owner) == 1
+    body = to_owner[0].get_body(("plain",)).get_content()
+    assert "bereits ein Konto" in body and "/anmelden" in body and "/schulen/registrieren" in body
+    assert "/konto/bestaetigen/" not in body
+    assert "Sekundarschule am Mühlenbach Ense" in body
+    assert "/konto/bestaetigen/" in mail_text()
 
 
 def test_rejection_needs_a_reason_which_is_mailed(app, client, users, db):
@@ -399,6 +428,22 @@ def test_invitation_for_an_existing_account_needs_that_account_signed_in(app, cl
     # A person with two schools sees both and can switch.
     page = owner.get("/meine-schulen").get_data(as_text=True)
     assert users["school_a"].name in page and users["school_b"].name in page
+
+
+def test_coordinator_invitation_does_not_reveal_staff_accounts_which_cannot_accept(app, client, users, db):
+    login(client, users["coord_a"])
+    slug = users["school_a"].slug
+    staff = post_form(client, f"/schulen/{slug}/koordination/einladen", {"email": users["ki"].email})
+    nobody = post_form(client, f"/schulen/{slug}/koordination/einladen", {"email": "niemand@schule.example"})
+    assert staff.status_code == nobody.status_code == 302
+    staff_link = mail_link(-2)
+    ki = app.test_client()
+    login(ki, users["ki"])
+    refused = post_form(ki, staff_link, {})
+    assert refused.status_code == 200
+    assert "KI- oder Admin-Konto" in refused.get_data(as_text=True)
+    members = set(db.session.scalars(select(Membership.user_id).where(Membership.school_id == users["school_a"].id)))
+    assert users["ki"].id not in members
 
 
 def test_expired_invitation_is_refused(app, client, users, db):

@@ -87,3 +87,64 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that my account is deleted for good."),
         validators=[DataRequired(message=_l("Please confirm that you want to delete your account."))],
     )
+
+
+CODE_RENDER_KW = {"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "maxlength": 7}
+
+
+class SecondFactorForm(FlaskForm):
+    """The six-digit code from the authenticator app."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[
+            DataRequired(message=_l("Please enter the six-digit code.")),
+            Length(max=7, message=_l("The code has six digits.")),
+        ],
+        description=_l("Six digits; the app shows a new one every 30 seconds."),
+        render_kw=CODE_RENDER_KW,
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the ten recovery codes, when the phone is not at hand."""
+
+    recovery_code = StringField(
+        _l("Recovery code"),
+        validators=[
+            DataRequired(message=_l("Please enter one of your recovery codes.")),
+            Length(max=20, message=_l("The recovery code is too long.")),
+        ],
+        description=_l("Ten characters, e.g. abcde-fghij. Each recovery code works once."),
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class TurnOffSecondFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[
+            DataRequired(message=_l("Please enter the six-digit code.")),
+            Length(max=7, message=_l("The code has six digits.")),
+        ],
+        render_kw=CODE_RENDER_KW,
+    )
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )

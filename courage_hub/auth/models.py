@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import UTCDateTime, utcnow
@@ -31,6 +31,11 @@ ROLE_LABELS = {
 }
 
 
+def role_requires_second_factor(role: Role) -> bool:
+    """KI staff and admins see every coordinator's contact data and can change any school: they need a factor."""
+    return role in (Role.ADMIN, Role.KI_STAFF)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -51,6 +56,11 @@ class User(db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Second factor (TOTP, RFC 6238). The secret is set when enrolment starts and counts once it is confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last accepted time step: a code is accepted only for a later step, so it cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     # Flask-Login protocol
     @property
@@ -76,6 +86,14 @@ class User(db.Model):
     def is_coordinator(self) -> bool:
         return self.role == Role.COORDINATOR
 
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+    @property
+    def second_factor_required(self) -> bool:
+        return role_requires_second_factor(self.role)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
@@ -100,4 +118,16 @@ class UserToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces the second factor once; only its SHA-256 hash is stored."""
+
+    __tablename__ = "user_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -29,7 +29,7 @@ from ..extensions import db
 from .models import Role, User, UserToken
 from .services import normalize_email
 
-SECRET_COLUMNS = frozenset({"password_hash", "session_token", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "session_token", "token_hash", "totp_secret", "code_hash"})
 
 
 def former_coordination_label() -> str:

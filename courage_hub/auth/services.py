@@ -46,29 +46,40 @@ def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
 def authenticate(email: str, password: str, ip: str) -> User | None:
     """Check e-mail and password; None for a wrong pair (the same answer whether or not the e-mail exists).
 
-    Raises RateLimited after too many failures for this account or address, LoginRefused for a disabled or
-    unconfirmed account whose password was right.
+    Raises RateLimited after too many failures from this address, or for this account; LoginRefused for a
+    disabled or unconfirmed account whose password was right. The per-account limit cannot lock the owner out:
+    an account with a second factor still passes with the right password, and then has to give a code
+    (see README, "Sign-in security"). Nobody is signed in here: the caller completes the sign-in.
     """
     window = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
-    keys = _throttle_keys(email, ip)
-    wait = max(limiter().retry_after(key, limit, window) for key, limit in keys)
+    (account_key, account_limit), (ip_key, ip_limit) = _throttle_keys(email, ip)
+    wait = limiter().retry_after(ip_key, ip_limit, window)
     if wait:
         raise RateLimited(wait)
+    account_wait = limiter().retry_after(account_key, account_limit, window)
     user = find_user_by_email(email)
     stored_hash = user.password_hash if user else None
     db.session.commit()  # release the SQLite write lock while argon2 works
     if not verify_password(stored_hash, password):
-        for key, _limit in keys:
+        for key in (account_key, ip_key):
             limiter().hit(key, window)
+        if account_wait:
+            raise RateLimited(account_wait)
         return None
+    if account_wait and not user.has_second_factor:
+        raise RateLimited(account_wait)
     if not user.is_active:
         raise LoginRefused(_("This account has been deactivated. Please contact the KI if you need access."))
     if user.email_confirmed_at is None:
         raise LoginRefused(_("Please confirm your e-mail address first: we sent you a link."))
-    limiter().clear(keys[0][0])
+    return user
+
+
+def complete_login(user: User) -> None:
+    """The sign-in is complete (password, and the second factor where there is one): forget earlier failures."""
+    limiter().clear(hashed_key("login-account", normalize_email(user.email)))
     with write_transaction():
         user.last_login_at = utcnow()
-    return user
 
 
 def end_all_sessions(user: User) -> None:

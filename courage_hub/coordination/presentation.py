@@ -25,6 +25,7 @@ STATUS_COLOURS = {
 ACTIVITY_COLOUR = "#0b5394"
 MAIL_KINDS = {
     "registration": _l("Registration: confirm e-mail"),
+    "account_exists": _l("Registration with a known address"),
     "registration_approved": _l("Registration approved"),
     "registration_rejected": _l("Registration rejected"),
     "password_reset": _l("Password reset"),

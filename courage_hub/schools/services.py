@@ -419,10 +419,20 @@ class Registration:
     password: str | None  # None when a signed-in coordinator registers another school
 
 
-def register_school(data: Registration, signed_in: User | None) -> School:
-    """Create a pending school with its first coordinator; a new account must confirm its e-mail address."""
-    from ..auth.services import issue_token, normalize_email
+def register_school(data: Registration, signed_in: User | None) -> School | None:
+    """Create a pending school with its first coordinator; a new account must confirm its e-mail address.
 
+    If the address already has an account (and nobody is signed in), nothing is created: its owner gets a mail
+    saying how to register the school from the account, and the caller answers as for a new address (None).
+    """
+    from ..auth.services import find_user_by_email, issue_token, normalize_email
+
+    if signed_in is None:
+        existing = find_user_by_email(data.person_email)
+        if existing is not None:
+            hash_password(data.password or "")  # the same work as for a new account: no timing difference
+            _mail_existing_account(existing, data)
+            return None
     with write_transaction():
         if schulnummer_taken(data.schulnummer):
             raise RuleViolation(duplicate_schulnummer_message())
@@ -469,6 +479,22 @@ def register_school(data: Registration, signed_in: User | None) -> School:
                 kind="registration",
             )
     return school
+
+
+def _mail_existing_account(user: User, data: Registration) -> None:
+    send_mail(
+        user.email,
+        _("Courage Hub: registering a school with your account"),
+        render_template(
+            "schools/mail/account_exists.txt",
+            user=user,
+            school_name=data.name.strip(),
+            login_link=external_url("auth.login"),
+            register_link=external_url("schools.register"),
+            reset_link=external_url("auth.forgot_password"),
+        ),
+        kind="account_exists",
+    )
 
 
 def duplicate_schulnummer_message() -> str:
@@ -574,12 +600,11 @@ def invite_coordinator(school: School, inviter: User, email: str, *, replaces: U
     from ..auth.services import normalize_email
 
     email = normalize_email(email)
+    # Whether the address belongs to a KI or admin account is not said here (a coordinator could probe addresses
+    # with it); such an account is refused when it tries to accept. The school's own coordinators are no secret.
     existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    if existing is not None:
-        if existing.role != Role.COORDINATOR:
-            raise RuleViolation(_("This address belongs to a KI or admin account, which cannot coordinate a school."))
-        if school.id in membership_school_ids_fresh(existing):
-            raise RuleViolation(_("This person already coordinates the school."))
+    if existing is not None and school.id in membership_school_ids_fresh(existing):
+        raise RuleViolation(_("This person already coordinates the school."))
     raw, token_hash = new_link_token()
     with write_transaction():
         db.session.add(
@@ -651,6 +676,8 @@ def accept_invitation(raw: str, user: User | None, *, name: str = "", password: 
             db.session.flush()
         elif user.email.lower() != invitation.email:
             raise RuleViolation(_("This invitation was sent to another e-mail address."))
+        elif user.role != Role.COORDINATOR:
+            raise RuleViolation(_("This address belongs to a KI or admin account, which cannot coordinate a school."))
         invitation.used_at = utcnow()
         school = invitation.school
         if school.id not in membership_school_ids_fresh(user):

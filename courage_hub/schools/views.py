@@ -40,7 +40,8 @@ from .vocab import SCHOOL_TYPES
 bp = Blueprint("schools", __name__)
 PER_PAGE = 20
 LOGO_MAX_BYTES = 2 * 1024 * 1024
-REGISTRATIONS_PER_IP_PER_HOUR = 5
+# Every attempt counts (also refused ones), so that the form cannot be used to probe e-mail addresses.
+REGISTRATION_ATTEMPTS_PER_IP_PER_HOUR = 10
 
 
 def _municipality_choices(form) -> None:
@@ -137,16 +138,12 @@ def register():
         flash(_("KI staff add schools by inviting their coordinators; this form is for schools."), "info")
     form = SignedInRegistrationForm() if signed_in else RegistrationForm()
     _municipality_choices(form)
+    if request.method == "POST":
+        _count_registration_attempt()
     if form.validate_on_submit():
         if form.website_url.data:  # honeypot: pretend success, store nothing
             return redirect(url_for("schools.registered"))
-        key = hashed_key("registration-ip", request.remote_addr or "")
-        wait = limiter().retry_after(key, REGISTRATIONS_PER_IP_PER_HOUR, 3600)
-        if wait:
-            raise RateLimited(wait)
-        problem = _registration_problem(form, signed_in)
-        if problem is None:
-            limiter().hit(key, 3600)
+        if _registration_problem(form, signed_in) is None:
             try:
                 school = services.register_school(_registration_data(form, signed_in), signed_in)
             except services.RuleViolation as violation:
@@ -158,21 +155,23 @@ def register():
                         "success",
                     )
                     return redirect(url_for("schools.manage", slug=school.slug))
+                # The same answer whether or not the address has an account: the next step goes by mail.
                 return redirect(url_for("schools.registered"))
     return render_template("schools/register.html", form=form, signed_in=signed_in)
 
 
-def _registration_problem(form, signed_in) -> str | None:
-    from ..auth.services import email_taken
+def _count_registration_attempt() -> None:
+    key = hashed_key("registration-ip", request.remote_addr or "")
+    wait = limiter().retry_after(key, REGISTRATION_ATTEMPTS_PER_IP_PER_HOUR, 3600)
+    if wait:
+        raise RateLimited(wait)
+    limiter().hit(key, 3600)
 
+
+def _registration_problem(form, signed_in) -> str | None:
     if services.schulnummer_taken(form.schulnummer.data):
         form.schulnummer.errors.append(services.duplicate_schulnummer_message())
         return "schulnummer"
-    if signed_in is None and email_taken(form.email.data):
-        form.email.errors.append(
-            _("An account with this e-mail address already exists. Please sign in first and then register the school.")
-        )
-        return "email"
     if signed_in is not None and not signed_in.is_coordinator:
         form.form_errors.append(_("Only school coordinators can register a school."))
         return "role"
@@ -518,6 +517,9 @@ def accept_invitation(token: str):
             services.accept_invitation(token, existing, **data)
         except services.RuleViolation as violation:
             form.form_errors.append(violation.message)
+            invitation = services.valid_invitation(token)  # loaded again: the refused transaction expired it
+            if invitation is None:
+                return render_template("auth/token_invalid.html"), 410
         else:
             flash(_("You now coordinate %(school)s.", school=school_name), "success")
             if existing is not None:
