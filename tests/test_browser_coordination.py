@@ -9,8 +9,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from .browser import assert_accessible, browser_marks
-from .test_browser import sign_in
+from .browser import assert_accessible, browser_marks, sign_in
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
 

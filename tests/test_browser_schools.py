@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from .browser import assert_accessible, browser_marks
-from .test_browser import sign_in, sign_out
+from .browser import assert_accessible, browser_marks, sign_in, sign_out
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
 
@@ -65,10 +64,7 @@ def test_school_registers_is_approved_and_records_ballot_and_patron(page: Page, 
     sign_out(page)
 
     # 4. The coordinator records a ballot of 742/1000 and a patron.
-    page.goto(base + "/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(EMAIL)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, base, EMAIL, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sekundarschule am Mühlenbach Ense")
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("Pat")).first.click()
