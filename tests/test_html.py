@@ -247,3 +247,22 @@ def test_material_page_has_no_complementary_aside_inside_its_article(client, net
     root = page(client, f"/materialien/{material.id}")
     assert list(root.iter("article"))
     assert [a for a in root.iter("aside") if any(p.tag == "article" for p in a.ancestors())] == []
+
+
+def test_machine_readable_times_are_valid_html_datetimes(client, network, login_as):
+    """Timestamps carry microseconds; HTML allows at most three digits of a second in a time's datetime."""
+    import re
+
+    from courage_hub.schools import services
+
+    services.set_status_by_ki(network["school_a"], network["ki"], factories.SchoolStatus.VORBEREITUNG, "Neu gestartet")
+    valid = re.compile(r"^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)?)?$")
+    client = login_as("ki")
+    found = []
+    for path in [
+        "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten",
+        f"/koordination/schulen/{network['school_a'].id}",
+    ]:
+        found += [t.attrs["datetime"] for t in page(client, path).iter("time") if "datetime" in t.attrs]
+    assert any("T" in value for value in found)
+    assert [value for value in found if not valid.match(value)] == []
