@@ -13,8 +13,11 @@ FLASK  := $(BIN)/flask --app courage_hub
 PYTEST_ARGS ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The W3C Nu Html Checker (npm package vnu-jar) that the browser tests run over every page they visit.
+VNU_VERSION := 26.9.27
+VNU_STAMP   := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
-.PHONY: run test bench install install-dev install-bench lint format migrate seed translations browser clean
+.PHONY: run test bench install install-dev install-bench lint format migrate seed translations browser vnu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +49,7 @@ run: install
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-dev browser
+test: install-dev browser vnu
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	COURAGE_HUB_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
@@ -64,6 +67,16 @@ bench: install-bench
 # Browser tests drive Debian's chromium; install it when missing and possible.
 browser:
 	@sh scripts/ensure-chromium
+
+# The HTML checker: Java (installed like chromium when missing) and vnu.jar from npm into .venv/vnu (ignored by git).
+vnu: $(VNU_STAMP)
+	@sh scripts/ensure-java
+
+$(VNU_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install it (Debian: apt-get install npm) or set SKIP_BROWSER_TESTS=1." >&2; exit 1; }
+	rm -rf $(VENV)/vnu
+	npm install --prefix $(VENV)/vnu --no-save --no-audit --no-fund --ignore-scripts vnu-jar@$(VNU_VERSION)
+	touch $@
 
 lint: install-dev
 	$(BIN)/ruff check .

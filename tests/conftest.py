@@ -286,5 +286,7 @@ def site(tmp_path_factory):
 def _short_browser_timeouts(page) -> None:
     from playwright.sync_api import expect
 
-    page.set_default_timeout(10_000)
+    from .browser import watch
+
+    watch(page)  # short timeouts, and the server's HTML is kept for the Nu Html Checker
     expect.set_options(timeout=10_000)

@@ -77,3 +77,53 @@ def test_page_works_on_a_phone_without_horizontal_scrolling(page: Page, site):
     page.goto(site.url + "/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
+
+
+def test_admin_creates_an_account_after_the_form_points_out_what_is_missing(page: Page, site):
+    sign_in(page, site.url, "admin@example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Konten")
+    assert_accessible(page)
+    page.get_by_role("link", name="Konto anlegen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Konto anlegen")
+    expect(page.get_by_label("Rolle")).to_have_value("")  # a required select starts with an empty choice
+    assert_accessible(page)
+    page.get_by_role("button", name="Anlegen und einladen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Bitte prüfen Sie Ihre Eingaben")
+    assert_accessible(page)  # the form with its error summary, as the server answered the POST
+    page.get_by_label("Name").fill("Kim Beispiel")
+    page.get_by_label("E-Mail-Adresse").fill("kim.beispiel@example.org")
+    page.get_by_label("Rolle").select_option("ki_staff")
+    page.get_by_role("button", name="Anlegen und einladen").click()
+    expect(page.locator(".flash-success")).to_contain_text("Kim Beispiel")
+    expect(page.get_by_role("region", name=re.compile("Konten"))).to_contain_text("kim.beispiel@example.org")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    ("email", "path", "table"),
+    [
+        ("ki@example.org", "/koordination/", "Zahlen je Stadt und Gemeinde"),
+        ("koordination@example.org", "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten", "Abstimmungsergebnisse"),
+    ],
+)
+def test_wide_table_on_a_phone_can_be_scrolled_with_the_keyboard(page: Page, site, email, path, table):
+    sign_in(page, site.url, email)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(site.url + path)
+    region = page.get_by_role("region", name=table)
+    assert region.evaluate("e => e.scrollWidth > e.clientWidth"), "the table should be wider than a phone"
+    region.focus()
+    expect(region).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle())
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
+
+
+def test_html_checker_reports_errors_and_lets_warnings_pass():
+    from .browser import html_errors
+
+    bad = '<!doctype html><html lang="de"><title>x</title><p id="a"></p><p id="a"></p><h3>x</h3>'
+    assert {e["message"] for e in html_errors(bad.encode())} >= {"Duplicate ID “a”."}
+    fine = '<!doctype html><html lang="de"><title>x</title><section><p>Ohne Überschrift</p></section>'
+    assert html_errors(fine.encode()) == []  # vnu only warns about a section without a heading

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from .browser import assert_accessible, browser_marks, sign_in
+from .browser import assert_accessible, browser_marks, new_page, sign_in
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
 
@@ -36,8 +36,7 @@ def test_coordinator_reports_with_photo_and_public_sees_it(page: Page, site, tmp
     expect(page.locator(".gallery img")).to_have_attribute("alt", "Ein rotes Plakat mit dem Wort Courage")
     assert_accessible(page)
 
-    anonymous = page.context.browser.new_page()
-    anonymous.set_default_timeout(10_000)
+    anonymous = new_page(page.context.browser)
     anonymous.goto(site.url + "/aktivitaeten/")
     card = anonymous.locator("li.activity-card", has_text="Aktionstag Zivilcourage im Browser")
     expect(card).to_be_visible()
@@ -46,4 +45,4 @@ def test_coordinator_reports_with_photo_and_public_sees_it(page: Page, site, tmp
     anonymous.goto(site.url + "/schulen/gesamtschule-am-lindenhof-lippstadt")
     expect(anonymous.locator("main")).to_contain_text("Aktionstag Zivilcourage im Browser")
     assert_accessible(anonymous)
-    anonymous.close()
+    anonymous.context.close()

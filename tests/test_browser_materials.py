@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from courage_hub.materials.samples import simple_pdf
 
-from .browser import assert_accessible, browser_marks, sign_in
+from .browser import assert_accessible, browser_marks, new_page, sign_in
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
 TITLE = "Vorurteile gegen Sinti und Roma erkennen"
@@ -34,8 +34,7 @@ def test_shared_pdf_is_reviewed_then_found_filtered_and_downloaded_without_an_ac
     expect(page.locator("main")).to_contain_text("In Prüfung")
     assert_accessible(page)
 
-    ki = page.context.browser.new_context().new_page()
-    ki.set_default_timeout(10_000)
+    ki = new_page(page.context.browser)
     sign_in(ki, site.url, "ki@example.org")
     ki.goto(site.url + "/koordination/pruefung/")
     assert_accessible(ki)
@@ -49,8 +48,7 @@ def test_shared_pdf_is_reviewed_then_found_filtered_and_downloaded_without_an_ac
     expect(ki.locator(".flash")).to_contain_text("veröffentlicht")
     ki.context.close()
 
-    pupil = page.context.browser.new_context(accept_downloads=True).new_page()
-    pupil.set_default_timeout(10_000)
+    pupil = new_page(page.context.browser, accept_downloads=True)
     pupil.goto(site.url + "/materialien/")
     assert_accessible(pupil)
     pupil.get_by_label("Suchbegriffe").fill("antiziganistisch")

@@ -64,6 +64,7 @@ class CreateAccountForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
+            SelectChoice("", _l("Please choose")),
             SelectChoice(Role.KI_STAFF.value, _l("KI staff")),
             SelectChoice(Role.ADMIN.value, _l("Administration")),
         ],

@@ -160,7 +160,10 @@ class ApplicationForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField(
         _l("New status"),
-        choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in SchoolStatus],
+        choices=[
+            SelectChoice("", _l("Please choose")),
+            *(SelectChoice(s.value, STATUS_LABELS[s]) for s in SchoolStatus),
+        ],
         validators=[DataRequired()],
     )
     note = TextAreaField(
