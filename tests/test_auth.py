@@ -422,13 +422,13 @@ def test_coordinator_turns_second_factor_on_and_off(app, client, users, db):
     wrong = post_form(
         client,
         "/konto/zweiter-faktor/ausschalten",
-        {"password": "falsch-falsch", "code": current_code(db_secret(users["coord_a"]))},
+        {"off-password": "falsch-falsch", "off-code": current_code(db_secret(users["coord_a"]))},
     )
     assert wrong.status_code == 200 and db_secret(users["coord_a"]) is not None
     off = post_form(
         client,
         "/konto/zweiter-faktor/ausschalten",
-        {"password": PASSWORD, "code": current_code(db_secret(users["coord_a"]))},
+        {"off-password": PASSWORD, "off-code": current_code(db_secret(users["coord_a"]))},
     )
     assert off.status_code == 302
     assert db_secret(users["coord_a"]) is None
@@ -439,7 +439,9 @@ def test_coordinator_turns_second_factor_on_and_off(app, client, users, db):
 
 def test_staff_cannot_turn_their_second_factor_off(client, users):
     login(client, users["ki"])
-    response = post_form(client, "/konto/zweiter-faktor/ausschalten", {"password": PASSWORD, "code": current_code()})
+    response = post_form(
+        client, "/konto/zweiter-faktor/ausschalten", {"off-password": PASSWORD, "off-code": current_code()}
+    )
     assert response.status_code == 200
     assert "kann nicht ausgeschaltet werden" in response.get_data(as_text=True)
     assert db_secret(users["ki"]) == TOTP_SECRET
@@ -470,7 +472,7 @@ def test_only_admins_reset_second_factors(client, users):
 
 def test_new_recovery_codes_replace_the_old_ones(app, client, users):
     old = enrol_coordinator(client, users["coord_a"])
-    response = post_form(client, "/konto/wiederherstellungscodes", {"password": PASSWORD})
+    response = post_form(client, "/konto/wiederherstellungscodes", {"codes-password": PASSWORD})
     new = RECOVERY_RE.findall(response.get_data(as_text=True))
     assert len(new) == 10 and not set(new) & set(old)
     post_form(client, "/abmelden", {})

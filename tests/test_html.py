@@ -130,6 +130,7 @@ def test_activity_feed_cards_are_second_level_headings(client, network):
     [
         ("ki", "/koordination/registrierungen"),
         ("ki", "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten"),
+        ("ki", "/konto"),  # password change, new recovery codes, second factor: three password fields
     ],
 )
 def test_pages_with_several_forms_repeat_no_id(client, network, login_as, role, path):

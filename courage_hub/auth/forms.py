@@ -122,6 +122,12 @@ class RecoveryCodeForm(FlaskForm):
 
 
 class TurnOffSecondFactorForm(FlaskForm):
+    """Shares the account page with the password change: its fields carry a prefix, so no id is used twice."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "off")
+        super().__init__(*args, **kwargs)
+
     password = PasswordField(
         _l("Your password"),
         validators=[
@@ -141,6 +147,12 @@ class TurnOffSecondFactorForm(FlaskForm):
 
 
 class NewRecoveryCodesForm(FlaskForm):
+    """Shares the account page with the password change: its fields carry a prefix, so no id is used twice."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "codes")
+        super().__init__(*args, **kwargs)
+
     password = PasswordField(
         _l("Your password"),
         validators=[
