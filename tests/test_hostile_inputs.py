@@ -13,6 +13,7 @@ choice fields.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote, quote_from_bytes, urlsplit
@@ -415,3 +416,80 @@ def test_control_characters_are_removed_before_saving(app, db, users, clients):
     )
     assert response.status_code == 302
     assert db.session.scalar(select(SchoolNote.text)) in ("Null Glocke ok\r\n", "Null Glocke ok")
+
+
+# --- numbers and dates beyond what the database holds -----------------------------------------------------------
+
+# Ids are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite. 2^31 - 1 is the largest id there can be.
+MAX_ID = 2**31 - 1
+HUGE_IDS = (MAX_ID, MAX_ID + 1, 2**63 - 1, 2**63, 10**20)
+EXTREME_QUERY_VALUES = (
+    "99999999999999999999",
+    str(2**63),
+    str(2**63 - 1),
+    "-9223372036854775809",
+    "1e309",
+    "0001-01-01",
+    "9999-12-31",
+    "0000-01-01",
+    "99999-01-01",
+)
+
+
+def _login_url(response) -> bool:
+    return response.status_code == 302 and "/anmelden" in response.headers.get("Location", "")
+
+
+def _problem(response, what: str, allowed: tuple[int, ...]) -> str | None:
+    if response.status_code >= 500:
+        return f"{what}: {response.status_code}"
+    if response.status_code not in allowed and not _login_url(response):
+        return f"{what}: unexpected {response.status_code}"
+    html = response.mimetype == "text/html" and response.status_code != 302
+    if html and '<html lang="de"' not in response.get_data(as_text=True):
+        return f"{what}: {response.status_code} without a German page"
+    return None
+
+
+def _send(client, method: str, path: str, **kwargs):
+    """The response, or the exception the test app propagates where a server would answer 500."""
+    try:
+        return client.open(path, method=method, **kwargs), None
+    except Exception as error:
+        _db.session.rollback()
+        return None, f"500 ({type(error).__name__}: {str(error)[:150]})"
+
+
+@pytest.mark.parametrize("role", ("anonymous", "coord_a", "coord_b", "ki", "admin"))
+def test_huge_ids_on_every_int_route_are_not_found_for_every_role(app, users, samples, login_as, role):
+    """An id beyond any row id is a 404 (the URL converter stops at 2^31 - 1); the largest one finds nothing."""
+    client = login_as(role)
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
+    failures, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        int_args = re.findall(r"<int:(\w+)>", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for name in int_args:
+                for huge in HUGE_IDS:
+                    path = rule.build({**{k: values[k] for k in rule.arguments}, name: huge})[1]
+                    data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+                    response, error = _send(client, method, path, data=data)
+                    checked += 1
+                    problem = (
+                        f"{role} {method} {path}: {error}"
+                        if error
+                        else _problem(response, f"{role} {method} {path}", (403, 404))
+                    )
+                    if problem:
+                        failures.append(problem)
+                    elif huge > MAX_ID and response.status_code != 404:
+                        # Beyond the largest id no rule matches, whatever the role may do.
+                        failures.append(f"{role} {method} {path}: {response.status_code} instead of 404")
+    assert checked >= 80, checked
+    assert not failures, "\n".join(failures)
