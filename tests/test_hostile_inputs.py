@@ -493,3 +493,125 @@ def test_huge_ids_on_every_int_route_are_not_found_for_every_role(app, users, sa
                         failures.append(f"{role} {method} {path}: {response.status_code} instead of 404")
     assert checked >= 80, checked
     assert not failures, "\n".join(failures)
+
+
+NAMELESS_PARTS = {
+    "no name": b"Content-Disposition: form-data\r\n\r\nwert",
+    "empty name": b'Content-Disposition: form-data; name=""\r\n\r\nwert',
+    "nameless file": b'Content-Disposition: form-data; filename="a.pdf"\r\n\r\n%PDF-1.4',
+}
+
+
+def _multipart(token: str, part: bytes) -> bytes:
+    boundary = b"--grenze"
+    token_part = b'Content-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode()
+    return b"".join(boundary + b"\r\n" + p + b"\r\n" for p in (token_part, part)) + boundary + b"--\r\n"
+
+
+@pytest.mark.parametrize("role", ("anonymous", "coord_a", "ki", "admin"))
+def test_a_form_part_without_a_name_is_a_german_400_on_every_post_route(app, users, samples, login_as, role):
+    """No browser sends a nameless part; it is refused before the CSRF check, whoever sends it and wherever."""
+    client = login_as(role)
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["removable_file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
+    failures, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint in SKIP_ENDPOINTS:
+            continue
+        path = rule.build({k: values[k] for k in rule.arguments})[1]
+        for label, part in NAMELESS_PARTS.items():
+            before = row_counts()
+            body = _multipart(csrf_token(client), part)
+            response, error = _send(
+                client, "POST", path, data=body, content_type="multipart/form-data; boundary=grenze"
+            )
+            checked += 1
+            problem = f"{role} POST {path} [{label}]: {error}" if error else None
+            if response is not None and response.status_code != 400:
+                problem = f"{role} POST {path} [{label}]: {response.status_code} instead of 400"
+            elif response is not None and '<html lang="de"' not in response.get_data(as_text=True):
+                problem = f"{role} POST {path} [{label}]: 400 without a German page"
+            elif response is not None and row_counts() != before:
+                problem = f"{role} POST {path} [{label}]: refused, but something changed"
+            if problem:
+                failures.append(problem)
+    assert checked >= 90, checked
+    assert not failures, "\n".join(failures)
+
+
+def query_parameter_names() -> set[str]:
+    """Every query parameter the views read: ``args.get("…")``, ``getlist("…")`` and the audit log's filters."""
+    from pathlib import Path
+
+    import courage_hub
+
+    pattern = re.compile(r'(?:args\.get|getlist|_filter)\(\s*"([a-z_]+)"')
+    names = set()
+    for source in Path(courage_hub.__file__).parent.rglob("*.py"):
+        names.update(pattern.findall(source.read_text(encoding="utf-8")))
+    return names
+
+
+def test_query_parameter_names_are_found_in_the_views():
+    assert {"seite", "schule", "jahr", "von", "bis", "objekt_id", "gemeinde", "q"} <= query_parameter_names()
+
+
+def test_extreme_dates_and_huge_numbers_in_every_get_filter_give_no_500(app, users, samples, clients):
+    """Every GET page, as a role that may open it, with each extreme value in every query parameter at once."""
+    from .test_permissions import expected
+
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
+    names = query_parameter_names()
+    failures, checked = [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        role = next((r for r in ROLE_PREFERENCE if expected("GET", rule.rule, r) == 200), None)
+        if role is None:
+            continue
+        client = clients[role]
+        path = rule.build({k: values[k] for k in rule.arguments})[1]
+        page = client.get(path)
+        fields = set()
+        if page.mimetype == "text/html":
+            parser = FormParser()
+            parser.feed(page.get_data(as_text=True))
+            fields = {f["name"] for form in parser.forms if form["method"] == "get" for f in form["fields"]}
+        for value in EXTREME_QUERY_VALUES:
+            query = "&".join(f"{name}={quote(value)}" for name in sorted(names | fields))
+            response, error = _send(client, "GET", f"{path}?{query}")
+            checked += 1
+            problem = f"{role} GET {path}?…={value}: {error}" if error else None
+            problem = problem or _problem(response, f"{role} GET {path}?…={value}", (200, 302, 400, 404))
+            if problem:
+                failures.append(problem)
+    assert checked >= 200, checked
+    assert not failures, "\n".join(failures)
+
+
+def test_a_date_outside_the_calendar_in_the_audit_log_is_ignored_with_a_message(app, users, clients):
+    for query in ("von=0001-01-01", "bis=9999-12-31", "von=0000-01-01"):
+        response = clients["admin"].get(f"/verwaltung/protokoll/?{query}")
+        assert response.status_code == 200, query
+        assert "Dieser Filter wurde nicht angewendet" in response.get_data(as_text=True), query
+
+
+def test_a_huge_school_id_on_the_reminder_page_names_no_school(app, users, clients):
+    school = users["school_a"]
+    response = clients["ki"].get(
+        f"/koordination/erinnerungen?schule=99999999999999999999&schule=%C2%B2&schule={school.id}"
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert school.name in page
