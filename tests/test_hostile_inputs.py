@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote, quote_from_bytes, urlsplit
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from courage_hub.extensions import db as _db
 
@@ -615,3 +615,111 @@ def test_a_huge_school_id_on_the_reminder_page_names_no_school(app, users, clien
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert school.name in page
+
+
+# --- single-line fields -----------------------------------------------------------------------------------------
+
+ONE_LINE = "Bitte geben Sie dies in einer Zeile ein"
+
+
+def test_every_form_derives_from_the_base_form_that_refuses_line_breaks(app):
+    """A form on Flask-WTF's class directly would skip the rule; every form module of the app is checked."""
+    import importlib
+    import pkgutil
+
+    import flask_wtf
+
+    import courage_hub
+    from courage_hub.core.forms import FlaskForm
+
+    for module in pkgutil.walk_packages(courage_hub.__path__, "courage_hub."):
+        importlib.import_module(module.name)
+
+    def all_subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from all_subclasses(sub)
+
+    forms = [c for c in all_subclasses(flask_wtf.FlaskForm) if c.__module__.startswith("courage_hub.")]
+    assert len(forms) >= 25
+    stray = [f"{c.__module__}.{c.__name__}" for c in forms if c is not FlaskForm and not issubclass(c, FlaskForm)]
+    assert not stray
+
+
+@pytest.mark.parametrize("line_break", ["\r\n", "\n", "\r", "\u2028"])
+def test_a_school_name_with_a_line_break_is_refused_at_registration(client, users, db, line_break):
+    from courage_hub.schools.models import School
+
+    from .conftest import post_form
+    from .test_schools import registration
+
+    response = post_form(client, "/schulen/registrieren", registration(name=f"Sekundarschule{line_break}Ense"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ONE_LINE in page
+    assert db.session.scalar(select(School).where(School.schulnummer == "123456")) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("street", "Schulweg 1\n2"),
+        ("person_name", "Pat\r\nLehrkraft"),
+        ("email", "pat@schule.example\r\nBcc: x@example.org"),
+    ],
+)
+def test_other_single_line_fields_of_the_registration_refuse_line_breaks(client, users, db, field, value):
+    from courage_hub.schools.models import School
+
+    from .conftest import post_form
+    from .test_schools import registration
+
+    response = post_form(client, "/schulen/registrieren", registration(**{field: value}))
+    assert response.status_code == 200
+    assert ONE_LINE in response.get_data(as_text=True)
+    assert db.session.scalar(select(School).where(School.schulnummer == "123456")) is None
+
+
+def test_patron_name_and_organisation_refuse_line_breaks(client, users, db):
+    from courage_hub.schools.models import Patron
+
+    from .conftest import post_form
+
+    login(client, users["coord_a"])
+    response = post_form(
+        client,
+        f"/schulen/{users['school_a'].slug}/pate",
+        {"name": "Bürgermeisterin\nBeispiel", "organisation": "Stadt\rLippstadt", "confirmed_on": "2025-10-01"},
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count(ONE_LINE) >= 2
+    assert db.session.scalar(select(func.count()).select_from(Patron)) == 0
+
+
+def test_an_account_name_with_a_line_break_is_refused(client, users, db):
+    from courage_hub.auth.models import User
+
+    from .conftest import post_form
+
+    login(client, users["admin"])
+    response = post_form(
+        client,
+        "/verwaltung/konten/neu",
+        {"name": "Neue\nKollegin", "email": "neu@kreis-soest.example", "role": "ki_staff"},
+    )
+    assert response.status_code == 200 and ONE_LINE in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "neu@kreis-soest.example")) is None
+
+
+def test_activity_title_refuses_line_breaks_while_the_description_keeps_them(client, users, db):
+    from courage_hub.activities.models import Activity
+
+    from .test_activities import create, report
+
+    login(client, users["coord_a"])
+    refused = create(client, users["school_a"], report(title="Projekttag\r\nCourage"))
+    assert refused.status_code == 200 and ONE_LINE in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+    saved = create(client, users["school_a"], report(description="Erster Absatz.\r\n\r\nZweiter Absatz."))
+    assert saved.status_code == 302
+    assert "\n\n" in db.session.scalars(select(Activity.description)).one().replace("\r", "")
