@@ -190,6 +190,11 @@ SAFE_DOCUMENTS = {
         "bild.docx",
         DOCX,
     ),
+    "docx made from a template on the author's disk": (
+        docx(document_rels=relationships((REL + "/attachedTemplate", "file:///C:\\Vorlagen\\Schule.dotx", "External"))),
+        "vorlage.docx",
+        DOCX,
+    ),
     "pptx": (pptx(), "folien.pptx", PPTX),
     "odt": (odf(), "text.odt", ODT),
     "odp": (odf(mime=ODP), "folien.odp", ODP),
@@ -272,6 +277,11 @@ HOSTILE_DOCUMENTS = {
     "ole compound file under a picture's name": (
         docx(extra=[("word/media/image1.png", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)]),
         "o.docx",
+        ACTIVE,
+    ),
+    "template from a network share": (
+        docx(document_rels=relationships((REL + "/attachedTemplate", "file://server/share/t.dotm", "External"))),
+        "t.docx",
         ACTIVE,
     ),
     "external template": (

@@ -64,7 +64,9 @@ ACTIVE_CONTENT_TYPES = re.compile(
     r"x-sh\b|x-python|java-archive|x-ms-shortcut|x-shockwave"
 )
 # Relationship types that pull code in, even without a matching content type.
-ACTIVE_RELATIONSHIPS = re.compile(r"vbaproject|activex|oleobject|wordvbadata|control|attachedtemplate", re.IGNORECASE)
+ACTIVE_RELATIONSHIPS = re.compile(r"vbaproject|activex|oleobject|wordvbadata|control", re.IGNORECASE)
+# Word records the template a document was made from as a path on the author's disk: harmless elsewhere.
+LOCAL_FILE = re.compile(r"^file:///[A-Za-z]:")
 # File names of programs, scripts and web pages, and of macro-enabled or legacy Office formats.
 DANGEROUS_NAMES = re.compile(
     r"\.(exe|dll|com|scr|pif|cpl|msi|msp|bat|cmd|ps1|psm1|vbs|vbe|js|jse|mjs|wsf|wsh|hta|htm|html|xhtml|mht|mhtml|"
@@ -235,8 +237,8 @@ def _check_relationships(rels: Element) -> None:
         external = (rel.get("TargetMode") or "").lower() == "external"
         if ACTIVE_RELATIONSHIPS.search(kind.rsplit("/", 1)[-1]):
             raise DocumentProblem(ACTIVE)
-        if external and not kind.endswith("/hyperlink"):
-            # A template, frame or picture fetched from elsewhere when the document opens.
+        if external and not kind.endswith("/hyperlink") and not LOCAL_FILE.match(rel.get("Target") or ""):
+            # A template, frame or picture fetched from a server or network share when the document opens.
             raise DocumentProblem(ACTIVE)
 
 
