@@ -24,9 +24,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from .core.requests import CleanRequest
+    from .core.requests import CleanRequest, IdConverter
 
     app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter  # before any route is added: ids beyond 2^31 - 1 are a 404
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -17,6 +17,7 @@ from courage_hub.activities.models import Activity, ActivityFile, ActivityState
 from courage_hub.activities.services import obligation_met
 from courage_hub.core.schoolyear import label, school_year_of
 from courage_hub.core.uploads import path_for, safe_filename
+from courage_hub.materials.samples import simple_pdf
 
 from .conftest import count_queries, login, post_form
 from .factories import ActivityFactory
@@ -311,7 +312,7 @@ def test_archives_and_macro_documents_are_refused(client, users, db):
 
 def test_pdf_attachment_is_served_as_download_with_a_safe_name(app, client, users, db):
     login(client, users["coord_a"])
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = simple_pdf("Plan", "Ablauf des Projekttags")
     create(client, users["school_a"], report(), attachments=(pdf, "../../etc/passwd.pdf"))
     stored = db.session.scalars(select(ActivityFile)).one()
     assert stored.original_name == "passwd.pdf"
@@ -338,7 +339,7 @@ def test_safe_filename(name, expected):
 
 def test_files_of_drafts_are_hidden_from_others(app, client, users, db):
     login(client, users["coord_a"])
-    create(client, users["school_a"], report(action="draft"), attachments=(b"%PDF-1.4 x", "plan.pdf"))
+    create(client, users["school_a"], report(action="draft"), attachments=(simple_pdf("Plan", "x"), "plan.pdf"))
     stored = db.session.scalars(select(ActivityFile)).one()
     assert client.get(f"/aktivitaeten/dateien/{stored.id}").status_code == 200
     assert app.test_client().get(f"/aktivitaeten/dateien/{stored.id}").status_code == 404

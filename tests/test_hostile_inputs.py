@@ -13,12 +13,13 @@ choice fields.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote, quote_from_bytes, urlsplit
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from courage_hub.extensions import db as _db
 
@@ -416,3 +417,310 @@ def test_control_characters_are_removed_before_saving(app, db, users, clients):
     )
     assert response.status_code == 302
     assert db.session.scalar(select(SchoolNote.text)) in ("Null Glocke ok\r\n", "Null Glocke ok")
+
+
+# --- numbers and dates beyond what the database holds -----------------------------------------------------------
+
+# Ids are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite. 2^31 - 1 is the largest id there can be.
+MAX_ID = 2**31 - 1
+HUGE_IDS = (MAX_ID, MAX_ID + 1, 2**63 - 1, 2**63, 10**20)
+EXTREME_QUERY_VALUES = (
+    "99999999999999999999",
+    str(2**63),
+    str(2**63 - 1),
+    "-9223372036854775809",
+    "1e309",
+    "0001-01-01",
+    "9999-12-31",
+    "0000-01-01",
+    "99999-01-01",
+)
+
+
+def _login_url(response) -> bool:
+    return response.status_code == 302 and "/anmelden" in response.headers.get("Location", "")
+
+
+def _problem(response, what: str, allowed: tuple[int, ...]) -> str | None:
+    if response.status_code >= 500:
+        return f"{what}: {response.status_code}"
+    if response.status_code not in allowed and not _login_url(response):
+        return f"{what}: unexpected {response.status_code}"
+    html = response.mimetype == "text/html" and response.status_code != 302
+    if html and '<html lang="de"' not in response.get_data(as_text=True):
+        return f"{what}: {response.status_code} without a German page"
+    return None
+
+
+def _send(client, method: str, path: str, **kwargs):
+    """The response, or the exception the test app propagates where a server would answer 500."""
+    try:
+        return client.open(path, method=method, **kwargs), None
+    except Exception as error:
+        _db.session.rollback()
+        return None, f"500 ({type(error).__name__}: {str(error)[:150]})"
+
+
+@pytest.mark.parametrize("role", ("anonymous", "coord_a", "coord_b", "ki", "admin"))
+def test_huge_ids_on_every_int_route_are_not_found_for_every_role(app, users, samples, login_as, role):
+    """An id beyond any row id is a 404 (the URL converter stops at 2^31 - 1); the largest one finds nothing."""
+    client = login_as(role)
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
+    failures, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        int_args = re.findall(r"<int:(\w+)>", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for name in int_args:
+                for huge in HUGE_IDS:
+                    path = rule.build({**{k: values[k] for k in rule.arguments}, name: huge})[1]
+                    data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+                    response, error = _send(client, method, path, data=data)
+                    checked += 1
+                    problem = (
+                        f"{role} {method} {path}: {error}"
+                        if error
+                        else _problem(response, f"{role} {method} {path}", (403, 404))
+                    )
+                    if problem:
+                        failures.append(problem)
+                    elif huge > MAX_ID and response.status_code != 404:
+                        # Beyond the largest id no rule matches, whatever the role may do.
+                        failures.append(f"{role} {method} {path}: {response.status_code} instead of 404")
+    assert checked >= 80, checked
+    assert not failures, "\n".join(failures)
+
+
+NAMELESS_PARTS = {
+    "no name": b"Content-Disposition: form-data\r\n\r\nwert",
+    "empty name": b'Content-Disposition: form-data; name=""\r\n\r\nwert',
+    "nameless file": b'Content-Disposition: form-data; filename="a.pdf"\r\n\r\n%PDF-1.4',
+}
+
+
+def _multipart(token: str, part: bytes) -> bytes:
+    boundary = b"--grenze"
+    token_part = b'Content-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode()
+    return b"".join(boundary + b"\r\n" + p + b"\r\n" for p in (token_part, part)) + boundary + b"--\r\n"
+
+
+@pytest.mark.parametrize("role", ("anonymous", "coord_a", "ki", "admin"))
+def test_a_form_part_without_a_name_is_a_german_400_on_every_post_route(app, users, samples, login_as, role):
+    """No browser sends a nameless part; it is refused before the CSRF check, whoever sends it and wherever."""
+    client = login_as(role)
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["removable_file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
+    failures, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint in SKIP_ENDPOINTS:
+            continue
+        path = rule.build({k: values[k] for k in rule.arguments})[1]
+        for label, part in NAMELESS_PARTS.items():
+            before = row_counts()
+            body = _multipart(csrf_token(client), part)
+            response, error = _send(
+                client, "POST", path, data=body, content_type="multipart/form-data; boundary=grenze"
+            )
+            checked += 1
+            problem = f"{role} POST {path} [{label}]: {error}" if error else None
+            if response is not None and response.status_code != 400:
+                problem = f"{role} POST {path} [{label}]: {response.status_code} instead of 400"
+            elif response is not None and '<html lang="de"' not in response.get_data(as_text=True):
+                problem = f"{role} POST {path} [{label}]: 400 without a German page"
+            elif response is not None and row_counts() != before:
+                problem = f"{role} POST {path} [{label}]: refused, but something changed"
+            if problem:
+                failures.append(problem)
+    assert checked >= 90, checked
+    assert not failures, "\n".join(failures)
+
+
+def query_parameter_names() -> set[str]:
+    """Every query parameter the views read: ``args.get("…")``, ``getlist("…")`` and the audit log's filters."""
+    from pathlib import Path
+
+    import courage_hub
+
+    pattern = re.compile(r'(?:args\.get|getlist|_filter)\(\s*"([a-z_]+)"')
+    names = set()
+    for source in Path(courage_hub.__file__).parent.rglob("*.py"):
+        names.update(pattern.findall(source.read_text(encoding="utf-8")))
+    return names
+
+
+def test_query_parameter_names_are_found_in_the_views():
+    assert {"seite", "schule", "jahr", "von", "bis", "objekt_id", "gemeinde", "q"} <= query_parameter_names()
+
+
+def test_extreme_dates_and_huge_numbers_in_every_get_filter_give_no_500(app, users, samples, clients):
+    """Every GET page, as a role that may open it, with each extreme value in every query parameter at once."""
+    from .test_permissions import expected
+
+    values = {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples["file"].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+    }
+    names = query_parameter_names()
+    failures, checked = [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        role = next((r for r in ROLE_PREFERENCE if expected("GET", rule.rule, r) == 200), None)
+        if role is None:
+            continue
+        client = clients[role]
+        path = rule.build({k: values[k] for k in rule.arguments})[1]
+        page = client.get(path)
+        fields = set()
+        if page.mimetype == "text/html":
+            parser = FormParser()
+            parser.feed(page.get_data(as_text=True))
+            fields = {f["name"] for form in parser.forms if form["method"] == "get" for f in form["fields"]}
+        for value in EXTREME_QUERY_VALUES:
+            query = "&".join(f"{name}={quote(value)}" for name in sorted(names | fields))
+            response, error = _send(client, "GET", f"{path}?{query}")
+            checked += 1
+            problem = f"{role} GET {path}?…={value}: {error}" if error else None
+            problem = problem or _problem(response, f"{role} GET {path}?…={value}", (200, 302, 400, 404))
+            if problem:
+                failures.append(problem)
+    assert checked >= 200, checked
+    assert not failures, "\n".join(failures)
+
+
+def test_a_date_outside_the_calendar_in_the_audit_log_is_ignored_with_a_message(app, users, clients):
+    for query in ("von=0001-01-01", "bis=9999-12-31", "von=0000-01-01"):
+        response = clients["admin"].get(f"/verwaltung/protokoll/?{query}")
+        assert response.status_code == 200, query
+        assert "Dieser Filter wurde nicht angewendet" in response.get_data(as_text=True), query
+
+
+def test_a_huge_school_id_on_the_reminder_page_names_no_school(app, users, clients):
+    school = users["school_a"]
+    response = clients["ki"].get(
+        f"/koordination/erinnerungen?schule=99999999999999999999&schule=%C2%B2&schule={school.id}"
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert school.name in page
+
+
+# --- single-line fields -----------------------------------------------------------------------------------------
+
+ONE_LINE = "Bitte geben Sie dies in einer Zeile ein"
+
+
+def test_every_form_derives_from_the_base_form_that_refuses_line_breaks(app):
+    """A form on Flask-WTF's class directly would skip the rule; every form module of the app is checked."""
+    import importlib
+    import pkgutil
+
+    import flask_wtf
+
+    import courage_hub
+    from courage_hub.core.forms import FlaskForm
+
+    for module in pkgutil.walk_packages(courage_hub.__path__, "courage_hub."):
+        importlib.import_module(module.name)
+
+    def all_subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from all_subclasses(sub)
+
+    forms = [c for c in all_subclasses(flask_wtf.FlaskForm) if c.__module__.startswith("courage_hub.")]
+    assert len(forms) >= 25
+    stray = [f"{c.__module__}.{c.__name__}" for c in forms if c is not FlaskForm and not issubclass(c, FlaskForm)]
+    assert not stray
+
+
+@pytest.mark.parametrize("line_break", ["\r\n", "\n", "\r", "\u2028"])
+def test_a_school_name_with_a_line_break_is_refused_at_registration(client, users, db, line_break):
+    from courage_hub.schools.models import School
+
+    from .conftest import post_form
+    from .test_schools import registration
+
+    response = post_form(client, "/schulen/registrieren", registration(name=f"Sekundarschule{line_break}Ense"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ONE_LINE in page
+    assert db.session.scalar(select(School).where(School.schulnummer == "123456")) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("street", "Schulweg 1\n2"),
+        ("person_name", "Pat\r\nLehrkraft"),
+        ("email", "pat@schule.example\r\nBcc: x@example.org"),
+    ],
+)
+def test_other_single_line_fields_of_the_registration_refuse_line_breaks(client, users, db, field, value):
+    from courage_hub.schools.models import School
+
+    from .conftest import post_form
+    from .test_schools import registration
+
+    response = post_form(client, "/schulen/registrieren", registration(**{field: value}))
+    assert response.status_code == 200
+    assert ONE_LINE in response.get_data(as_text=True)
+    assert db.session.scalar(select(School).where(School.schulnummer == "123456")) is None
+
+
+def test_patron_name_and_organisation_refuse_line_breaks(client, users, db):
+    from courage_hub.schools.models import Patron
+
+    from .conftest import post_form
+
+    login(client, users["coord_a"])
+    response = post_form(
+        client,
+        f"/schulen/{users['school_a'].slug}/pate",
+        {"name": "Bürgermeisterin\nBeispiel", "organisation": "Stadt\rLippstadt", "confirmed_on": "2025-10-01"},
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count(ONE_LINE) >= 2
+    assert db.session.scalar(select(func.count()).select_from(Patron)) == 0
+
+
+def test_an_account_name_with_a_line_break_is_refused(client, users, db):
+    from courage_hub.auth.models import User
+
+    from .conftest import post_form
+
+    login(client, users["admin"])
+    response = post_form(
+        client,
+        "/verwaltung/konten/neu",
+        {"name": "Neue\nKollegin", "email": "neu@kreis-soest.example", "role": "ki_staff"},
+    )
+    assert response.status_code == 200 and ONE_LINE in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "neu@kreis-soest.example")) is None
+
+
+def test_activity_title_refuses_line_breaks_while_the_description_keeps_them(client, users, db):
+    from courage_hub.activities.models import Activity
+
+    from .test_activities import create, report
+
+    login(client, users["coord_a"])
+    refused = create(client, users["school_a"], report(title="Projekttag\r\nCourage"))
+    assert refused.status_code == 200 and ONE_LINE in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+    saved = create(client, users["school_a"], report(description="Erster Absatz.\r\n\r\nZweiter Absatz."))
+    assert saved.status_code == 302
+    assert "\n\n" in db.session.scalars(select(Activity.description)).one().replace("\r", "")

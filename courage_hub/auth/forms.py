@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from ..core.forms import MAX_PASSWORD_LENGTH, new_password_fields
+from ..core.forms import MAX_PASSWORD_LENGTH, FlaskForm, new_password_fields
 from .models import Role
 
 EMAIL_VALIDATORS = [

@@ -18,6 +18,7 @@ from ..core import mail, schoolyear
 from ..core.models import AuditEntry, OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
+from ..core.requests import date_arg, id_arg
 from ..core.text import slugify
 from ..extensions import db
 from ..schools import services as school_services
@@ -187,8 +188,9 @@ def _reminder_school_ids() -> list[int]:
         return [c.school.id for c in cases]
     ids = []
     for raw in request.values.getlist("schule"):
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        school_id = id_arg(raw)  # anything but a valid id names no school and is left out
+        if school_id and school_id not in ids:
+            ids.append(school_id)
     return ids[:MAX_REMINDER_SCHOOLS]
 
 
@@ -367,11 +369,22 @@ def send_mail_again(mail_id: int):
     return redirect(url_for("coordination.outbox"))
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+def _date_filter(name: str) -> date | None:
+    """A date filter of the audit log; a value that is no date from 1900 to 2999 is ignored with a message."""
+    raw = request.args.get(name, "").strip()
+    parsed = date_arg(raw)
+    if raw and parsed is None:
+        flash(_("“%(value)s” is not a date between 1900 and 2999; this filter was ignored.", value=raw[:40]), "warning")
+    return parsed
+
+
+def _id_filter(name: str) -> int | None:
+    """A number filter of the audit log; anything but a positive whole number is ignored with a message."""
+    raw = request.args.get(name, "").strip()
+    parsed = id_arg(raw)
+    if raw and parsed is None:
+        flash(_("“%(value)s” is not a valid object number; this filter was ignored.", value=raw[:40]), "warning")
+    return parsed
 
 
 @audit_bp.get("/")
@@ -381,8 +394,8 @@ def audit_log():
     action = request.args.get("aktion", "")[:60]
     person = request.args.get("person", "").strip()[:254]
     object_type = request.args.get("objekt", "")[:40]
-    object_id = request.args.get("objekt_id", type=int)
-    since, until = _date_arg("von"), _date_arg("bis")
+    object_id = _id_filter("objekt_id")
+    since, until = _date_filter("von"), _date_filter("bis")
     conditions = []
     if action:
         conditions.append(AuditEntry.action == action)

@@ -1,14 +1,53 @@
-"""Form pieces shared by every domain."""
+"""Form pieces shared by every domain, and the base class of every form.
+
+Every form of the app derives from :class:`FlaskForm` below (imported under Flask-WTF's name, so a domain's forms
+read as usual). It refuses line breaks in every single-line field (names, titles, e-mail addresses, phone numbers …:
+every ``StringField`` that is not a ``TextAreaField``): a browser never puts one there, and a line break in a name
+would split a mail header, a CSV cell or a log line. Text areas keep them.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField
+from flask_wtf import FlaskForm as _FlaskForm
+from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .passwords import password_problem
 
 MAX_PASSWORD_LENGTH = 200
+
+
+class SingleLine:
+    """Refuses carriage return and line feed (and the other Unicode line separators) in a one-line field."""
+
+    BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        value = field.data if isinstance(field.data, str) else ""
+        if any(ch in self.BREAKS for ch in value):
+            raise ValidationError(self.message or _l("Please enter this on one line, without line breaks."))
+
+
+SINGLE_LINE = SingleLine()
+
+
+def is_single_line(field: Field) -> bool:
+    return isinstance(field, StringField) and not isinstance(field, TextAreaField)
+
+
+class FlaskForm(_FlaskForm):
+    """Flask-WTF's form with one rule for every form: single-line fields refuse line breaks."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if is_single_line(field):
+                extra.setdefault(name, []).append(SINGLE_LINE)
+        return super().validate(extra_validators=extra)
 
 
 class NewPasswordRule:

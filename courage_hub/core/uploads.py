@@ -1,7 +1,8 @@
 """The upload service shared by activities and materials.
 
-Files are checked by their content (magic bytes), never by their name; photos are re-encoded with Pillow, which
-drops EXIF/GPS and every other piece of metadata, and get a display version and a thumbnail. Everything lands under
+Files are checked by their content (magic bytes and, for documents, their structure: see ``core.documents``), never
+by their name; photos are re-encoded with Pillow, which drops EXIF/GPS and every other piece of metadata, and get a
+display version and a thumbnail. Everything lands under
 ``instance/uploads/`` with random names; the caller stores the returned description in the database. A failed
 upload leaves nothing behind: files are written under a temporary name and renamed at the end, and
 :func:`discard` removes them again if the database write fails.
@@ -15,7 +16,6 @@ import re
 import secrets
 import unicodedata
 import warnings
-import zipfile
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,8 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 
+from . import documents
+
 MB = 1024 * 1024
 PHOTO_MAX_BYTES = 10 * MB
 ATTACHMENT_MAX_BYTES = 20 * MB
@@ -32,16 +34,6 @@ MAX_PIXELS = 40_000_000
 DISPLAY_SIZE = (1600, 1600)
 THUMB_SIZE = (480, 480)
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
-# OOXML and ODF documents are ZIP containers; they are told apart by their content, archives in general are refused.
-ODF_TYPES = {
-    "application/vnd.oasis.opendocument.text": ".odt",
-    "application/vnd.oasis.opendocument.presentation": ".odp",
-}
-OOXML_TYPES = {
-    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
-    "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
-}
 
 
 class UploadRejected(Exception):
@@ -194,16 +186,40 @@ def store_photo(file: FileStorage, max_bytes: int | None = None) -> StoredFile:
 # --- attachments -----------------------------------------------------------------------------------------------
 
 
-def sniff_document(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of an allowed document, judged by its bytes; None for anything else."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf", ".pdf"
+def sniff_document(data: bytes, display_name: str = "datei") -> tuple[str, str] | None:
+    """(content type, extension) of an allowed document, judged by its bytes and structure; None for anything else.
+
+    A PDF or office document that carries active content or is damaged raises :class:`UploadRejected` with the reason.
+    """
     for fmt, mime in PHOTO_FORMATS.items():
         if _image_format(data) == fmt:
             return mime, {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[fmt]
-    if data.startswith(b"PK\x03\x04"):
-        return _sniff_zip_document(data)
-    return None
+    try:
+        return documents.identify(data)
+    except documents.DocumentProblem as problem:
+        raise UploadRejected(_document_message(problem.kind, display_name)) from None
+
+
+def _document_message(kind: str, name: str) -> str:
+    if kind == documents.ACTIVE:
+        return _(
+            "“%(name)s” contains macros, controls, embedded objects or content loaded from elsewhere and cannot be "
+            "accepted. Please save it as a plain document (e.g. DOCX instead of DOCM) or as PDF.",
+            name=name,
+        )
+    if kind == documents.PROGRAM:
+        return _("“%(name)s” contains a program, a script or a web page and cannot be accepted.", name=name)
+    if kind == documents.PDF_ACTIVE:
+        return _(
+            "“%(name)s” contains JavaScript, actions that start programs or embedded files and cannot be accepted. "
+            "Please export it again as a plain PDF.",
+            name=name,
+        )
+    if kind == documents.PDF_BROKEN:
+        return _("“%(name)s” is not a readable PDF (damaged, password-protected or only named like one).", name=name)
+    if kind == documents.BOMB:
+        return _("“%(name)s” unpacks to far too much data and cannot be accepted.", name=name)
+    return _("“%(name)s” is not a complete document (damaged or only named like one).", name=name)
 
 
 def _image_format(data: bytes) -> str | None:
@@ -216,33 +232,12 @@ def _image_format(data: bytes) -> str | None:
     return None
 
 
-def _sniff_zip_document(data: bytes) -> tuple[str, str] | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if "mimetype" in names:
-                mime = archive.read("mimetype").decode("ascii", "replace").strip()
-                if mime in ODF_TYPES:
-                    return mime, ODF_TYPES[mime]
-                return None
-            if "[Content_Types].xml" in names:
-                for prefix, result in OOXML_TYPES.items():
-                    if any(n.startswith(prefix) for n in names):
-                        # Macro-enabled documents are refused.
-                        if any(n.endswith("vbaProject.bin") for n in names):
-                            return None
-                        return result
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return None
-    return None
-
-
 def store_attachment(file: FileStorage, max_bytes: int | None = None) -> StoredFile:
     """Store a PDF, ODT/DOCX, ODP/PPTX or image after checking its content; HTML, SVG, scripts, archives are refused."""
     display_name = safe_filename(file.filename)
     max_bytes = max_bytes or ATTACHMENT_MAX_BYTES
     data = _read_limited(file, max_bytes)
-    sniffed = sniff_document(data)
+    sniffed = sniff_document(data, display_name)
     if sniffed is None:
         raise UploadRejected(
             _(

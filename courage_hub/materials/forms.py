@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..activities.forms import MultiCheckboxField
+from ..core.forms import FlaskForm
 from ..core.vocab import TOPICS
 from .services import CHECKLIST
 from .vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES, REPORT_REASONS

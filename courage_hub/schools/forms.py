@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.forms import EMAIL_VALIDATORS
-from ..core.forms import new_password_fields
+from ..core.forms import FlaskForm, new_password_fields
 from .models import STATUS_LABELS, SchoolStatus
 from .vocab import SCHOOL_TYPES
 
