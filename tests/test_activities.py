@@ -479,7 +479,7 @@ def atom_titles(client, query: str = "") -> list[str]:
 
 def page_titles(client, query: str = "") -> list[str]:
     page = client.get("/aktivitaeten/" + query).get_data(as_text=True)
-    return [html.unescape(t) for t in re.findall(r'<h3><a href="/aktivitaeten/\d+">([^<]+)</a></h3>', page)]
+    return [html.unescape(t) for t in re.findall(r'<h[23]><a href="/aktivitaeten/\d+">([^<]+)</a></h[23]>', page)]
 
 
 @pytest.fixture
@@ -610,7 +610,7 @@ def test_feed_page_links_its_atom_feed_with_the_current_filters(client, users, f
 
 def test_photos_and_attachments_are_served_under_the_report_title_never_the_uploaded_name(app, client, users, db):
     login(client, users["coord_a"])
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = simple_pdf("Einverständnis", "Unterschrift")
     response = create(
         client,
         users["school_a"],

@@ -471,6 +471,7 @@ def test_huge_ids_on_every_int_route_are_not_found_for_every_role(app, users, sa
         "file_id": samples["file"].id,
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
+        "mail_id": samples["mail"].id,
     }
     failures, checked = [], 0
     for rule in app.url_map.iter_rules():
@@ -519,6 +520,7 @@ def test_a_form_part_without_a_name_is_a_german_400_on_every_post_route(app, use
         "file_id": samples["removable_file"].id,
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
+        "mail_id": samples["mail"].id,
     }
     failures, checked = [], 0
     for rule in app.url_map.iter_rules():
@@ -572,6 +574,7 @@ def test_extreme_dates_and_huge_numbers_in_every_get_filter_give_no_500(app, use
         "file_id": samples["file"].id,
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
+        "mail_id": samples["mail"].id,
     }
     names = query_parameter_names()
     failures, checked = [], 0
