@@ -3,11 +3,13 @@
 How the routes are found: every rule of ``app.url_map`` that accepts POST, PUT, PATCH or DELETE is a state-changing
 route; none is listed by hand, so a new form is covered as soon as it exists. Each is requested as a role that may
 use it (the permission matrix's answer, see ``role_for`` in the hostile-input suite), with the URL values of the
-permission matrix (objects of school A and coordinator A); the routes whose success would spoil the world for the
-routes after them get objects of their own (``ROUTE_SETUP``). The form fields come from the route's own GET page where
+permission matrix (objects of school A and coordinator A). Routes that end their session or account, need a
+half-finished sign-in, or whose success would take an object away from the routes after them get a client, an
+account or an object of their own (``ROUTE_SETUP``). The form fields come from the route's own GET page where
 it has one, else from the page that shows the form (found by its ``action``), and carry valid values (the hostile-input
 suite's baseline plus ``FIELDS``), so that the request would succeed with a good token. Routes with a link token in
-the URL get a freshly minted one; the two sign-in steps are sent by a client halfway through signing in.
+the URL get a freshly minted one; the sign-in steps after the password are sent by a client halfway through signing in.
+The guards below also check that no view, blueprint or form is exempt from the check.
 
 Each request goes three ways, each of which must answer 400 with the German "send the form again" page and change
 nothing (every table's rows, every file under the instance folder — uploads and the mail outbox — and who the session
@@ -293,6 +295,8 @@ def _unhide(ctx: Context) -> dict:
     return {"role": "ki", "values": {"material_id": _material_in("hidden")(ctx)}}
 
 
+# Routes that end their session or account, need a half-finished sign-in, or whose success would take an object away
+# from the routes after them: a client, an account or an object of their own, made just before their requests.
 ROUTE_SETUP = {
     "auth.logout": _logout,
     "auth.login": _login,
@@ -399,6 +403,7 @@ def test_every_state_changing_route_refuses_a_request_without_the_sessions_token
     other_token = csrf_token(app.test_client())  # valid, but for another session
     page_forms: dict[str, dict] = {}
     failures, idle, checked = [], [], 0
+    effects: dict[str, list[str]] = {}
     for method, rule in state_changing_rules(app):
         route = prepare(ctx, rule, base_values, page_forms)
         own_token = csrf_token(route.client)
@@ -420,11 +425,19 @@ def test_every_state_changing_route_refuses_a_request_without_the_sessions_token
                 before = World.of(app, route.client)
         # The positive control: the same request with the session's own token does change something.
         response = send(route, method, encode(route, own_token))
-        if not World.of(app, route.client).changes_since(before):
+        effects[rule.endpoint] = World.of(app, route.client).changes_since(before)
+        if not effects[rule.endpoint]:
             idle.append(f"{where}: {response.status_code} {response.headers.get('Location')} {route.pairs}")
     assert checked >= 3 * 45, checked
     assert not failures, "\n".join(failures)
     assert not idle, "with a valid token these changed nothing:\n" + "\n".join(idle)
+    # What a few of them changed, so that "something" is the effect the form is for.
+    assert "table ballots" in effects["schools.ballot"]
+    assert "table schools" in effects["schools.register"]
+    assert any(e.startswith("file outbox/") for e in effects["schools.register"]), effects["schools.register"]
+    assert any(e.startswith("file uploads/") for e in effects["activities.remove_file"])
+    assert any(e.startswith("session") for e in effects["auth.login"] + effects["auth.second_factor"])
+    assert any(e.startswith("session") for e in effects["auth.logout"])
 
 
 def test_no_form_switches_its_own_csrf_check_off(app):
