@@ -34,8 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _check_secret_key(app)
     _check_public_url(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options.setdefault("hide_parameters", True)  # error messages and logs never carry what a visitor typed
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_recycle": 1800})
+        engine_options.setdefault("pool_pre_ping", True)
+        engine_options.setdefault("pool_recycle", 1800)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

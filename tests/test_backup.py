@@ -76,6 +76,48 @@ def _fill(db, users):
     db.session.commit()
 
 
+def table_contents() -> dict[str, list[list]]:
+    """Every row and column of every table, in primary-key order, as comparable JSON values."""
+
+    def plain(value):
+        if isinstance(value, bytes):
+            return value.hex()
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return getattr(value, "value", value) if not isinstance(value, str | int | float | bool) else value
+
+    contents = {}
+    with _db.engine.connect() as connection:
+        for table in backup.tables():
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows = connection.execute(select(table).order_by(*order))
+            contents[table.name] = [[plain(value) for value in row] for row in rows]
+    return contents
+
+
+def stored_files() -> dict[str, bytes]:
+    """Every file under the uploads folder with its bytes, by path relative to that folder."""
+    root = backup.uploads_root()
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_restore_gives_back_every_row_column_and_file_byte(app, db, users, tmp_path):
+    _fill(db, users)
+    archive = tmp_path / "sicherung.tar.gz"
+    backup.create_backup(archive)
+    before, files = table_contents(), stored_files()
+    assert sum(len(rows) for rows in before.values()) > 10 and len(files) == 3
+    db.session.commit()
+    with second_instance(tmp_path) as restored:
+        result = restored.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert result.exit_code == 0, result.output
+        after = table_contents()
+        for name, rows in before.items():
+            assert after[name] == rows, name
+        assert after.keys() == before.keys()
+        assert stored_files() == files
+
+
 def test_backup_and_restore_give_the_same_counts_and_files(app, db, users, tmp_path):
     _fill(db, users)
     archive = tmp_path / "sicherung.tar.gz"
@@ -203,12 +245,48 @@ def test_withdrawn_photo_is_not_in_a_later_backup(app, db, users, login_as, tmp_
     assert not any(name.rsplit("/", 1)[-1] in names for name in manifest["files"])
 
 
-@pytest.mark.parametrize("name", ["../boese.txt", "/etc/passwd"])
-def test_restore_refuses_paths_outside_the_archive(app, db, tmp_path, name):
-    evil = tmp_path / "boese.tar.gz"
-    with tarfile.open(evil, "w:gz") as tar:
+HOSTILE_NAMES = ["../boese.txt", "uploads/../../boese.txt", "/etc/passwd", "/tmp/boese.txt", "", "."]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_the_name_check_refuses_paths_outside_the_archive(name):
+    assert not backup._safe_member_name(name)
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "database/users.jsonl", "uploads/files/" + "a" * 32 + ".pdf"])
+def test_the_name_check_accepts_paths_inside_the_archive(name):
+    assert backup._safe_member_name(name)
+
+
+def archive_with(path, name: str, data: bytes = b"x") -> None:
+    with tarfile.open(path, "w:gz") as tar:
         info = tarfile.TarInfo(name)
-        info.size = 1
-        tar.addfile(info, io.BytesIO(b"x"))
-    with pytest.raises(backup.BackupError):
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize("name", ["../boese.txt", "/etc/passwd"])
+def test_restore_refuses_paths_outside_the_archive_by_their_name(app, db, tmp_path, name):
+    """The first guard: the member's name is refused before anything is unpacked."""
+    evil = tmp_path / "boese.tar.gz"
+    archive_with(evil, name)
+    with pytest.raises(backup.BackupError, match="Unzulässiger Pfad im Archiv"):
         backup.restore_backup(evil)
+
+
+def test_the_tar_filter_keeps_every_member_inside_the_work_folder(tmp_path, monkeypatch):
+    """The second guard on its own (the name check switched off): nothing lands outside the folder unpacked into."""
+    monkeypatch.setattr(backup, "_safe_member_name", lambda name: True)
+    work = tmp_path / "a" / "work"
+    work.mkdir(parents=True)
+    outside = tmp_path / "a" / "boese.txt"
+    escape = tmp_path / "boese.tar.gz"
+    archive_with(escape, "../boese.txt")
+    with pytest.raises(backup.BackupError, match="nicht lesbar"):
+        backup.read_archive(escape, work)
+    absolute = tmp_path / "absolut.tar.gz"
+    archive_with(absolute, str(outside))
+    with pytest.raises(backup.BackupError, match="manifest"):
+        backup.read_archive(absolute, work)  # unpacked below the work folder, which then lacks the manifest
+    assert not outside.exists()
+    assert [p for p in (tmp_path / "a").rglob("*") if p.is_file()] == [work / str(outside).lstrip("/")]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import socket
+import sqlite3
 import threading
 from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -136,6 +140,116 @@ def test_postgres_outage_gives_german_503_and_the_site_recovers_by_itself(tmp_pa
     finally:
         proxy.cut()
         drop_postgres_schema(schema)
+
+
+# --- a fault in the schema is not an outage ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def schema_app(tmp_path, worker_id, testrun_uid):
+    """An app on its own, fresh database whose faults reach the error pages (not the test) as in production."""
+    if DB_KIND == "postgres":
+        schema = f"courage_schema_{testrun_uid[:8]}_{worker_id}"
+        url = postgres_url_for_schema(schema)
+    else:
+        schema, url = None, "sqlite:///" + str(tmp_path / "site.sqlite3")
+    app = make_app(url, str(tmp_path / "instance"), PROPAGATE_EXCEPTIONS=False)
+    try:
+        with app.app_context():
+            _db.create_all()
+            yield app
+            _db.session.remove()
+            _db.engine.dispose()
+    finally:
+        if schema:
+            drop_postgres_schema(schema)
+
+
+def _execute(statement: str) -> None:
+    with _db.engine.begin() as connection:
+        connection.execute(text(statement))
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("DROP TABLE schools{cascade}", r"no such table: schools|relation \"schools\" does not exist"),
+        (
+            "ALTER TABLE schools DROP COLUMN public_email",
+            r"no such column: schools\.public_email|column schools\.public_email does not exist",
+        ),
+    ],
+    ids=["missing-table", "missing-column"],
+)
+def test_schema_fault_gives_500_with_traceback_and_message_in_log(schema_app, caplog, statement, message):
+    """A forgotten migration is a bug to fix, not a passing outage: 500, and the log says what and where."""
+    client = schema_app.test_client()
+    assert client.get("/schulen/").status_code == 200
+    _execute(statement.format(cascade=" CASCADE" if DB_KIND == "postgres" else ""))
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        page = client.get("/schulen/?q=Geheimwort")
+    assert page.status_code == 500
+    assert "Etwas ist schiefgelaufen" in page.get_data(as_text=True)
+    assert GERMAN_503 not in page.get_data(as_text=True)
+    assert "Traceback (most recent call last)" in caplog.text
+    assert re.search(message, caplog.text)
+    assert "Geheimwort" not in caplog.text  # bound parameters stay out of the log
+    assert "database unavailable" not in caplog.text
+
+
+def test_outage_logs_the_driver_message_once_per_request_without_traceback(tmp_path, caplog):
+    """An unreachable database: German 503, and the log names the driver's message, not only its class."""
+    if DB_KIND == "postgres":
+        url = make_url(os.environ["TEST_DATABASE_URL"]).set(host="127.0.0.1", port=_closed_port())
+        url = url.render_as_string(hide_password=False)
+        expected = "OperationalError: "
+    else:
+        url = "sqlite:///" + str(tmp_path / "missing" / "site.sqlite3")
+        expected = "OperationalError: unable to open database file"
+    app = make_app(url, str(tmp_path / "instance"), PROPAGATE_EXCEPTIONS=False)
+    client = app.test_client()
+    with app.app_context(), caplog.at_level(logging.ERROR):
+        page = client.get("/schulen/?q=Geheimwort")
+        _db.engine.dispose()
+    assert page.status_code == 503
+    assert GERMAN_503 in page.get_data(as_text=True)
+    lines = [r for r in caplog.records if r.getMessage().startswith("database unavailable: ")]
+    assert len(lines) == 1
+    assert expected in lines[0].getMessage()
+    assert lines[0].exc_info is None
+    assert "Traceback" not in caplog.text and "Geheimwort" not in caplog.text
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite write lock")
+def test_sqlite_locked_past_the_busy_timeout_is_an_outage_not_a_fault(tmp_path, caplog):
+    """Another process holds the write lock longer than the busy timeout: German 503, the message in the log."""
+    path = tmp_path / "site.sqlite3"
+    app = make_app("sqlite:///" + str(path), str(tmp_path / "instance"), PROPAGATE_EXCEPTIONS=False)
+    app.config["SQLITE_BUSY_TIMEOUT_MS"] = 50
+    with app.app_context():
+        _db.create_all()
+        _db.engine.dispose()
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")  # in WAL mode, readers wait too
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            with caplog.at_level(logging.ERROR):
+                page = app.test_client().get("/schulen/")
+        finally:
+            holder.rollback()
+            holder.close()
+            _db.engine.dispose()
+    assert page.status_code == 503
+    assert "database unavailable: OperationalError: database is locked" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # --- a save fails half-way -----------------------------------------------------------------------------------------

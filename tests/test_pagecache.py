@@ -186,3 +186,115 @@ def test_the_query_string_is_part_of_the_key(cached_app, users):
     assert "X-Page-Cache" not in found.headers
     assert "Vorurteile erkennen" in everything and "Vorurteile erkennen" not in found.get_data(as_text=True)
     assert client.get("/materialien/?q=Zivilcourage").headers["X-Page-Cache"] == "hit"
+
+
+# --- a failing cache is logged, rarely, and never fails the page -----------------------------------------------------
+
+
+class Clock:
+    """A monotonic clock the test moves by hand (the once-a-minute warnings read it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def cache_log(monkeypatch, caplog):
+    """Fresh once-a-minute warnings of the page cache on a hand-moved clock; yields (clock, warning records)."""
+    import logging
+
+    from courage_hub.core import pagecache, redisguard
+
+    clock = Clock()
+    monkeypatch.setattr(redisguard.time, "monotonic", clock)
+    monkeypatch.setattr(pagecache, "_warnings", redisguard.RareWarnings(pagecache.log))
+    caplog.set_level(logging.WARNING, logger=pagecache.log.name)
+
+    def records():
+        return [r for r in caplog.records if r.name == pagecache.log.name]
+
+    return clock, records
+
+
+def broken(*args, **kwargs):
+    raise RuntimeError("cache store broke")
+
+
+def test_a_failing_cache_read_serves_the_page_fresh_and_logs_once_a_minute(cached_app, users, monkeypatch, cache_log):
+    clock, records = cache_log
+    client = cached_app.test_client()
+    monkeypatch.setattr(cached_app.extensions["courage_hub.pagecache"], "get", broken)
+    for _ in range(3):
+        page = client.get("/materialien/")
+        assert page.status_code == 200 and "X-Page-Cache" not in page.headers
+    [record] = records()
+    assert record.levelname == "WARNING" and "RuntimeError: cache store broke" in record.getMessage()
+    assert record.exc_info is not None  # with its traceback
+    clock.now += 61
+    client.get("/materialien/")
+    assert len(records()) == 2  # still going on: one more line after a minute
+
+
+def test_a_broken_kept_page_is_served_fresh_and_logged(cached_app, users, cache_log):
+    _clock, records = cache_log
+    client = cached_app.test_client()
+    first = client.get("/materialien/")
+    store = cached_app.extensions["courage_hub.pagecache"]
+    for key in store.pages:
+        store.pages[key] = (store.pages[key][0], b"not json\nbody")
+    page = client.get("/materialien/")
+    assert page.status_code == 200 and "X-Page-Cache" not in page.headers and page.data == first.data
+    [record] = records()
+    assert "failed to read" in record.getMessage() and "JSONDecodeError" in record.getMessage()
+
+
+def test_a_failing_cache_write_and_invalidation_are_logged_and_the_request_succeeds(
+    cached_app, users, monkeypatch, cache_log
+):
+    _clock, records = cache_log
+    store = cached_app.extensions["courage_hub.pagecache"]
+    monkeypatch.setattr(store, "set", broken)
+    client = cached_app.test_client()
+    assert client.get("/materialien/").status_code == 200
+    assert client.get("/materialien/").status_code == 200
+    assert [r.getMessage().split(" (")[0] for r in records()] == ["page cache failed to store"]
+    monkeypatch.setattr(store, "bump", broken)
+    with cached_app.app_context():
+        factories.MaterialFactory(school=school_a(users), title="Trotzdem gespeichert")
+    with cached_app.app_context():
+        from sqlalchemy import select
+
+        from courage_hub.extensions import db
+
+        assert db.session.scalar(select(Material.title).where(Material.title == "Trotzdem gespeichert"))
+    assert [r.getMessage().split(" (")[0] for r in records()][-1] == "page cache failed to invalidate"
+
+
+def test_a_redis_outage_of_the_page_cache_is_logged_by_its_guard_only(app, database_url, tmp_path, users, cache_log):
+    """Redis down: pages are served fresh, one warning from the guard, no line per request from the cache."""
+    import logging
+
+    from courage_hub.core import redisguard
+
+    from .conftest import make_app
+
+    # Nothing listens on port 1: every Redis call fails at once.
+    down = make_app(database_url, str(tmp_path / "down"), PAGE_CACHE_SECONDS=30, REDIS_URL="redis://127.0.0.1:1/0")
+    guard_lines: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = guard_lines.append  # type: ignore[method-assign]
+    redisguard.log.addHandler(handler)
+    try:
+        client = down.test_client()
+        for _ in range(3):
+            page = client.get("/materialien/")
+            assert page.status_code == 200 and "X-Page-Cache" not in page.headers
+    finally:
+        redisguard.log.removeHandler(handler)
+    page_cache_lines = [r for r in guard_lines if "the page cache falls back" in r.getMessage()]
+    assert len(page_cache_lines) == 1
+    _clock, records = cache_log
+    assert records() == []

@@ -178,3 +178,106 @@ def test_wrong_codes_count_toward_the_per_address_limit(app, users):
         environ_base={"REMOTE_ADDR": "198.51.100.4"},
     )
     assert other.status_code == 429
+
+
+# --- the store: its own transaction, and an atomic check-and-count ------------------------------------------------
+
+
+def throttle_rows(key: str) -> int:
+    from sqlalchemy import func, select
+
+    from courage_hub.core.models import ThrottleEvent
+    from courage_hub.extensions import db
+
+    with db.engine.connect() as connection:
+        return connection.execute(select(func.count()).where(ThrottleEvent.key == key)).scalar()
+
+
+@pytest.mark.parametrize("method", ["hit", "hit_if_allowed", "clear", "first_in_window"])
+def test_a_throttle_write_never_commits_the_requests_pending_work(app, db, method):
+    from sqlalchemy import select
+
+    from courage_hub.core.models import AuditEntry
+    from courage_hub.core.ratelimit import limiter
+
+    key = f"test:{uuid.uuid4().hex}"
+    args = {"hit": (key, 60), "hit_if_allowed": (key, 5, 60), "clear": (key,), "first_in_window": (key, 60)}[method]
+    with app.test_request_context():
+        db.session.add(AuditEntry(action="pending.change", object_type="test", object_id=1))
+        db.session.flush()  # written into the open transaction, not committed
+        getattr(limiter(), method)(*args)
+        db.session.rollback()
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "pending.change")) is None
+    if method != "clear":
+        assert throttle_rows(key) == 1  # the counted attempt survives the request's rollback
+
+
+def test_a_throttle_hit_in_an_unsafe_request_survives_its_rollback(app, db):
+    """On SQLite a POST holds the write lock: the hit rides its transaction and is written again after a rollback."""
+    from courage_hub.core.ratelimit import limiter
+
+    key = f"test:{uuid.uuid4().hex}"
+    with app.test_request_context(method="POST"):
+        app.preprocess_request()
+        db.session.execute(db.select(db.func.count()).select_from(db.metadata.tables["users"]))  # holds the lock
+        assert limiter().hit_if_allowed(key, 2, 60) == 0
+        db.session.rollback()
+        assert throttle_rows(key) == 1
+        assert limiter().hit_if_allowed(key, 2, 60) == 0
+        db.session.commit()
+        assert limiter().hit_if_allowed(key, 2, 60) > 0
+    assert throttle_rows(key) == 2
+
+
+def test_concurrent_hits_against_a_limit_count_exactly_the_limit(app, db):
+    """Eight threads, 40 attempts, limit 7: exactly 7 are let through (SQLite's write lock, PostgreSQL's
+    advisory lock on the key); a separate check and count would let more through."""
+    import threading
+
+    from courage_hub.core.ratelimit import limiter
+
+    key, limit = f"test:{uuid.uuid4().hex}", 7
+    allowed: list[int] = []
+    start = threading.Barrier(8)
+
+    def attempt() -> None:
+        with app.app_context():
+            start.wait()
+            for _ in range(5):
+                if limiter().hit_if_allowed(key, limit, 600) == 0:
+                    allowed.append(1)
+            db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == limit
+    assert throttle_rows(key) == limit
+    with app.app_context():
+        wait = limiter().hit_if_allowed(key, limit, 600)
+    assert 590 <= wait <= 600
+
+
+def test_hit_if_allowed_in_redis_counts_exactly_the_limit(app, redis_url):
+    import threading
+
+    from courage_hub.core.ratelimit import RedisStore
+
+    store = RedisStore(redis_url)
+    key, limit = f"test:{uuid.uuid4().hex}", 7
+    allowed: list[int] = []
+
+    def attempt() -> None:
+        for _ in range(5):
+            if store.hit_if_allowed(key, limit, 600) == 0:
+                allowed.append(1)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == limit
+    assert 590 <= store.hit_if_allowed(key, limit, 600) <= 600

@@ -151,10 +151,9 @@ def change_password(user: User, current: str, new: str) -> bool:
 def request_password_reset(email: str, ip: str) -> None:
     """Mail a reset link if an active account has this address; say nothing about whether it has."""
     key = hashed_key("password-reset-ip", ip or "unknown")
-    wait = limiter().retry_after(key, 10, 3600)
+    wait = limiter().hit_if_allowed(key, 10, 3600)
     if wait:
         raise RateLimited(wait)
-    limiter().hit(key, 3600)
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return

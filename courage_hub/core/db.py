@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
-from sqlalchemy import DateTime, event, update
+from sqlalchemy import Connection, DateTime, event, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -109,6 +109,11 @@ def in_write_transaction() -> bool:
     return _after_commit.get() is not None
 
 
+def writes_intended() -> bool:
+    """Whether transactions opened now start as writers (an unsafe request, or inside a write block)."""
+    return _write_intent.get()
+
+
 def after_commit(callback: Callable[[], None]) -> None:
     """Run ``callback`` once the enclosing write_transaction block has committed (never if it rolls back)."""
     callbacks = _after_commit.get()
@@ -162,3 +167,33 @@ def claim_version(model: type, object_id: int, expected: int, column: str = "ver
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+@contextmanager
+def own_write_transaction(lock_key: str | None = None, engine: Engine | None = None) -> Iterator[Connection]:
+    """A write transaction on a connection of its own, apart from the request's session; commits at the end.
+
+    It never commits (nor rolls back) what the request has pending. SQLite starts it with ``BEGIN IMMEDIATE``;
+    on PostgreSQL ``lock_key`` takes a transaction-level advisory lock on the key's hash, so that a check-then-write
+    for one key runs one at a time. Do not open it on SQLite while the request itself holds the write lock (it would
+    wait for itself until the busy timeout).
+    """
+    token = _write_intent.set(True)
+    try:
+        with (engine or db.engine).begin() as connection:
+            if lock_key is not None and connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": lock_key})
+            yield connection
+    finally:
+        _write_intent.reset(token)
+
+
+@contextmanager
+def own_read_connection() -> Iterator[Connection]:
+    """A connection of its own for reading, apart from the request's session (SQLite: a plain ``BEGIN``)."""
+    token = _write_intent.set(False)
+    try:
+        with db.engine.connect() as connection:
+            yield connection
+    finally:
+        _write_intent.reset(token)

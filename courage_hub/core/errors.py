@@ -1,4 +1,11 @@
-"""German error pages in the site layout, and the form-resubmit page for an expired CSRF token."""
+"""German error pages in the site layout, and the form-resubmit page for an expired CSRF token.
+
+A database error is one of two kinds. The database cannot be reached or is busy (connection refused or closed, the
+SQLite file missing or locked past the busy timeout): the visitor gets the German 503 and the log one line with the
+driver's message. Anything else (a missing table or column after a forgotten migration, a syntax error) is a fault
+in the code or the schema: it surfaces as a 500 with its traceback in the log, never disguised as an outage. The
+engine hides bound parameters (``hide_parameters``), so neither log line carries what a visitor typed.
+"""
 
 from __future__ import annotations
 
@@ -86,10 +93,12 @@ def init_app(app: Flask) -> None:
             400,
         )
 
-    @app.errorhandler(OperationalError)
-    def _database_unavailable(error: DBAPIError):
-        log.error("database error: %s", type(error.orig).__name__ if error.orig else error)
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):
         _discard_session()
+        if not is_unavailable(error):
+            raise error  # Flask logs the traceback and renders the 500 page
+        log.error("database unavailable: %s", driver_message(error))
         g.db_unavailable = True  # the layout then skips everything that needs the database
         return render_error(503)
 
@@ -97,6 +106,38 @@ def init_app(app: Flask) -> None:
     def _internal_error(error):
         _discard_session()
         return render_error(500)
+
+
+# SQLite result codes of a database that is missing, busy or failing underneath (Python's sqlite_errorname).
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+# PostgreSQL SQLSTATE classes and codes of a server that is unreachable, shutting down, overloaded or contended:
+# connection exception, insufficient resources, system error, admin/crash shutdown, cannot connect now, lock not
+# available, serialization failure and deadlock. Class 42 (undefined table or column, syntax) is not among them.
+_PG_UNAVAILABLE = ("08", "53", "58", "57P01", "57P02", "57P03", "55P03", "40001", "40P01")
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """True if ``error`` means the database cannot serve right now; False for a fault in the code or the schema."""
+    if error.connection_invalidated:
+        return True  # SQLAlchemy recognised a dropped connection
+    orig = error.orig
+    sqlite_name = getattr(orig, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return sqlite_name.startswith(_SQLITE_UNAVAILABLE)
+    if hasattr(orig, "sqlstate"):  # psycopg
+        state = orig.sqlstate
+        if state is None:  # the client library's own failure: no connection to the server
+            return isinstance(error, OperationalError)
+        return state.startswith(_PG_UNAVAILABLE)
+    return False
+
+
+def driver_message(error: DBAPIError) -> str:
+    """The driver's exception and message, without the SQL statement and its parameters."""
+    orig = error.orig
+    if orig is None:
+        return type(error).__name__
+    return f"{type(orig).__name__}: {str(orig).strip()}"
 
 
 def _discard_session() -> None:

@@ -12,11 +12,16 @@ with Redis (production) the generation is shared, so a material the KI hides dis
 once; without Redis each worker knows only its own changes and older pages of other workers age out within the
 30 seconds. Signed-in people always get fresh pages. Downloads and files are never cached here: they go through
 their permission checks every time.
+
+The cache never fails a request: whatever goes wrong in it (Redis down, a broken entry, a bug here) the page is served
+fresh. Nothing is swallowed silently either: each kind of fault is logged with its traceback once a minute (a Redis
+outage by its RedisGuard), not once per request.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -25,7 +30,10 @@ from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .redisguard import RedisGuard, redis_errors
+from .redisguard import RareWarnings, RedisGuard, redis_errors
+
+log = logging.getLogger(__name__)
+_warnings = RareWarnings(log)
 
 # Public pages whose HTML is the same for every anonymous visitor.
 CACHEABLE_ENDPOINTS = frozenset(
@@ -159,11 +167,12 @@ def init_app(app: Flask) -> None:
         try:
             key = _cache_key(store)
             cached = store.get(key) if key else None
-        except Exception:  # a cache that is down must never take the site with it
+            if cached is None:
+                return None
+            headers, body = _unpack(cached)
+        except Exception as error:  # a cache that is down must never take the site with it
+            _report("read", error)
             return None
-        if cached is None:
-            return None
-        headers, body = _unpack(cached)
         response = Response(body, status=200, headers=headers)
         response.headers["X-Page-Cache"] = "hit"
         return response
@@ -179,9 +188,23 @@ def init_app(app: Flask) -> None:
             if key:
                 headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
                 store.set(key, _pack(headers, response.get_data()), seconds)
-        except Exception:
-            return response
+        except Exception as error:
+            _report("store", error)
         return response
+
+
+def _report(stage: str, error: Exception) -> None:
+    """Log a fault of the cache once a minute per stage and kind; a Redis outage is already logged by its guard."""
+    if isinstance(error, CacheUnavailable):
+        return
+    _warnings.warning(
+        f"{stage}:{type(error).__name__}",
+        "page cache failed to %s (%s: %s); the page is served fresh",
+        stage,
+        type(error).__name__,
+        error,
+        exc_info=error,
+    )
 
 
 _listening = False
@@ -212,5 +235,5 @@ def _listen_for_changes() -> None:
         if store is not None:
             try:
                 store.bump()
-            except Exception:  # the pages then age out by themselves
-                return
+            except Exception as error:  # the pages then age out by themselves
+                _report("invalidate", error)

@@ -9,10 +9,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .db import write_transaction
+from .db import own_read_connection, own_write_transaction, writes_intended
 from .models import ThrottleEvent
 from .redisguard import RedisGuard, redis_errors
 
@@ -24,29 +25,38 @@ def hashed_key(*parts: str) -> str:
 
 
 class DatabaseStore:
-    """Events as rows; works with every worker that shares the database."""
+    """Events as rows; works with every worker that shares the database.
+
+    Every write runs in a transaction of its own (:func:`own_write_transaction`), so counting an attempt never commits
+    what the request has pending, and a request that rolls back keeps its counted attempts. One exception: on SQLite
+    while the request already holds the write lock (an unsafe request that has read or written), a second connection
+    could not write until the request ends; the event is then written in the request's own transaction (still
+    atomic: the lock is held) and, should that transaction roll back, written again on its own right afterwards.
+    """
 
     def add(self, key: str, window: int) -> None:
-        db.session.add(ThrottleEvent(key=key))
-        db.session.commit()
+        self._write(lambda run: run(insert(ThrottleEvent).values(key=key, created_at=datetime.now(UTC))), key)
+
+    def hit_if_allowed(self, key: str, limit: int, window: int) -> int:
+        """Count an event for ``key`` if fewer than ``limit`` lie in ``window``: 0 if counted, else seconds to wait.
+
+        Count and insert run under one lock per key (SQLite's write lock, PostgreSQL's advisory lock), so of many
+        concurrent calls exactly ``limit`` are counted.
+        """
+
+        def check_and_add(run) -> int:
+            wait = _wait(run, key, limit, window)
+            if not wait:
+                run(insert(ThrottleEvent).values(key=key, created_at=datetime.now(UTC)))
+            return wait
+
+        return self._write(check_and_add, key)
 
     def retry_after(self, key: str, limit: int, window: int) -> int:
-        now = datetime.now(UTC)
-        since = now - timedelta(seconds=window)
-        count = db.session.scalar(
-            select(func.count()).where(ThrottleEvent.key == key, ThrottleEvent.created_at > since)
-        )
-        if not count or count < limit:
-            return 0
-        # The event whose expiry brings the count below the limit again.
-        oldest = db.session.scalar(
-            select(ThrottleEvent.created_at)
-            .where(ThrottleEvent.key == key, ThrottleEvent.created_at > since)
-            .order_by(ThrottleEvent.created_at)
-            .offset(count - limit)
-            .limit(1)
-        )
-        return max(1, math.ceil((oldest + timedelta(seconds=window) - now).total_seconds()))
+        if _request_holds_sqlite_write_lock():
+            return _wait(db.session.execute, key, limit, window)
+        with own_read_connection() as connection:  # a read of its own: the request's transaction stays untouched
+            return _wait(connection.execute, key, limit, window)
 
     def first_in_window(self, key: str, window: int) -> bool:
         """Record an event for ``key`` unless one lies within ``window``; True if this one was recorded.
@@ -54,31 +64,89 @@ class DatabaseStore:
         Check and insert run in one write transaction that only one request per key gets at a time: SQLite's
         ``BEGIN IMMEDIATE`` takes the database's write lock, PostgreSQL an advisory lock on the key's hash.
         """
-        since = datetime.now(UTC) - timedelta(seconds=window)
-        with write_transaction():
-            if db.session.get_bind().dialect.name == "postgresql":
-                db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-            seen = db.session.scalar(
-                select(ThrottleEvent.id).where(ThrottleEvent.key == key, ThrottleEvent.created_at > since).limit(1)
-            )
-            if seen is not None:
-                return False
-            # A bookkeeping row: public pages need not be rendered anew for it.
-            db.session.execute(
-                insert(ThrottleEvent).values(key=key, created_at=datetime.now(UTC)),
-                execution_options={"keeps_public_pages": True},
-            )
-        return True
+        return not self.hit_if_allowed(key, 1, window)
 
     def clear(self, key: str) -> None:
-        db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.key == key))
-        db.session.commit()
+        self._write(lambda run: run(delete(ThrottleEvent).where(ThrottleEvent.key == key)), key)
 
     def purge(self, older_than_seconds: int) -> int:
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-        result = db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.created_at < cutoff))
-        db.session.commit()
-        return result.rowcount or 0
+        with own_write_transaction() as connection:
+            return connection.execute(delete(ThrottleEvent).where(ThrottleEvent.created_at < cutoff)).rowcount or 0
+
+    def _write(self, work, key: str):
+        if not _request_holds_sqlite_write_lock():
+            with own_write_transaction(lock_key=key) as connection:
+                return work(connection.execute)
+        session = db.session()
+        before = len(session.info.setdefault(_REPLAY, []))
+        session.info[_REPLAY_ENGINE] = db.engine
+
+        def run(statement):
+            # A bookkeeping row: public pages need not be rendered anew for it.
+            result = session.execute(statement, execution_options={"keeps_public_pages": True})
+            if statement.is_dml:
+                session.info[_REPLAY].append(statement)
+            return result
+
+        try:
+            return work(run)
+        except BaseException:
+            del session.info[_REPLAY][before:]
+            raise
+
+
+_REPLAY = "courage_hub.throttle_replay"
+_REPLAY_ENGINE = "courage_hub.throttle_replay_engine"
+_WROTE = "courage_hub.throttle_session_wrote"
+
+
+def _wait(run, key: str, limit: int, window: int) -> int:
+    """Seconds until ``key`` has fewer than ``limit`` events in the last ``window`` seconds; 0 if it has now."""
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=window)
+    count = run(select(func.count()).where(ThrottleEvent.key == key, ThrottleEvent.created_at > since)).scalar()
+    if not count or count < limit:
+        return 0
+    # The event whose expiry brings the count below the limit again.
+    oldest = run(
+        select(ThrottleEvent.created_at)
+        .where(ThrottleEvent.key == key, ThrottleEvent.created_at > since)
+        .order_by(ThrottleEvent.created_at)
+        .offset(count - limit)
+        .limit(1)
+    ).scalar()
+    return max(1, math.ceil((oldest + timedelta(seconds=window) - now).total_seconds()))
+
+
+def _request_holds_sqlite_write_lock() -> bool:
+    session = db.session()
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return False
+    return writes_intended() or session.info.get(_WROTE, False)
+
+
+@event.listens_for(Session, "after_flush")
+def _session_wrote(session: Session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _throttle_rows_committed(session: Session) -> None:
+    session.info.pop(_REPLAY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _replay_after_rollback(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    session.info.pop(_WROTE, None)
+    statements = session.info.pop(_REPLAY, None)
+    engine = session.info.pop(_REPLAY_ENGINE, None)
+    if statements:  # the request's transaction rolled back: its counted attempts still count
+        with own_write_transaction(engine=engine) as connection:
+            for statement in statements:
+                connection.execute(statement)
 
 
 class RedisStore:
@@ -99,6 +167,27 @@ class RedisStore:
         pipe.zremrangebyscore(name, "-inf", now - window)
         pipe.expire(name, window + 1)
         pipe.execute()
+
+    # Trim, count and add in one script: Redis runs it atomically, so concurrent calls never overshoot the limit.
+    _HIT_IF_ALLOWED = """
+        local name, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        redis.call('ZREMRANGEBYSCORE', name, '-inf', now - window)
+        local count = redis.call('ZCARD', name)
+        if count >= limit then
+            return redis.call('ZRANGE', name, count - limit, count - limit, 'WITHSCORES')[2]
+        end
+        redis.call('ZADD', name, now, ARGV[4])
+        redis.call('EXPIRE', name, window + 1)
+        return false
+    """
+
+    def hit_if_allowed(self, key: str, limit: int, window: int) -> int:
+        now = time.time()
+        script = self.redis.register_script(self._HIT_IF_ALLOWED)
+        oldest = script(keys=[self.prefix + key], args=[now, window, limit, uuid.uuid4().hex])
+        if oldest is None:
+            return 0
+        return max(1, math.ceil(float(oldest) + window - now))
 
     def first_in_window(self, key: str, window: int) -> bool:
         # SET NX is atomic: of several workers asking at once, exactly one gets True.
@@ -145,6 +234,13 @@ class RateLimiter:
     def hit(self, key: str, window: int) -> None:
         """Count one event for ``key``."""
         self._call("add", key, window)
+
+    def hit_if_allowed(self, key: str, limit: int, window: int) -> int:
+        """Count one event for ``key`` if fewer than ``limit`` lie in ``window``; 0 if counted, else seconds to wait.
+
+        Check and count are one atomic step: of concurrent calls exactly ``limit`` are counted.
+        """
+        return self._call("hit_if_allowed", key, limit, window)
 
     def retry_after(self, key: str, limit: int, window: int) -> int:
         """Seconds until ``key`` is below ``limit`` events in ``window`` again; 0 when it is allowed now."""

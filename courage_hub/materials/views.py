@@ -185,10 +185,9 @@ def report_problem(material_id: int):
         if form.website_url.data:  # honeypot: pretend success, store nothing
             return redirect(url_for("materials.detail", material_id=material.id, gemeldet=1))
         key = hashed_key("material-report-ip", request.remote_addr or "")
-        wait = limiter().retry_after(key, REPORTS_PER_IP_PER_HOUR, 3600)
+        wait = limiter().hit_if_allowed(key, REPORTS_PER_IP_PER_HOUR, 3600)
         if wait:
             raise RateLimited(wait)
-        limiter().hit(key, 3600)
         services.report_problem(material, form.reason.data, form.text.data)
         flash(_("Thank you. The KI will look at the material."), "success")
         return redirect(url_for("materials.detail", material_id=material.id))

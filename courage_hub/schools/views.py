@@ -162,10 +162,9 @@ def register():
 
 def _count_registration_attempt() -> None:
     key = hashed_key("registration-ip", request.remote_addr or "")
-    wait = limiter().retry_after(key, REGISTRATION_ATTEMPTS_PER_IP_PER_HOUR, 3600)
+    wait = limiter().hit_if_allowed(key, REGISTRATION_ATTEMPTS_PER_IP_PER_HOUR, 3600)
     if wait:
         raise RateLimited(wait)
-    limiter().hit(key, 3600)
 
 
 def _registration_problem(form, signed_in) -> str | None:
