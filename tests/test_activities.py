@@ -210,7 +210,10 @@ def test_delete_asks_for_confirmation_and_removes_files(app, client, users, db):
     stored = db.session.scalars(select(ActivityFile)).one()
     paths = [path_for(stored.storage_name), path_for(stored.thumb_name)]
     assert all(p.exists() for p in paths)
-    assert client.get(f"/aktivitaeten/{activity.id}/loeschen").status_code == 200
+    confirmation = client.get(f"/aktivitaeten/{activity.id}/loeschen")
+    assert confirmation.status_code == 200 and "Endgültig löschen" in confirmation.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 1  # asking deletes nothing
+    assert all(p.exists() for p in paths)
     assert post_form(client, f"/aktivitaeten/{activity.id}/loeschen", {}).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
     assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
@@ -275,12 +278,20 @@ def test_photo_loses_exif_and_gps_and_gets_a_thumbnail(app, client, users, db):
     assert "inline" in served.headers.get("Content-Disposition", "inline")
 
 
+CONSENT_ERROR = "Bitte bestätigen Sie die Einwilligung für Fotos von Personen."
+ALT_TEXT_ERROR = "Bitte beschreiben Sie das Foto für Menschen, die es nicht sehen können."
+
+
 def test_photo_needs_consent_and_alt_text(client, users, db):
     login(client, users["coord_a"])
     no_consent = create(client, users["school_a"], report(alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
-    assert no_consent.status_code == 200 and "Einwilligung" in no_consent.get_data(as_text=True)
+    consent_error, alt_error = CONSENT_ERROR, ALT_TEXT_ERROR
+    assert no_consent.status_code == 200 and consent_error in no_consent.get_data(as_text=True)
+    assert alt_error not in no_consent.get_data(as_text=True)  # the alt text was given
     no_alt = create(client, users["school_a"], report(photo_consent="y"), photo_1=(jpeg_with_gps(), "a.jpg"))
     assert no_alt.status_code == 200
+    assert alt_error in no_alt.get_data(as_text=True)
+    assert consent_error not in no_alt.get_data(as_text=True)  # the consent was given: only the alt text is missing
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
     assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
     assert list((path_for("0" * 32 + ".webp").parent).glob("*")) == []
@@ -300,13 +311,33 @@ def test_png_renamed_to_pdf_is_stored_as_what_it_is_and_svg_with_script_is_refus
     assert stored.content_type.startswith("image/") and not stored.original_name.endswith(".pdf")
 
 
-def test_archives_and_macro_documents_are_refused(client, users, db):
-    login(client, users["coord_a"])
+def zip_with_program() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("evil.exe", b"MZ")
-    response = create(client, users["school_a"], report(), attachments=(buffer.getvalue(), "doc.docx"))
+    return buffer.getvalue()
+
+
+def docx_with_macros() -> bytes:
+    from .test_uploads import VBA, docx
+
+    return docx(extra=[("word/vbaProject.bin", b"\x00" * 64)], overrides={"word/vbaProject.bin": VBA})
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (zip_with_program, "doc.docx", "nicht erlaubt"),
+        (docx_with_macros, "bericht.docx", "enthält Makros"),
+    ],
+    ids=["archive-named-docx", "docx-with-macros"],
+)
+def test_archives_and_macro_documents_are_refused(client, users, db, content, name, message):
+    login(client, users["coord_a"])
+    response = create(client, users["school_a"], report(), attachments=(content(), name))
     assert response.status_code == 200
+    assert message in html.unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
     assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
 
 

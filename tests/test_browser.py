@@ -127,3 +127,10 @@ def test_html_checker_reports_errors_and_lets_warnings_pass():
     assert {e["message"] for e in html_errors(bad.encode())} >= {"Duplicate ID “a”."}
     fine = '<!doctype html><html lang="de"><title>x</title><section><p>Ohne Überschrift</p></section>'
     assert html_errors(fine.encode()) == []  # vnu only warns about a section without a heading
+
+
+def test_axe_fails_a_page_on_a_moderate_violation(page: Page):
+    # Content outside every landmark is a "moderate" violation (rule "region"): it must fail the page too.
+    page.set_content('<!doctype html><html lang="de"><title>x</title><body><h1>Titel</h1><p>Ohne Landmarke</p>')
+    with pytest.raises(AssertionError, match=r"axe violations[\s\S]*region \(moderate\)"):
+        assert_accessible(page)

@@ -8,25 +8,12 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from .browser import assert_accessible, browser_marks, sign_in, sign_out
+from .browser import assert_accessible, browser_marks, outbox_link, sign_in, sign_out
 
 pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")]
 
 EMAIL = "lehrkraft@sekundarschule-ense.example"
 PASSWORD = "Unsere Schule hat Courage 2026"
-
-
-def outbox_link(instance, prefix: str) -> str:
-    from email import policy
-    from email.parser import BytesParser
-
-    for path in sorted((instance / "outbox").glob("*.eml"), reverse=True):
-        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        body = message.get_body(("plain",)).get_content()
-        match = re.search(r"http://\S+(" + re.escape(prefix) + r"\S+)", body)
-        if match:
-            return match.group(1)
-    raise AssertionError(f"no mail with a {prefix} link")
 
 
 def test_school_registers_is_approved_and_records_ballot_and_patron(page: Page, site):

@@ -9,7 +9,7 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from courage_hub.activities.models import ActivityState
 from courage_hub.coordination import services
@@ -19,7 +19,7 @@ from courage_hub.core.models import AuditEntry
 from courage_hub.core.schoolyear import current_school_year
 from courage_hub.schools.models import EventKind, SchoolEvent, SchoolStatus
 
-from .conftest import count_queries, post_form
+from .conftest import count_queries, login, post_form
 from .factories import ActivityFactory, Approval, Role, SchoolFactory, UserFactory
 
 
@@ -347,7 +347,7 @@ def test_send_digest_mails_every_active_ki_account(app, users):
 # --- audit log -------------------------------------------------------------------------------------------------
 
 
-def test_ki_actions_are_audited_in_the_same_transaction(app, users, login_as):
+def test_ki_actions_are_audited_with_actor_before_and_after(app, users, login_as):
     from courage_hub.extensions import db
     from courage_hub.schools import services as school_services
 
@@ -361,6 +361,30 @@ def test_ki_actions_are_audited_in_the_same_transaction(app, users, login_as):
     assert actions["school.contact_flag"].after == {"needs_contact": True, "reason": "Anrufen"}
     assert actions["school.approve"].object_id == users["school_pending"].id
     assert all(e.user_id == ki.id for e in actions.values())
+
+
+def test_ki_action_is_undone_when_its_audit_entry_cannot_be_written(app, users, monkeypatch):
+    """The change and its audit entry commit in one transaction: no change without its entry."""
+    from courage_hub.core import audit
+    from courage_hub.extensions import db
+    from courage_hub.schools import services as school_services
+    from courage_hub.schools.models import School, SchoolEvent
+
+    original = audit.record
+
+    def record_then_fail(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "record", record_then_fail)
+    school_id = users["school_b"].id
+    events_before = db.session.scalar(select(func.count()).select_from(SchoolEvent))
+    with pytest.raises(RuntimeError):
+        school_services.set_status_by_ki(users["school_b"], users["ki"], SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
+    db.session.expire_all()
+    assert db.session.get(School, school_id).status == SchoolStatus.AUFGENOMMEN
+    assert db.session.scalar(select(func.count()).select_from(SchoolEvent)) == events_before
+    assert db.session.scalars(select(AuditEntry)).all() == []
 
 
 def test_rejection_unpublishing_and_accounts_are_audited(app, users, login_as):
@@ -404,3 +428,10 @@ def test_audit_log_page_filters_and_is_admin_only(app, users, login_as):
     )
     # Read-only: the log page has no form that posts.
     assert 'method="post"' not in page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    # Admins only: KI staff and coordinators are refused, the anonymous are sent to sign in.
+    for role in ("ki", "coord_a"):
+        other = app.test_client()
+        login(other, users[role])
+        assert other.get("/verwaltung/protokoll/").status_code == 403
+    anonymous = app.test_client().get("/verwaltung/protokoll/")
+    assert anonymous.status_code == 302 and "/anmelden" in anonymous.headers["Location"]
