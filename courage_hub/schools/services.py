@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask import current_app, g, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role, TokenPurpose, User
@@ -22,8 +22,6 @@ from ..core.text import slugify
 from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
 from .models import (
-    PREPARING_STATUSES,
-    PUBLIC_STATUSES,
     STATUS_ORDER,
     Approval,
     Ballot,
@@ -98,17 +96,6 @@ def schools_of(user) -> list[School]:
     )
 
 
-def public_condition() -> ColumnElement[bool]:
-    """SQL for "shown in the public directory": approved, and admitted or preparing with consent."""
-    return and_(
-        School.approval == Approval.APPROVED,
-        or_(
-            School.status.in_(PUBLIC_STATUSES),
-            and_(School.show_while_preparing.is_(True), School.status.in_(PREPARING_STATUSES)),
-        ),
-    )
-
-
 @dataclass
 class DirectoryFilter:
     q: str = ""
@@ -124,7 +111,7 @@ def directory_page(
 
     The public sees only public schools; ``internal`` (KI staff) lists every registered school.
     """
-    conditions = [School.approval != Approval.REJECTED] if internal else [public_condition()]
+    conditions = [School.approval != Approval.REJECTED] if internal else [School.is_public]
     if filters.q:
         pattern = "%" + filters.q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
         conditions.append(func.lower(School.name).like(pattern))
