@@ -154,10 +154,9 @@ def sample_pages(app) -> list[Page]:
     from courage_hub.activities.models import Activity, ActivityState, ActivityTopic
     from courage_hub.extensions import db
     from courage_hub.schools.models import School
-    from courage_hub.schools.services import public_condition
 
     with app.app_context():
-        slug = db.session.scalar(select(School.slug).where(public_condition()).order_by(School.id).limit(1))
+        slug = db.session.scalar(select(School.slug).where(School.is_public).order_by(School.id).limit(1))
         activity_id = db.session.scalar(
             select(Activity.id).where(Activity.state == ActivityState.PUBLISHED).order_by(Activity.id.desc()).limit(1)
         )

@@ -290,7 +290,7 @@ def _demo_image(rng: random.Random) -> Image.Image:
 def _seed_activities(count: int, rng: random.Random, with_photos: int = 12) -> int:
     """Bulk-insert ``count`` reports of admitted schools across several school years."""
     from .activities.models import Activity, ActivityFile, ActivityState, ActivityTopic
-    from .core.schoolyear import current_school_year, school_year_of
+    from .core.schoolyear import bounds, current_school_year, local_today, school_year_of
     from .core.uploads import upload_root
 
     existing = db.session.scalar(select(func.count()).select_from(Activity)) or 0
@@ -298,14 +298,13 @@ def _seed_activities(count: int, rng: random.Random, with_photos: int = 12) -> i
     school_ids = list(db.session.scalars(select(School.id).where(School.status == SchoolStatus.AUFGENOMMEN)))
     if missing <= 0 or not school_ids:
         return 0
-    first_year = current_school_year() - 6
-    today = date.today()
-    span = (today - date(first_year, 8, 1)).days
+    first_day = bounds(current_school_year() - 6)[0]
+    span = (local_today() - first_day).days
     now = utcnow()
     rows = []
     for i in range(missing):
         kind, title, _topics = ACTIVITY_TITLES[i % len(ACTIVITY_TITLES)]
-        start = date(first_year, 8, 1) + timedelta(days=rng.randrange(span))
+        start = first_day + timedelta(days=rng.randrange(span))
         rows.append(
             {
                 "school_id": school_ids[(i * 7919) % len(school_ids)],

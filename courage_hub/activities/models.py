@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
+from ..core.rules import Equals, Related, hybrid_rule
 from ..core.text import download_name
 from ..extensions import db
 from ..schools.models import School
@@ -73,6 +74,13 @@ class Activity(db.Model):
     @property
     def is_published(self) -> bool:
         return self.state == ActivityState.PUBLISHED
+
+    # Visible to everyone (report page, photos, feed, Atom feed, school profile): published, not taken offline by the
+    # KI, and written by a school that is public. Drafts and reports of pending or departed schools are not.
+    is_public = hybrid_rule(
+        Equals("state", ActivityState.PUBLISHED) & Related("school", "is_public"),
+        "Visible to everyone (Python and SQL).",
+    )
 
     @property
     def topic_names(self) -> list[str]:

@@ -16,7 +16,6 @@ from ..core.pagination import cached_count, cached_ids, in_order_of
 from ..core.uploads import StoredFile, delete_files, discard
 from ..extensions import db
 from ..schools.models import School, SchoolStatus
-from ..schools.services import public_condition
 from .models import Activity, ActivityFile, ActivityState, ActivityTopic
 from .search import ACTIVITIES
 
@@ -55,11 +54,6 @@ class ActivityData:
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
-def public_activity_condition():
-    """Published reports of schools that are public."""
-    return and_(Activity.state == ActivityState.PUBLISHED, public_condition())
-
-
 def get_activity(activity_id: int) -> Activity | None:
     return db.session.scalar(
         select(Activity)
@@ -84,7 +78,7 @@ class FeedFilter:
 
 
 def _feed_conditions(filters: FeedFilter) -> list:
-    conditions = [public_activity_condition()]
+    conditions = [Activity.is_public]
     if filters.topic:
         conditions.append(
             exists().where(ActivityTopic.activity_id == Activity.id, ActivityTopic.topic == filters.topic)
@@ -129,7 +123,7 @@ def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[
     rows = db.session.scalars(
         select(Activity)
         .join(School)
-        .where(Activity.id.in_(page_ids), public_activity_condition())
+        .where(Activity.id.in_(page_ids), Activity.is_public)
         .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
     ).all()
     return in_order_of(page_ids, rows), total

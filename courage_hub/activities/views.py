@@ -131,12 +131,12 @@ def file(file_id: int, variant: str = "original"):
         abort(404)
     if not path.is_file():
         abort(404)
-    inline = stored.content_type.startswith("image/") and activity.is_published
+    inline = stored.content_type.startswith("image/") and activity.is_public
     download_name = activity.file_name(stored, preview=name == stored.thumb_name)
     response = send_file(
         path, mimetype=stored.content_type, as_attachment=not inline, download_name=download_name, max_age=300
     )
-    response.headers["Cache-Control"] = "public, max-age=300" if activity.is_published else "private, no-store"
+    response.headers["Cache-Control"] = "public, max-age=300" if activity.is_public else "private, no-store"
     return response
 
 

@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from ..activities.models import Activity, ActivityState, ActivityTopic
 from ..core import audit, schoolyear
 from ..core.db import write_transaction
+from ..core.schoolyear import BERLIN
 from ..core.text import spreadsheet_text
 from ..extensions import db
 from ..schools.models import Approval, School
-from .services import BERLIN, TableFilter, schools_table
+from .services import TableFilter, schools_table
 
 
 @dataclass

@@ -7,8 +7,7 @@ number of queries whatever the size of the network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select
@@ -20,18 +19,13 @@ from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import utcnow, write_transaction
 from ..core.pagination import remembered
+from ..core.schoolyear import local_today
 from ..extensions import db
 from ..schools.models import STATUS_ORDER, Approval, Membership, Patron, School, SchoolStatus
 from .models import ReminderDelivery, SchoolNote
 
-BERLIN = ZoneInfo("Europe/Berlin")
 ALL_STATUSES = (*STATUS_ORDER, SchoolStatus.AUSGETRETEN)
 CHART_YEARS = 5
-
-
-def local_today(now: datetime | None = None) -> date:
-    """Today in Europe/Berlin (the KI's calendar)."""
-    return (now or utcnow()).astimezone(BERLIN).date()
 
 
 # --- "Kontakt nötig" -------------------------------------------------------------------------------------------
@@ -40,14 +34,13 @@ def local_today(now: datetime | None = None) -> date:
 def contact_deadline(year: int) -> date:
     """The day of school year ``year`` from which an admitted school without a project needs contact.
 
-    ``CONTACT_DEADLINE`` is "MM-DD" (default "03-01": 1 March); a day from August on falls into the first calendar
-    year of the school year, any other into the second.
+    ``CONTACT_DEADLINE`` is "MM-DD" (default "03-01": 1 March); a day from the school year's first month on falls
+    into its first calendar year, any other into the second.
     """
     raw = str(current_app.config.get("CONTACT_DEADLINE") or "03-01")
     try:
         month, day = (int(part) for part in raw.split("-", 1))
-        calendar_year = year if month >= 8 else year + 1
-        return date(calendar_year, month, min(day, 28) if month == 2 else day)
+        return date(schoolyear.calendar_year(year, month), month, min(day, 28) if month == 2 else day)
     except ValueError:
         return date(year + 1, 3, 1)
 
@@ -334,12 +327,7 @@ def _activities_by_month(scope: Scope, towns: dict[str, MunicipalityRow]) -> lis
     ):
         counts[int(m)] = counts.get(int(m), 0) + count
         towns.setdefault(town, MunicipalityRow(town)).activities += count
-    first = date(scope.year, 8, 1)
-    result = []
-    for offset in range(12):
-        m = (7 + offset) % 12 + 1
-        result.append((date(first.year + (1 if m < 8 else 0), m, 1), counts.get(m, 0)))
-    return result
+    return [(first, counts.get(first.month, 0)) for first in schoolyear.months(scope.year)]
 
 
 def _obligation_history(scope: Scope) -> list[tuple[int, int, int]]:
@@ -348,9 +336,7 @@ def _obligation_history(scope: Scope) -> list[tuple[int, int, int]]:
     One pass over the admitted schools with an indexed EXISTS per school and year (no scan of all activities).
     """
     years = list(range(scope.year - CHART_YEARS + 1, scope.year + 1))
-    admitted_year = func.extract("year", School.admitted_on) - case(
-        (func.extract("month", School.admitted_on) < 8, 1), else_=0
-    )
+    admitted_year = schoolyear.school_year_expr(School.admitted_on)
     columns = []
     for y in years:
         member = or_(School.admitted_on.is_(None), admitted_year <= y)
@@ -380,18 +366,10 @@ def _topics(scope: Scope) -> list[tuple[str, int]]:
     ]
 
 
-def year_window(year: int) -> tuple[datetime, datetime]:
-    """The school year as UTC instants (from 1 August 00:00 to 1 August 00:00 Berlin time)."""
-    first, last = schoolyear.bounds(year)
-    start = datetime.combine(first, time(), BERLIN).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), BERLIN).astimezone(UTC)
-    return start, end
-
-
 def _materials_shared(scope: Scope) -> int:
     from ..materials.models import Material, MaterialState
 
-    start, end = year_window(scope.year)
+    start, end = schoolyear.utc_bounds(scope.year)
     query = select(func.count(Material.id)).where(
         Material.state == MaterialState.PUBLISHED, Material.published_at >= start, Material.published_at < end
     )

@@ -19,6 +19,7 @@ from ..core.models import AuditEntry, OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
 from ..core.requests import date_arg, id_arg
+from ..core.schoolyear import BERLIN
 from ..core.text import slugify
 from ..extensions import db
 from ..schools import services as school_services
@@ -27,7 +28,7 @@ from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
 from ..schools.vocab import SCHOOL_TYPES
 from . import exports, presentation, reminders, services
 from .forms import NoteForm, ReminderForm
-from .services import BERLIN, Scope, TableFilter
+from .services import Scope, TableFilter
 
 bp = Blueprint("coordination", __name__, url_prefix="/koordination")
 audit_bp = Blueprint("audit", __name__, url_prefix="/verwaltung/protokoll")
@@ -267,7 +268,7 @@ def export_schools(fmt: str):
     filters = _table_filter()
     table = exports.schools_export(filters)
     data = exports.export("schools", table, fmt, filters.as_args())
-    stamp = date.today().isoformat()
+    stamp = schoolyear.local_today().isoformat()
     return _download(data, exports.FORMATS[fmt][1], f"schulen-{filters.year}-{stamp}.{fmt}")
 
 

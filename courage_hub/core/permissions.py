@@ -90,7 +90,7 @@ def can_edit_activity(user: User | Any, activity: Activity) -> bool:
 
 def can_view_activity(user: User | Any, activity: Activity) -> bool:
     """Published reports of public schools are for everyone; drafts and moderated ones only for editors."""
-    if activity.is_published and activity.school.is_public:
+    if activity.is_public:
         return True
     return can_edit_activity(user, activity)
 
@@ -122,9 +122,7 @@ def can_edit_material(user: User | Any, material: Material) -> bool:
 
 def can_view_material(user: User | Any, material: Material) -> bool:
     """Public materials for everyone; unapproved, rejected, withdrawn or hidden ones only for author and KI staff."""
-    from ..materials.services import is_publicly_visible
-
-    return is_publicly_visible(material) or can_edit_material(user, material)
+    return material.is_public or can_edit_material(user, material)
 
 
 def can_review_materials(user: User | Any) -> bool:

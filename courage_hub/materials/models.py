@@ -8,11 +8,11 @@ from pathlib import PurePath
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text, false
-from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
+from ..core.rules import Equals, Holds, IsNull, OneOf, Related, hybrid_rule
 from ..core.text import download_name
 from ..extensions import db
 from ..schools.models import School
@@ -106,15 +106,19 @@ class Material(db.Model):
     def is_published(self) -> bool:
         return self.state == MaterialState.PUBLISHED
 
-    @hybrid_property
-    def has_open_licence(self) -> bool:
-        """An open licence (CC …): the material is an open educational resource and gets AMB metadata."""
-        return self.licence in OPEN_LICENCES
-
-    @has_open_licence.inplace.expression
-    @classmethod
-    def _has_open_licence_expression(cls):
-        return cls.licence.in_(OPEN_LICENCES)
+    # Visible to everyone (detail page, file, preview, lists, related materials): published, and shared by the KI or
+    # by a school that is public. Drafts in review, returned, withdrawn and hidden materials are not.
+    is_public = hybrid_rule(
+        Equals("state", MaterialState.PUBLISHED) & (IsNull("school_id") | Related("school", "is_public")),
+        "Visible to everyone (Python and SQL).",
+    )
+    # An open licence (CC …): the material is an open educational resource.
+    has_open_licence = hybrid_rule(OneOf("licence", OPEN_LICENCES), "Openly licensed (Python and SQL).")
+    # Described in AMB (JSON-LD on the page, the .jsonld file, the harvesting list): public and openly licensed. The
+    # profile accepts only open licences, so a material with all rights reserved is shown but not offered.
+    has_open_metadata = hybrid_rule(
+        Holds("is_public") & Holds("has_open_licence"), "Public and openly licensed (Python and SQL)."
+    )
 
     @property
     def is_link(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
@@ -18,7 +18,6 @@ from ..core.permissions import is_ki_staff
 from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
 from ..extensions import db
 from ..schools.models import School
-from ..schools.services import public_condition
 from . import search
 from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
 from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, SUBJECT, TYPE_URIS
@@ -68,18 +67,10 @@ class MaterialData:
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
-def public_material_condition():
-    """Published, and shared by the KI or by a school that is public."""
-    return and_(
-        Material.state == MaterialState.PUBLISHED,
-        or_(Material.school_id.is_(None), exists().where(School.id == Material.school_id, public_condition())),
-    )
-
-
 def _list_conditions(filters: MaterialFilter, *, counting: bool = False) -> list:
     """The filters as SQL. For counting, topic and level are written as IN (…), which lets the planner start from
     their index; for a page, EXISTS lets it walk the sort index and stop after one page."""
-    conditions = [public_material_condition()]
+    conditions = [Material.is_public]
     for value, column, key in (
         (filters.topic, MaterialTopic.topic, MaterialTopic.material_id),
         (filters.level, MaterialLevel.level, MaterialLevel.material_id),
@@ -125,7 +116,7 @@ def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[l
         return [], total
     rows = db.session.scalars(
         select(Material)
-        .where(Material.id.in_(page_ids), public_material_condition())
+        .where(Material.id.in_(page_ids), Material.is_public)
         .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
     ).all()
     return in_order_of(page_ids, rows), total
@@ -145,16 +136,6 @@ def get_material(material_id: int) -> Material | None:
     )
 
 
-def is_publicly_visible(material: Material) -> bool:
-    return material.is_published and (material.school is None or material.school.is_public)
-
-
-def has_open_metadata(material: Material) -> bool:
-    """Described in AMB: public and openly licensed (AMB is for open educational resources; the profile accepts
-    only open licences, so a material with all rights reserved is shown here but not offered for harvesting)."""
-    return is_publicly_visible(material) and material.has_open_licence
-
-
 def related(material: Material, limit: int = 4) -> list[Material]:
     """Other public materials on one of the same topics, most downloaded first."""
     topics = material.topic_names
@@ -164,7 +145,7 @@ def related(material: Material, limit: int = 4) -> list[Material]:
         db.session.scalars(
             select(Material)
             .where(
-                public_material_condition(),
+                Material.is_public,
                 Material.id != material.id,
                 exists().where(MaterialTopic.material_id == Material.id, MaterialTopic.topic.in_(topics)),
             )
@@ -225,7 +206,7 @@ def school_materials(school: School, limit: int = 20) -> list[Material]:
     return list(
         db.session.scalars(
             select(Material)
-            .where(Material.school_id == school.id, Material.state == MaterialState.PUBLISHED)
+            .where(Material.school_id == school.id, Material.is_public)
             .order_by(Material.published_at.desc())
             .limit(limit)
         )
@@ -470,7 +451,7 @@ def amb(material: Material) -> dict[str, Any]:
     if material.published_at:
         data["datePublished"] = material.published_at.date().isoformat()
     if licence is None or licence.url is None:
-        raise ValueError("AMB describes openly licensed materials only (see has_open_metadata)")
+        raise ValueError("AMB describes openly licensed materials only (see Material.has_open_metadata)")
     data["license"] = {"id": licence.url}
     # The record on this site describes the resource. Its address here is the resource's id, also for a link:
     # several materials may point to the same web page (e.g. one video with different lesson plans), and two
@@ -494,7 +475,7 @@ def amb(material: Material) -> dict[str, Any]:
 
 def amb_page(page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
     """One page of every public, openly licensed material in AMB, newest first (for harvesting)."""
-    conditions = (public_material_condition(), Material.has_open_licence)
+    conditions = (Material.has_open_metadata,)
     total = db.session.scalar(select(func.count(Material.id)).where(*conditions)) or 0
     rows = db.session.scalars(
         select(Material)
@@ -520,7 +501,7 @@ def sharing_schools(chosen_slug: str = "") -> list[tuple[str, str]]:
         ("materials.sharing_schools", db.engine.dialect.name),
         select(School.slug, School.name)
         .where(
-            public_condition(),
+            School.is_public,
             exists().where(Material.school_id == School.id, Material.state == MaterialState.PUBLISHED),
         )
         .order_by(School.name)

@@ -93,14 +93,14 @@ def index():
 def detail(material_id: int):
     """A material with its metadata, licence hint, preview, download and related materials."""
     material = _material_or_404(material_id)
-    visible = services.is_publicly_visible(material)
+    visible = material.is_public
     return render_template(
         "materials/detail.html",
         material=material,
         licence=LICENCES.get(material.licence),
         language=LANGUAGES.get(material.language, material.language),
         related=services.related(material) if visible else [],
-        jsonld=services.amb(material) if services.has_open_metadata(material) else None,
+        jsonld=services.amb(material) if material.has_open_metadata else None,
         link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
         public=visible,
     )
@@ -110,7 +110,7 @@ def detail(material_id: int):
 def jsonld(material_id: int):
     """The material's open metadata in the AMB profile."""
     material = services.get_material(material_id)
-    if material is None or not services.has_open_metadata(material):
+    if material is None or not material.has_open_metadata:
         abort(404)
     return _json(services.amb(material), "application/ld+json")
 
@@ -142,7 +142,7 @@ def download(material_id: int):
     """
     material = _material_or_404(material_id)
     path = None if material.is_link else _stored_path(material.storage_name)
-    if services.is_publicly_visible(material) and counts_as_download("material", material.id):
+    if material.is_public and counts_as_download("material", material.id):
         services.count_download(material.id)
     if path is None:
         return redirect(material.link_url, code=303)
@@ -159,7 +159,7 @@ def preview(material_id: int):
     material = _material_or_404(material_id)
     path = _stored_path(material.preview_name)
     response = send_file(path, mimetype="image/webp", download_name=material.preview_filename, max_age=300)
-    public = services.is_publicly_visible(material)
+    public = material.is_public
     response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
 
@@ -178,7 +178,7 @@ def _stored_path(name: str | None):
 def report_problem(material_id: int):
     """ "Problem melden": anyone can tell the KI about a problem with a public material."""
     material = services.get_material(material_id)
-    if material is None or not services.is_publicly_visible(material):
+    if material is None or not material.is_public:
         abort(404)
     form = ProblemForm()
     if form.validate_on_submit():

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
+from ..core.rules import Equals, IsTrue, OneOf, hybrid_rule
 from ..extensions import db
 
 
@@ -108,12 +109,13 @@ class School(db.Model):
     memberships: Mapped[list[Membership]] = relationship(back_populates="school", lazy="raise")
     patron: Mapped[Patron | None] = relationship(back_populates="school", lazy="raise", uselist=False)
 
-    @property
-    def is_public(self) -> bool:
-        """Shown in the public directory and with a public profile."""
-        if self.approval != Approval.APPROVED:
-            return False
-        return self.status in PUBLIC_STATUSES or (self.show_while_preparing and self.status in PREPARING_STATUSES)
+    # Shown in the public directory and with a public profile: approved by the KI, and admitted, or preparing with
+    # the school's consent to be listed. Pending, rejected and departed schools are never public.
+    is_public = hybrid_rule(
+        Equals("approval", Approval.APPROVED)
+        & (OneOf("status", PUBLIC_STATUSES) | (IsTrue("show_while_preparing") & OneOf("status", PREPARING_STATUSES))),
+        "Shown in the public directory and with a public profile (Python and SQL).",
+    )
 
     def __repr__(self) -> str:
         return f"<School {self.schulnummer} {self.name!r}>"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask import current_app, g, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role, TokenPurpose, User
@@ -18,12 +18,11 @@ from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.pagination import cached_count
 from ..core.passwords import hash_password
+from ..core.schoolyear import local_today
 from ..core.text import slugify
 from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
 from .models import (
-    PREPARING_STATUSES,
-    PUBLIC_STATUSES,
     STATUS_ORDER,
     Approval,
     Ballot,
@@ -98,17 +97,6 @@ def schools_of(user) -> list[School]:
     )
 
 
-def public_condition() -> ColumnElement[bool]:
-    """SQL for "shown in the public directory": approved, and admitted or preparing with consent."""
-    return and_(
-        School.approval == Approval.APPROVED,
-        or_(
-            School.status.in_(PUBLIC_STATUSES),
-            and_(School.show_while_preparing.is_(True), School.status.in_(PREPARING_STATUSES)),
-        ),
-    )
-
-
 @dataclass
 class DirectoryFilter:
     q: str = ""
@@ -124,7 +112,7 @@ def directory_page(
 
     The public sees only public schools; ``internal`` (KI staff) lists every registered school.
     """
-    conditions = [School.approval != Approval.REJECTED] if internal else [public_condition()]
+    conditions = [School.approval != Approval.REJECTED] if internal else [School.is_public]
     if filters.q:
         pattern = "%" + filters.q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
         conditions.append(func.lower(School.name).like(pattern))
@@ -221,7 +209,7 @@ def _move(school: School, to: SchoolStatus, user: User | None, note: str) -> Non
     _log(school, EventKind.STATUS, user, note, from_status=school.status, to_status=to)
     school.status = to
     if to == SchoolStatus.AUFGENOMMEN and school.admitted_on is None:
-        school.admitted_on = date.today()
+        school.admitted_on = local_today()
 
 
 def _is_before(current: SchoolStatus, target: SchoolStatus) -> bool:
@@ -293,7 +281,7 @@ def record_ballot(
     school: School, user: User, *, held_on: date, eligible: int, yes: int, no: int, invalid: int
 ) -> Ballot:
     """Store a ballot's totals; a passing ballot moves an earlier school to "Abstimmung erfolgreich"."""
-    problem = ballot_problem(eligible, yes, no, invalid, held_on, date.today())
+    problem = ballot_problem(eligible, yes, no, invalid, held_on, local_today())
     if problem:
         raise RuleViolation(problem)
     with write_transaction():
@@ -328,7 +316,7 @@ def save_patron(
     school: School, user: User, *, name: str, organisation: str, confirmed_on: date | None, show_publicly: bool
 ) -> Patron:
     """Record the patron; a school that was only interested is now preparing."""
-    if confirmed_on and confirmed_on > date.today():
+    if confirmed_on and confirmed_on > local_today():
         raise RuleViolation(_("The confirmation date must not be in the future."))
     with write_transaction():
         _lock(school)
@@ -346,7 +334,7 @@ def save_patron(
 
 def record_application(school: School, user: User, application_date: date) -> None:
     """Record when the application went to the Bundeskoordination; moves to "Antrag gestellt" if the data allows."""
-    if application_date > date.today():
+    if application_date > local_today():
         raise RuleViolation(_("The date of the application must not be in the future."))
     with write_transaction():
         _lock(school)

@@ -124,6 +124,8 @@ def logo(slug: str):
         abort(404)
     response = send_file(path, mimetype="image/png", max_age=3600)
     response.headers["Content-Disposition"] = "inline"
+    if not school.is_public:  # shown to its coordination and the KI only: no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
