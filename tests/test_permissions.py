@@ -627,7 +627,7 @@ def reset_samples(all_samples: dict, users) -> None:
     from courage_hub.activities.models import Activity, ActivityState
     from courage_hub.extensions import db
     from courage_hub.materials.models import Material, MaterialReport, MaterialState
-    from courage_hub.schools.models import Membership, School, SchoolStatus
+    from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
     for key in ("draft", "draft_b"):
         db.session.execute(
@@ -662,8 +662,8 @@ def reset_samples(all_samples: dict, users) -> None:
         )
     ):
         db.session.add(Membership(user_id=users["coord_a"].id, school_id=users["school_a"].id))
+    db.session.execute(update(School).where(School.id == users["school_pending"].id).values(approval=Approval.PENDING))
     db.session.commit()
-    restore_pending(users["school_pending"])
 
 
 def fresh_copy(values: dict, all_samples: dict) -> dict:
