@@ -1,7 +1,17 @@
-"""The permission matrix: every URL rule of the app × every role → the expected status code.
+"""The permission matrix: every URL rule of the app × every role → the expected outcome.
 
 A new route that is not listed here fails ``test_every_route_is_in_the_matrix``: whoever adds a route decides
 who may use it.
+
+An outcome is more than a status code. Every POST is sent with valid form data where the route has a small form
+(``FORM_DATA``), and the database rows and stored files are compared before and after: ``DONE`` means a redirect
+that changed something, ``REFUSED_REDIRECT`` a redirect with an error message that changed nothing, and every other
+expectation (403, 404, 400, a form shown again, a plain redirect) must leave everything as it was. Pages answered
+with 200 must show their object, and no page shows a role the title of a report or material it may not see.
+
+Object routes run against several samples (``VARIANTS``): school A's draft and material in review (the default, in
+``MATRIX``), published reports and approved materials of schools A and B with files, and school B's draft and
+material in review.
 """
 
 from __future__ import annotations
@@ -12,6 +22,24 @@ from .conftest import csrf_token
 
 ROLES = ("anonymous", "coord_a", "coord_b", "ki", "admin")
 LOGIN = "login"  # a redirect to /anmelden
+
+
+class Outcome(int):
+    """A redirect (302) that also says what it did; equal to 302 for readers that compare status codes only."""
+
+    def __new__(cls, name: str) -> Outcome:
+        outcome = super().__new__(cls, 302)
+        outcome.name = name
+        return outcome
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
+
+
+DONE = Outcome("DONE")  # a redirect after a success message, and rows or files changed
+REFUSED_REDIRECT = Outcome("REFUSED_REDIRECT")  # a redirect after an error message, and nothing changed
 
 # (method, rule) → {role: expected status}; ALL applies to every role not named.
 ALL = "*"
@@ -33,7 +61,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/static/<path:filename>"): {ALL: 200},
     ("GET", "/anmelden"): {"anonymous": 200, ALL: 302},
     ("POST", "/anmelden"): {"anonymous": 200, ALL: 302},
-    ("POST", "/abmelden"): {ALL: 302},
+    ("POST", "/abmelden"): {"anonymous": 302, ALL: DONE},  # ends the sessions on every device
     # The second sign-in step needs a recent password step in this session; without one it leads back.
     ("GET", "/anmelden/code"): {"anonymous": LOGIN, ALL: 302},
     ("POST", "/anmelden/code"): {"anonymous": LOGIN, ALL: 302},
@@ -57,8 +85,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/verwaltung/konten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("GET", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": 302, ALL: 403},
-    ("POST", "/verwaltung/konten/<int:user_id>/zweiter-faktor"): {"anonymous": LOGIN, "admin": 302, ALL: 403},
+    ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": DONE, ALL: 403},
+    ("POST", "/verwaltung/konten/<int:user_id>/zweiter-faktor"): {"anonymous": LOGIN, "admin": DONE, ALL: 403},
     ("GET", "/konto/bestaetigen/<token>"): {ALL: 410},
     ("POST", "/konto/bestaetigen/<token>"): {ALL: 410},
     # Schools: the sample school is school A (public, coordinated by coord_a).
@@ -80,11 +108,17 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/schulen/<slug>/antrag"): SCHOOL_A_INTERNAL,
     ("GET", "/schulen/<slug>/koordination/einladen"): SCHOOL_A_INTERNAL,
     ("POST", "/schulen/<slug>/koordination/einladen"): SCHOOL_A_INTERNAL,
-    ("POST", "/schulen/<slug>/status"): {**SCHOOL_A_INTERNAL, "coord_a": 400, "ki": 302},
-    ("POST", "/schulen/<slug>/koordination/<int:user_id>/entfernen"): {**SCHOOL_A_INTERNAL, "coord_a": 302, "ki": 302},
+    # A coordinator may only move forward; KI staff may set any status.
+    ("POST", "/schulen/<slug>/status"): {**SCHOOL_A_INTERNAL, "coord_a": REFUSED_REDIRECT, "ki": DONE},
+    # Coordinator A is the school's last coordinator: they must hand over first, KI staff may remove them.
+    ("POST", "/schulen/<slug>/koordination/<int:user_id>/entfernen"): {
+        **SCHOOL_A_INTERNAL,
+        "coord_a": REFUSED_REDIRECT,
+        "ki": DONE,
+    },
     ("GET", "/schulen/<slug>/aufnahmefeier"): KI_ONLY,
-    ("POST", "/schulen/<slug>/aufnahmefeier"): {**KI_ONLY, "ki": 302},
-    ("POST", "/schulen/<slug>/kontakt"): {**KI_ONLY, "ki": 302},
+    ("POST", "/schulen/<slug>/aufnahmefeier"): {**KI_ONLY, "ki": DONE},
+    ("POST", "/schulen/<slug>/kontakt"): {**KI_ONLY, "ki": DONE},
     ("GET", "/schulen/einladung/<token>"): {ALL: 410},
     ("POST", "/schulen/einladung/<token>"): {ALL: 410},
     # Activities: the sample report is a draft of school A (invisible to everyone but its editors).
@@ -98,24 +132,24 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/aktivitaeten/<int:activity_id>/bearbeiten"): DRAFT_EDIT,
     ("POST", "/aktivitaeten/<int:activity_id>/bearbeiten"): DRAFT_EDIT,
     ("GET", "/aktivitaeten/<int:activity_id>/loeschen"): DRAFT_EDIT,
-    ("POST", "/aktivitaeten/<int:activity_id>/loeschen"): {**DRAFT_EDIT, "coord_a": 302, "ki": 302},
-    ("POST", "/aktivitaeten/<int:activity_id>/veroeffentlichen"): {**DRAFT_EDIT, "coord_a": 302, "ki": 302},
+    ("POST", "/aktivitaeten/<int:activity_id>/loeschen"): {**DRAFT_EDIT, "coord_a": DONE, "ki": DONE},
+    ("POST", "/aktivitaeten/<int:activity_id>/veroeffentlichen"): {**DRAFT_EDIT, "coord_a": DONE, "ki": DONE},
     ("POST", "/aktivitaeten/<int:activity_id>/dateien/<int:file_id>/entfernen"): {
         **DRAFT_EDIT,
-        "coord_a": 302,
-        "ki": 302,
+        "coord_a": DONE,
+        "ki": DONE,
     },
     ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
-    ("POST", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
+    ("POST", "/aktivitaeten/<int:activity_id>/sperren"): {**KI_ONLY, "ki": DONE},
     # Coordination (KI); the sample school_id is a pending registration.
     ("GET", "/koordination/"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
     ("GET", "/koordination/registrierungen"): KI_ONLY,
     ("GET", "/koordination/schulen"): KI_ONLY,
-    ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_ONLY, "ki": 302},
+    ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_ONLY, "ki": DONE},
     ("GET", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
-    ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
+    ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): {**KI_ONLY, "ki": DONE},
     ("GET", "/koordination/schulen/<int:school_id>"): KI_ONLY,
-    ("POST", "/koordination/schulen/<int:school_id>/notizen"): {**KI_ONLY, "ki": 302},
+    ("POST", "/koordination/schulen/<int:school_id>/notizen"): {**KI_ONLY, "ki": DONE},
     ("GET", "/koordination/kontakt"): KI_ONLY,
     ("GET", "/koordination/erinnerungen"): KI_ONLY,
     ("POST", "/koordination/erinnerungen"): KI_ONLY,  # no school selected: the form again with an error
@@ -124,7 +158,12 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/koordination/jahresbericht.pdf"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
     ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("GET", "/koordination/postausgang"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
-    ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {"anonymous": LOGIN, "ki": 302, "admin": 302, ALL: 403},
+    ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {
+        "anonymous": LOGIN,
+        "ki": DONE,
+        "admin": DONE,
+        ALL: 403,
+    },
     # Materials: the sample is school A's material in review, shared by coordinator A, with a problem report.
     ("GET", "/materialien/"): {ALL: 200},
     ("GET", "/materialien/amb.json"): {ALL: 200},
@@ -139,14 +178,15 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/materialien/meine"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
     ("GET", "/materialien/<int:material_id>/bearbeiten"): MATERIAL_EDIT,
     ("POST", "/materialien/<int:material_id>/bearbeiten"): MATERIAL_EDIT,
-    ("POST", "/materialien/<int:material_id>/zurueckziehen"): {**MATERIAL_EDIT, "coord_a": 302, "ki": 302},
+    ("POST", "/materialien/<int:material_id>/zurueckziehen"): {**MATERIAL_EDIT, "coord_a": DONE, "ki": DONE},
+    # Already in review: nothing to do.
     ("POST", "/materialien/<int:material_id>/erneut-einreichen"): {**MATERIAL_EDIT, "coord_a": 302, "ki": 302},
     ("GET", "/koordination/pruefung/"): KI_ONLY,
     ("GET", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
-    ("POST", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
-    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": 302},
+    ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_ONLY, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": DONE},
     ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_ONLY, "ki": 404},
-    ("POST", "/koordination/pruefung/meldungen/<int:report_id>/erledigt"): {**KI_ONLY, "ki": 302},
+    ("POST", "/koordination/pruefung/meldungen/<int:report_id>/erledigt"): {**KI_ONLY, "ki": DONE},
 }
 
 
@@ -322,43 +362,407 @@ def matches(response, want: int | str) -> bool:
     return response.status_code == want
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(app, users, samples, login_as, role):
-    client = login_as(role)
-    values = {
-        **url_values(users),
-        "activity_id": samples["draft"].id,
-        "file_id": samples["file"].id,
-        "material_id": samples["material"].id,
-        "report_id": samples["report"].id,
-        "mail_id": samples["mail"].id,
+# --- outcomes ----------------------------------------------------------------------------------------------------
+
+# Valid input for the routes with a small form, so that a permitted role really acts and a refused one really tries.
+FORM_DATA: dict[str, dict[str, str]] = {
+    "schools.change_status": {"status": "antrag_gestellt", "note": "Urkunde noch nicht da"},  # one step back
+    "schools.contact_flag": {"flagged": "1", "reason": "Seit zwei Jahren kein Bericht"},
+    "coordination.add_note": {"text": "Rueckruf vereinbart"},
+    "coordination.reject": {"reason": "Diese Schule liegt nicht im Kreis."},
+    "activities.unpublish": {"reason": "Ein Foto ohne Einwilligung"},
+    "materials.report_problem": {"reason": "broken_link", "text": "Der Link geht ins Leere"},
+    "material_review.review": {"decision": "reject", "reason": "Bitte die Quelle nennen"},
+    "material_review.hide": {"reason": "Der Link geht ins Leere"},
+    "material_review.resolve": {"resolution": "Geprueft"},
+}
+# Tables that change without an action on purpose: failed sign-ins and hits are counted for throttling.
+IGNORED_TABLES = {"throttle_events"}
+SUCCESS_CATEGORIES = {"success"}
+ERROR_CATEGORIES = {"error", "warning"}
+# Routes that destroy their object get a fresh copy of the sample for every request.
+DESTRUCTIVE_ENDPOINTS = {"activities.delete", "activities.remove_file"}
+
+
+def snapshot(app) -> dict[str, tuple[int, str]]:
+    """Row count and a checksum of all rows per table, and the stored files (uploads and delivered mails)."""
+    import hashlib
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from courage_hub.extensions import db
+
+    state = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name in IGNORED_TABLES:
+                continue
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            state[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    files = sorted(
+        (str(p.relative_to(app.instance_path)), p.stat().st_size)
+        for p in Path(app.instance_path).rglob("*")
+        if p.is_file()
+    )
+    state["files"] = (len(files), hashlib.sha256(repr(files).encode()).hexdigest())
+    return state
+
+
+def changed_parts(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+def take_flashes(client) -> set[str]:
+    """The categories of the messages waiting for the next page (and forget them)."""
+    with client.session_transaction() as session:
+        return {category for category, _message in session.pop("_flashes", [])}
+
+
+def judge_post(response, want, before: dict, after: dict, flashes: set[str]) -> str | None:
+    """Why the response and its effect do not fit the expected outcome, or None."""
+    if not matches(response, want):
+        return f"expected {want!r}, got {response.status_code}"
+    changed = changed_parts(before, after)
+    if want is DONE:
+        if not changed:
+            return "DONE expected, but nothing changed"
+        if not flashes & SUCCESS_CATEGORIES or flashes & ERROR_CATEGORIES:
+            return f"DONE expected, but the messages were {sorted(flashes)}"
+        return None
+    if changed:
+        return f"{want!r} expected, so nothing may change; changed: {changed}"
+    if want is REFUSED_REDIRECT and (not flashes & ERROR_CATEGORIES or flashes & SUCCESS_CATEGORIES):
+        return f"a refusal with an error message expected, got messages {sorted(flashes)}"
+    return None
+
+
+def judge_page(response, role: str, shows: str | None, secrets: dict[str, set[str]]) -> str | None:
+    """A page that answers 200 shows its object and no title that this role may not see."""
+    if response.status_code != 200 or not response.mimetype.startswith(("text/", "application/")):
+        return None
+    if response.mimetype in ("application/pdf", "application/octet-stream") or "spreadsheet" in response.mimetype:
+        return None
+    body = response.get_data(as_text=True)
+    if shows is not None and response.mimetype in ("text/html", "application/ld+json") and shows not in body:
+        return f"answers 200 but does not show “{shows}”"
+    leaked = sorted(title for title, allowed in secrets.items() if role not in allowed and title in body)
+    return f"shows what {role} may not see: {leaked}" if leaked else None
+
+
+# --- samples of both schools -------------------------------------------------------------------------------------
+
+PUBLIC = {ALL: 200}
+EDIT_OF_A = {"anonymous": LOGIN, "coord_a": 200, "ki": 200, ALL: 403}
+
+
+def mirrored(entry: dict) -> dict:
+    """The same expectations for school B: coordinators A and B swap places."""
+    swap = {"coord_a": "coord_b", "coord_b": "coord_a"}
+    return {swap.get(role, role): want for role, want in entry.items()}
+
+
+PUBLISHED_REPORT_OF_A: dict[tuple[str, str], dict] = {
+    ("GET", "/aktivitaeten/<int:activity_id>"): PUBLIC,
+    ("GET", "/aktivitaeten/dateien/<int:file_id>"): PUBLIC,
+    ("GET", "/aktivitaeten/dateien/<int:file_id>/<variant>"): PUBLIC,
+    ("GET", "/aktivitaeten/<int:activity_id>/bearbeiten"): EDIT_OF_A,
+    ("POST", "/aktivitaeten/<int:activity_id>/bearbeiten"): EDIT_OF_A,  # no fields: the form again
+    ("GET", "/aktivitaeten/<int:activity_id>/loeschen"): EDIT_OF_A,
+    ("POST", "/aktivitaeten/<int:activity_id>/loeschen"): {**EDIT_OF_A, "coord_a": DONE, "ki": DONE},
+    ("POST", "/aktivitaeten/<int:activity_id>/veroeffentlichen"): {**EDIT_OF_A, "coord_a": 302, "ki": 302},  # already
+    ("POST", "/aktivitaeten/<int:activity_id>/dateien/<int:file_id>/entfernen"): {
+        **EDIT_OF_A,
+        "coord_a": DONE,
+        "ki": DONE,
+    },
+    ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
+    ("POST", "/aktivitaeten/<int:activity_id>/sperren"): {**KI_ONLY, "ki": DONE},
+}
+APPROVED_MATERIAL_OF_A: dict[tuple[str, str], dict] = {
+    ("GET", "/materialien/<int:material_id>"): PUBLIC,
+    ("GET", "/materialien/<int:material_id>.jsonld"): PUBLIC,
+    ("GET", "/materialien/<int:material_id>/datei"): PUBLIC,
+    ("GET", "/materialien/<int:material_id>/vorschau"): PUBLIC,
+    ("GET", "/materialien/<int:material_id>/problem"): PUBLIC,
+    ("POST", "/materialien/<int:material_id>/problem"): {ALL: DONE},
+    ("GET", "/materialien/<int:material_id>/bearbeiten"): EDIT_OF_A,
+    ("POST", "/materialien/<int:material_id>/bearbeiten"): EDIT_OF_A,  # no fields: the form again
+    ("POST", "/materialien/<int:material_id>/zurueckziehen"): {**EDIT_OF_A, "coord_a": DONE, "ki": DONE},
+    ("POST", "/materialien/<int:material_id>/erneut-einreichen"): {**EDIT_OF_A, "coord_a": 302, "ki": 302},  # public
+    ("GET", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
+    ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_ONLY, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_ONLY, "ki": 404},  # not hidden
+}
+
+
+def _object_entries(argument: str) -> dict[tuple[str, str], dict]:
+    """The default (school A's unpublished) sample's entries of the routes that take ``argument``."""
+    return {key: entry for key, entry in MATRIX.items() if f"<int:{argument}>" in key[1]}
+
+
+# Variant → (its expectations per route, the samples' keys for the URL arguments).
+VARIANTS: dict[str, tuple[dict[tuple[str, str], dict], dict[str, str]]] = {
+    "published report of A": (PUBLISHED_REPORT_OF_A, {"activity_id": "published_a", "file_id": "published_a_file"}),
+    "published report of B": (
+        {key: mirrored(entry) for key, entry in PUBLISHED_REPORT_OF_A.items()},
+        {"activity_id": "published_b", "file_id": "published_b_file"},
+    ),
+    "draft of B": (
+        {
+            key: mirrored(entry)
+            for key, entry in {**_object_entries("activity_id"), **_object_entries("file_id")}.items()
+        },
+        {"activity_id": "draft_b", "file_id": "draft_b_file"},
+    ),
+    "approved material of A": (APPROVED_MATERIAL_OF_A, {"material_id": "material_published_a"}),
+    "approved material of B": (
+        {key: mirrored(entry) for key, entry in APPROVED_MATERIAL_OF_A.items()},
+        {"material_id": "material_published_b"},
+    ),
+    "material in review of B": (
+        {key: mirrored(entry) for key, entry in _object_entries("material_id").items()},
+        {"material_id": "material_review_b"},
+    ),
+}
+
+
+def make_report(school, state, title: str):
+    """A report of ``school`` in ``state`` with one PDF attachment; returns the report and the file."""
+    import uuid
+
+    from courage_hub.activities.models import ActivityFile, ActivityState
+    from courage_hub.core.db import utcnow
+    from courage_hub.core.uploads import upload_root
+    from courage_hub.extensions import db
+
+    from .factories import ActivityFactory
+
+    published = state == ActivityState.PUBLISHED
+    activity = ActivityFactory(school=school, state=state, published_at=utcnow() if published else None, title=title)
+    name = uuid.uuid4().hex + ".pdf"
+    (upload_root() / name).write_bytes(b"%PDF-1.4 test")
+    row = ActivityFile(
+        activity_id=activity.id,
+        kind="attachment",
+        storage_name=name,
+        original_name="plan.pdf",
+        content_type="application/pdf",
+        size=13,
+        sha256="0" * 64,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return activity, row
+
+
+def make_material(school, author, state, title: str):
+    """A material of ``school`` by ``author`` in ``state`` with a stored PDF and a preview image."""
+    import uuid
+
+    from courage_hub.core.db import utcnow
+    from courage_hub.core.uploads import upload_root
+    from courage_hub.materials.models import MaterialState
+
+    from .factories import MaterialFactory
+
+    stem = uuid.uuid4().hex
+    (upload_root() / f"{stem}.pdf").write_bytes(b"%PDF-1.4 test")
+    (upload_root() / f"{stem}.webp").write_bytes(b"RIFF0000WEBP")
+    return MaterialFactory(
+        school=school,
+        author_id=author.id,
+        title=title,
+        state=state,
+        published_at=utcnow() if state == MaterialState.PUBLISHED else None,
+        link_url=None,
+        storage_name=f"{stem}.pdf",
+        preview_name=f"{stem}.webp",
+        original_name="blatt.pdf",
+        content_type="application/pdf",
+        size=13,
+    )
+
+
+@pytest.fixture
+def both_schools_samples(users, samples, db) -> dict:
+    """``samples`` plus published and unpublished reports and materials of both schools, with distinct titles.
+
+    ``secrets`` maps each unpublished object's title to the roles that may see it.
+    """
+    from courage_hub.activities.models import Activity, ActivityState
+    from courage_hub.materials.models import Material, MaterialState
+
+    a, b = users["school_a"], users["school_b"]
+    extra = {}
+    for key, school, state, title in (
+        ("published_a", a, ActivityState.PUBLISHED, "Bericht Lindenhof oeffentlich"),
+        ("published_b", b, ActivityState.PUBLISHED, "Bericht am Wall oeffentlich"),
+        ("draft_b", b, ActivityState.DRAFT, "Entwurf am Wall geheim"),
+    ):
+        extra[key], extra[f"{key}_file"] = make_report(school, state, title)
+    for key, school, author, state, title in (
+        ("material_published_a", a, users["coord_a"], MaterialState.PUBLISHED, "Blatt Lindenhof oeffentlich"),
+        ("material_published_b", b, users["coord_b"], MaterialState.PUBLISHED, "Blatt am Wall oeffentlich"),
+        ("material_review_b", b, users["coord_b"], MaterialState.REVIEW, "Blatt am Wall in Pruefung"),
+    ):
+        extra[key] = make_material(school, author, state, title)
+    db.session.get(Activity, samples["draft"].id).title = "Entwurf Lindenhof geheim"
+    db.session.get(Material, samples["material"].id).title = "Blatt Lindenhof in Pruefung"
+    db.session.commit()
+    secrets = {
+        "Entwurf Lindenhof geheim": {"coord_a", "ki"},
+        "Blatt Lindenhof in Pruefung": {"coord_a", "ki"},
+        "Entwurf am Wall geheim": {"coord_b", "ki"},
+        "Blatt am Wall in Pruefung": {"coord_b", "ki"},
     }
-    failures = []
-    for rule in app.url_map.iter_rules():
+    return {**samples, **extra, "secrets": secrets}
+
+
+def reset_samples(all_samples: dict, users) -> None:
+    """Put every sample back into its first state after an action changed one, so later requests see the same world."""
+    from sqlalchemy import select, update
+
+    from courage_hub.activities.models import Activity, ActivityState
+    from courage_hub.extensions import db
+    from courage_hub.materials.models import Material, MaterialReport, MaterialState
+    from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
+
+    for key in ("draft", "draft_b"):
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == all_samples[key].id)
+            .values(state=ActivityState.DRAFT, moderation_reason="")
+        )
+    for key in ("published_a", "published_b"):
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == all_samples[key].id)
+            .values(state=ActivityState.PUBLISHED, moderation_reason="")
+        )
+    for key, state in (
+        ("material", MaterialState.REVIEW),
+        ("material_review_b", MaterialState.REVIEW),
+        ("material_published_a", MaterialState.PUBLISHED),
+        ("material_published_b", MaterialState.PUBLISHED),
+    ):
+        db.session.execute(
+            update(Material).where(Material.id == all_samples[key].id).values(state=state, review_reason="")
+        )
+    db.session.execute(
+        update(MaterialReport)
+        .where(MaterialReport.id == all_samples["report"].id)
+        .values(resolved_at=None, resolved_by_id=None, resolution="")
+    )
+    db.session.execute(update(School).where(School.id == users["school_a"].id).values(status=SchoolStatus.AUFGENOMMEN))
+    if not db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == users["coord_a"].id, Membership.school_id == users["school_a"].id
+        )
+    ):
+        db.session.add(Membership(user_id=users["coord_a"].id, school_id=users["school_a"].id))
+    db.session.execute(update(School).where(School.id == users["school_pending"].id).values(approval=Approval.PENDING))
+    db.session.commit()
+
+
+def fresh_copy(values: dict, all_samples: dict) -> dict:
+    """For a destructive route: a new report like the one in ``values`` (same school and state), with its file."""
+    from courage_hub.activities.models import Activity
+    from courage_hub.extensions import db
+    from courage_hub.schools.models import School
+
+    template = db.session.get(Activity, values["activity_id"])
+    school = db.session.get(School, template.school_id)
+    activity, row = make_report(school, template.state, "Bericht zum Loeschen")
+    return {"activity_id": activity.id, "file_id": row.id}
+
+
+def requests_for(app, users, all_samples):
+    """(variant, rule, method, expectations per role, URL values): every route, then the object routes per variant."""
+    default = {
+        **url_values(users),
+        "activity_id": all_samples["draft"].id,
+        "file_id": all_samples["file"].id,
+        "material_id": all_samples["material"].id,
+        "report_id": all_samples["report"].id,
+        "mail_id": all_samples["mail"].id,
+    }
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+    for rule in rules:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            want = expected(method, rule.rule, role)
-            args = {**values, **overrides_for(rule.rule, users, samples)}
-            path = rule.build({k: args[k] for k in rule.arguments})[1]
-            if method == "GET":
-                response = client.get(path)
-            else:
-                response = client.open(path, method=method, data={"csrf_token": csrf_token(client)})
-            got = response.status_code
-            if not matches(response, want):
-                failures.append(f"{role} {method} {path}: expected {want}, got {got}")
-            if method == "POST" and rule.rule == "/abmelden" and role != "anonymous":
-                client = login_as(role)
-            if rule.endpoint == "activities.publish" and got == 302:
-                restore_draft(samples["draft"])
-            if rule.endpoint == "activities.delete" and method == "POST" and got == 302:
-                samples["doomed"] = recreate_draft(users)
-            if rule.endpoint == "activities.remove_file" and got == 302:
-                samples["removable_file"] = recreate_file(samples["draft"])
-            if rule.endpoint in ("materials.withdraw", "material_review.hide") and got == 302:
-                restore_review(samples["material"])
-            if rule.endpoint == "coordination.approve" and got == 302:
-                restore_pending(users["school_pending"])
-            if method == "POST" and rule.endpoint == "admin.set_account_active" and got == 302:
-                # Reactivate the target so later requests in this loop see the same world.
-                client.post(path, data={"csrf_token": csrf_token(client), "active": "1"})
+            yield "school A's unpublished sample", rule, method, MATRIX[(method, rule.rule)], default
+    for variant, (entries, keys) in VARIANTS.items():
+        values = {**default, **{name: all_samples[key].id for name, key in keys.items()}}
+        for rule in rules:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                if (method, rule.rule) in entries:
+                    yield variant, rule, method, entries[(method, rule.rule)], values
+
+
+def test_every_object_route_has_an_expectation_for_every_sample(app):
+    """A new route that takes a report, a file or a material must say what happens with each sample."""
+    for variant, (entries, keys) in VARIANTS.items():
+        object_routes = {key for key in route_keys(app) if any(f"<int:{name}>" in key[1] for name in keys)}
+        missing = object_routes - set(entries)
+        assert not missing, f"{variant}: no expectation for {sorted(missing)}"
+
+
+# Pages about one report or material: when they answer 200, they show its title.
+ACTIVITY_PAGES = {"activities.detail", "activities.edit", "activities.delete", "activities.unpublish"}
+MATERIAL_PAGES = {"materials.detail", "materials.jsonld", "materials.edit", "materials.report_problem"}
+MATERIAL_PAGES |= {"material_review.review"}
+
+
+def title_shown(endpoint: str, values: dict) -> str | None:
+    """The title an object page must show when it answers 200."""
+    from courage_hub.activities.models import Activity
+    from courage_hub.extensions import db
+    from courage_hub.materials.models import Material
+
+    if endpoint in ACTIVITY_PAGES:
+        return db.session.get(Activity, values["activity_id"]).title
+    if endpoint in MATERIAL_PAGES:
+        return db.session.get(Material, values["material_id"]).title
+    return None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(app, users, both_schools_samples, login_as, role):
+    """Every route × this role, against each sample: the status, the effect on rows and files, what the page shows."""
+    all_samples = both_schools_samples
+    client = login_as(role)
+    token = csrf_token(client)
+    failures = []
+    for variant, rule, method, entry, values in requests_for(app, users, all_samples):
+        want = entry.get(role, entry.get(ALL))
+        args = {**values, **overrides_for(rule.rule, users, all_samples)}
+        if rule.endpoint in DESTRUCTIVE_ENDPOINTS:
+            args.update(fresh_copy(values, all_samples))
+        path = rule.build({k: args[k] for k in rule.arguments})[1]
+        where = f"{role} {method} {path} ({variant})"
+        if method == "GET":
+            response = client.get(path)
+            problem = None if matches(response, want) else f"expected {want!r}, got {response.status_code}"
+            problem = problem or judge_page(response, role, title_shown(rule.endpoint, args), all_samples["secrets"])
+        else:
+            if role == "anonymous":
+                token = csrf_token(client)  # public pages keep no session, so the token is fetched anew
+            take_flashes(client)
+            before = snapshot(app)
+            response = client.post(path, data={"csrf_token": token, **FORM_DATA.get(rule.endpoint, {})})
+            after = snapshot(app)
+            problem = judge_post(response, want, before, after, take_flashes(client))
+            problem = problem or judge_page(response, role, None, all_samples["secrets"])
+            if changed_parts(before, after):
+                reset_samples(all_samples, users)
+        if problem:
+            failures.append(f"{where}: {problem}")
+        if method == "POST" and rule.rule == "/abmelden" and role != "anonymous":
+            client = login_as(role)
+            token = csrf_token(client)
+        if method == "POST" and rule.endpoint == "admin.set_account_active" and response.status_code == 302:
+            # Reactivate the target so later requests in this loop see the same world.
+            client.post(path, data={"csrf_token": token, "active": "1"})
+            take_flashes(client)
     assert not failures, "\n".join(failures)
