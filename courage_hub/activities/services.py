@@ -24,10 +24,6 @@ MAX_PHOTOS = 10
 MAX_ATTACHMENTS = 10
 
 
-class EditConflict(Exception):
-    """Someone else saved the report since the form was opened."""
-
-
 class ActivityRuleViolation(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -263,8 +259,7 @@ def update_activity(
     """Save changes if nobody else saved since ``expected_version``; a published report stays published."""
     try:
         with write_transaction():
-            if not claim_version(Activity, activity.id, expected_version):
-                raise EditConflict
+            claim_version(Activity, activity.id, expected_version)
             db.session.refresh(activity)
             _apply(activity, data)
             _attach(activity, data, user)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core import schoolyear
-from ..core.db import parse_version
+from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
 from ..core.uploads import UploadRejected, path_for, store_attachment, store_photo
@@ -267,7 +267,7 @@ def edit(activity_id: int):
         form.version.data = activity.version
     try:
         response = _save(form, activity.school, activity)
-    except services.EditConflict:
+    except EditConflict:
         current = services.get_activity(activity_id)
         explanation = _(
             "While you were editing, someone else saved this report. Your changes have not been saved, so that "

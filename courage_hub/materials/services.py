@@ -23,11 +23,6 @@ from . import search
 from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
 from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, SUBJECT, TYPE_URIS
 
-
-class EditConflict(Exception):
-    """Someone else saved the material since the form was opened."""
-
-
 SORTS = ("neu", "downloads", "titel", "relevanz")
 
 
@@ -311,8 +306,7 @@ def update_material(material: Material, user: User, data: MaterialData, expected
     _add_preview(data)
     try:
         with write_transaction():
-            if not claim_version(Material, material.id, expected_version):
-                raise EditConflict
+            claim_version(Material, material.id, expected_version)
             db.session.refresh(material)
             _apply(material, data)
             unreferenced = _set_source(material, data)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, json, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.db import parse_version
+from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
@@ -284,7 +284,7 @@ def edit(material_id: int):
             data.new_file = stored
             try:
                 services.update_material(material, current_user, data, parse_version(form.version.data))
-            except services.EditConflict:
+            except EditConflict:
                 current = services.get_material(material_id)
                 explanation = _(
                     "While you were editing, someone else saved this material. Your changes have not been saved, "

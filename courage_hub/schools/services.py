@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from flask import current_app, g, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role, TokenPurpose, User
 from ..core import audit
-from ..core.db import utcnow, write_transaction
+from ..core.db import claim_version, utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.pagination import cached_count
@@ -566,22 +566,11 @@ PROFILE_FIELDS = (
 )
 
 
-class EditConflict(Exception):
-    """Someone else saved the profile since the form was opened."""
-
-
 def update_profile(school: School, expected_version: int, values: dict) -> None:
     """Save profile fields only if nobody else saved since ``expected_version`` (a conditional UPDATE)."""
     changes = {key: values[key] for key in PROFILE_FIELDS if key in values}
     with write_transaction():
-        result = db.session.execute(
-            update(School)
-            .where(School.id == school.id, School.profile_version == expected_version)
-            .values(**changes, profile_version=School.profile_version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise EditConflict
+        claim_version(School, school.id, expected_version, "profile_version", **changes, updated_at=utcnow())
     db.session.refresh(school)
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..core.db import parse_version
+from ..core.db import EditConflict, parse_version
 from ..core.images import ImageRejected, delete_stored, reencode_image, store_png, upload_dir
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import (
@@ -272,7 +272,7 @@ def edit(slug: str):
             version = parse_version(form.profile_version.data)
             try:
                 services.update_profile(school, version, values)
-            except services.EditConflict:
+            except EditConflict:
                 db.session.refresh(school)
                 return render_template("schools/conflict.html", school=school, form=form), 409
             _save_logo(school, logo_png, form.remove_logo.data)
