@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
 from ..core import audit
@@ -15,7 +16,16 @@ from ..core.db import claim_version, utcnow, write_transaction
 from ..core.links import external_url
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.permissions import is_ki_staff
-from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
+from ..core.uploads import (
+    MB,
+    StoredFile,
+    UploadBatch,
+    delete_files,
+    path_for,
+    store_attachment,
+    store_pdf_preview,
+    upload_batch,
+)
 from ..extensions import db
 from ..schools.models import School
 from ..schools.services import public_condition
@@ -57,7 +67,11 @@ class MaterialData:
     tags: str
     creator_is_person: bool = False
     link_url: str | None = None
-    new_file: StoredFile | None = field(default=None, repr=False)
+    upload: FileStorage | None = field(default=None, repr=False)  # a new file replacing the current one
+
+
+MATERIAL_MAX_BYTES = 25 * MB
+FILE_KEY = "file"  # where a problem with the uploaded file is reported
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -250,11 +264,10 @@ def _apply(material: Material, data: MaterialData) -> None:
     ]
 
 
-def _set_source(material: Material, data: MaterialData) -> list[str | None]:
+def _set_source(material: Material, data: MaterialData, stored: StoredFile | None) -> list[str | None]:
     """Switch to the new file or link; returns the storage names that are no longer referenced."""
     old = [material.storage_name, material.preview_name]
-    if data.new_file is not None:
-        stored = data.new_file
+    if stored is not None:
         material.link_url = None
         material.storage_name, material.original_name = stored.storage_name, stored.original_name
         material.content_type, material.size, material.sha256 = stored.content_type, stored.size, stored.sha256
@@ -269,24 +282,30 @@ def _set_source(material: Material, data: MaterialData) -> list[str | None]:
     return []
 
 
-def _add_preview(data: MaterialData) -> None:
-    stored = data.new_file
+def _store_file(batch: UploadBatch, data: MaterialData) -> StoredFile | None:
+    """Check and store the new file (and a PDF's preview) in ``batch``; raises UploadsRejected if it is refused."""
+    if data.upload is None:
+        return None
+    stored = batch.store(FILE_KEY, lambda upload: store_attachment(upload, MATERIAL_MAX_BYTES), data.upload)
+    batch.check()
     if stored is not None and stored.content_type == "application/pdf" and stored.thumb_name is None:
         stored.thumb_name = store_pdf_preview(stored.storage_name)
         if stored.thumb_name:
-            from ..core.uploads import path_for
-
-            stored.paths.append(path_for(stored.thumb_name))
+            stored.paths.append(path_for(stored.thumb_name))  # removed with the file if the save fails
+    return stored
 
 
 def create_material(user: User, school: School | None, data: MaterialData) -> Material:
-    """Share a material: KI staff's own materials are published at once, a school's go to the review queue."""
-    _add_preview(data)
-    try:
+    """Share a material: KI staff's own materials are published at once, a school's go to the review queue.
+
+    The file is stored with the save; if anything fails, neither file, preview nor row remains.
+    """
+    with upload_batch() as batch:
+        stored = _store_file(batch, data)
         with write_transaction():
             material = Material(school_id=school.id if school else None, author_id=user.id, topics=[], levels=[])
             _apply(material, data)
-            _set_source(material, data)
+            _set_source(material, data, stored)
             if is_ki_staff(user):
                 material.state, material.published_at = MaterialState.PUBLISHED, utcnow()
                 material.reviewed_by_id, material.reviewed_at = user.id, utcnow()
@@ -294,29 +313,23 @@ def create_material(user: User, school: School | None, data: MaterialData) -> Ma
             db.session.flush()
             if is_ki_staff(user):
                 audit.record("material.publish", material, summary=material.title)
-    except BaseException:
-        discard(data.new_file)
-        raise
     return material
 
 
 def update_material(material: Material, user: User, data: MaterialData, expected_version: int) -> None:
-    """Save an edit unless someone saved in the meantime; a school's edit goes back to review, a new file replaces
-    the old one (which is deleted)."""
-    _add_preview(data)
-    try:
+    """Save an edit unless someone saved in the meantime (else EditConflict); a school's edit goes back to review, a
+    new file replaces the old one (which is deleted once the save has committed)."""
+    with upload_batch() as batch:
+        stored = _store_file(batch, data)
         with write_transaction():
             claim_version(Material, material.id, expected_version)
             db.session.refresh(material)
             _apply(material, data)
-            unreferenced = _set_source(material, data)
+            unreferenced = _set_source(material, data, stored)
             if is_ki_staff(user):
                 audit.record("material.edit", material, summary=material.title)
             elif material.state != MaterialState.HIDDEN:
                 material.state, material.review_reason = MaterialState.REVIEW, ""
-    except BaseException:
-        discard(data.new_file)
-        raise
     delete_files(*unreferenced)
 
 
