@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
@@ -345,14 +344,6 @@ def resubmit_material(material: Material) -> None:
             material.state, material.review_reason = MaterialState.REVIEW, ""
 
 
-def delete_material(material: Material) -> None:
-    """Delete a material for good, rows first, then its files."""
-    names = (material.storage_name, material.preview_name)
-    with write_transaction():
-        db.session.delete(material)
-    delete_files(*names)
-
-
 # --- review and moderation (KI) --------------------------------------------------------------------------------
 
 CHECKLIST = (
@@ -540,8 +531,3 @@ def sharing_schools(chosen_slug: str = "") -> list[tuple[str, str]]:
         if chosen_slug
         else []
     )
-
-
-def describe_licence(code: str) -> str:
-    licence = LICENCES.get(code)
-    return licence.label if licence else _("Unknown licence")
