@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from courage_hub.activities import services as activity_services
 from courage_hub.activities.models import Activity
 from courage_hub.auth.models import User
+from courage_hub.core.db import EditConflict
 from courage_hub.extensions import db as _db
 from courage_hub.materials.models import Material
 from courage_hub.schools import services as school_services
@@ -137,7 +138,7 @@ def test_concurrent_edits_of_one_report_never_overwrite_each_other_silently(app,
                         activity, user, report_data(f"T{number}-{n}"), activity.version, publish=True
                     )
                     saved.append(f"T{number}-{n}")
-                except activity_services.EditConflict:
+                except EditConflict:
                     conflicts.append(n)
 
     assert run_threads(app, edit) == []

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -144,3 +149,44 @@ def test_materials_without_a_licence_get_all_rights_reserved_and_a_note_for_the_
         assert [m.id for m in found] == [rows["Mit Lizenz"].id]
         db.session.remove()
         db.engine.dispose()
+
+
+# --- migrations stand on their own -----------------------------------------------------------------------------
+
+VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+def _migration(revision: str):
+    path = next(VERSIONS.glob(f"{revision}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_migration_imports_the_app_so_a_later_change_of_the_app_cannot_rewrite_history():
+    importing = []
+    for path in sorted(VERSIONS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(name.split(".")[0] == "courage_hub" for name in names):
+                importing.append(path.name)
+    assert importing == []
+
+
+@pytest.mark.parametrize(
+    ("revision", "index"),
+    [
+        ("23cc42aac44e", "courage_hub.materials.search:MATERIALS"),
+        ("9a4e6b3c2d18", "courage_hub.activities.search:ACTIVITIES"),
+    ],
+)
+def test_the_full_text_index_the_migrations_build_is_the_one_the_app_builds(revision, index):
+    """A change to an index in the app must come with a new migration: this fails until one is written."""
+    module_name, name = index.split(":")
+    app_index = getattr(importlib.import_module(module_name), name)
+    migration = _migration(revision)
+    assert app_index._sqlite_ddl() == migration.SQLITE_CREATE
+    assert app_index._pg_ddl() == migration.POSTGRES_CREATE

@@ -8,12 +8,13 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import claim_version, utcnow, write_transaction
 from ..core.pagination import cached_count, cached_ids, in_order_of
-from ..core.uploads import StoredFile, delete_files, discard
+from ..core.uploads import StoredFile, UploadBatch, delete_files, store_attachment, store_photo, upload_batch
 from ..extensions import db
 from ..schools.models import School, SchoolStatus
 from .models import Activity, ActivityFile, ActivityState, ActivityTopic
@@ -21,10 +22,6 @@ from .search import ACTIVITIES
 
 MAX_PHOTOS = 10
 MAX_ATTACHMENTS = 10
-
-
-class EditConflict(Exception):
-    """Someone else saved the report since the form was opened."""
 
 
 class ActivityRuleViolation(Exception):
@@ -47,8 +44,21 @@ class ActivityData:
     links: str
     counts_as_project: bool
     photo_consent: bool
-    new_photos: list[tuple[StoredFile, str]] = field(default_factory=list)  # (file, alt text)
-    new_attachments: list[StoredFile] = field(default_factory=list)
+    new_photos: list[NewPhoto] = field(default_factory=list)
+    new_attachments: list[FileStorage] = field(default_factory=list)
+
+
+@dataclass
+class NewPhoto:
+    """A chosen photo with its description; problems are reported under the caller's keys (its form fields)."""
+
+    file: FileStorage
+    alt: str
+    key: str = "photo"
+    alt_key: str = "alt"
+
+
+ATTACHMENTS_KEY = "attachments"  # where problems with attachments are reported
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -200,17 +210,41 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     ]
 
 
-def _attach(activity: Activity, data: ActivityData, user: User) -> None:
+@dataclass
+class _StoredUploads:
+    photos: list[tuple[StoredFile, str]]  # (file, alt text)
+    attachments: list[StoredFile]
+
+
+def _store_uploads(batch: UploadBatch, data: ActivityData) -> _StoredUploads:
+    """Check and store every chosen file in ``batch``; raises UploadsRejected with all problems at once."""
+    stored = _StoredUploads(photos=[], attachments=[])
+    for photo in data.new_photos:
+        if not photo.alt.strip():
+            batch.reject(photo.alt_key, _("Please describe the photo for people who cannot see it."))
+            continue
+        file = batch.store(photo.key, store_photo, photo.file)
+        if file is not None:
+            stored.photos.append((file, photo.alt))
+    for upload in data.new_attachments:
+        file = batch.store(ATTACHMENTS_KEY, store_attachment, upload)
+        if file is not None:
+            stored.attachments.append(file)
+    batch.check()
+    return stored
+
+
+def _attach(activity: Activity, uploads: _StoredUploads, data: ActivityData, user: User) -> None:
     photos = len(activity.photos)
-    if photos + len(data.new_photos) > MAX_PHOTOS:
+    if photos + len(uploads.photos) > MAX_PHOTOS:
         raise ActivityRuleViolation(_("A report can have at most %(n)d photos.", n=MAX_PHOTOS))
-    if len(activity.attachments) + len(data.new_attachments) > MAX_ATTACHMENTS:
+    if len(activity.attachments) + len(uploads.attachments) > MAX_ATTACHMENTS:
         raise ActivityRuleViolation(_("A report can have at most %(n)d attachments.", n=MAX_ATTACHMENTS))
-    if data.new_photos and not (activity.photo_consent or data.photo_consent):
+    if uploads.photos and not (activity.photo_consent or data.photo_consent):
         raise ActivityRuleViolation(_("Please confirm the consent for photos of people."))
-    for position, (stored, alt) in enumerate(data.new_photos, start=photos):
+    for position, (stored, alt) in enumerate(uploads.photos, start=photos):
         activity.files.append(_file_row(stored, user, alt_text=alt.strip(), position=position))
-    for stored in data.new_attachments:
+    for stored in uploads.attachments:
         activity.files.append(_file_row(stored, user))
 
 
@@ -228,45 +262,37 @@ def _file_row(stored: StoredFile, user: User, **extra) -> ActivityFile:
     )
 
 
-def _discard_new(data: ActivityData) -> None:
-    for stored, _alt in data.new_photos:
-        discard(stored)
-    for stored in data.new_attachments:
-        discard(stored)
-
-
 def create_activity(school: School, user: User, data: ActivityData, *, publish: bool) -> Activity:
-    """Save a new report (draft or published) with its files; on any failure no file or row is left."""
-    try:
+    """Save a new report (draft or published) with its files; on any failure no file or row is left.
+
+    Raises UploadsRejected when a chosen file is refused, ActivityRuleViolation when a rule forbids the save.
+    """
+    with upload_batch() as batch:
+        uploads = _store_uploads(batch, data)
         with write_transaction():
             activity = Activity(school_id=school.id, author_id=user.id, topics=[], files=[])
             _apply(activity, data)
-            _attach(activity, data, user)
+            _attach(activity, uploads, data, user)
             if publish:
                 activity.state, activity.published_at = ActivityState.PUBLISHED, utcnow()
             db.session.add(activity)
-    except BaseException:
-        _discard_new(data)
-        raise
     return activity
 
 
 def update_activity(
     activity: Activity, user: User, data: ActivityData, expected_version: int, *, publish: bool
 ) -> None:
-    """Save changes if nobody else saved since ``expected_version``; a published report stays published."""
-    try:
+    """Save changes if nobody else saved since ``expected_version`` (else EditConflict); a published report stays
+    published. New files are stored with the save and removed again if anything fails."""
+    with upload_batch() as batch:
+        uploads = _store_uploads(batch, data)
         with write_transaction():
-            if not claim_version(Activity, activity.id, expected_version):
-                raise EditConflict
+            claim_version(Activity, activity.id, expected_version)
             db.session.refresh(activity)
             _apply(activity, data)
-            _attach(activity, data, user)
+            _attach(activity, uploads, data, user)
             if publish and activity.state == ActivityState.DRAFT:
                 activity.state, activity.published_at = ActivityState.PUBLISHED, utcnow()
-    except BaseException:
-        _discard_new(data)
-        raise
 
 
 def publish_activity(activity: Activity) -> None:

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core import schoolyear
-from ..core.db import parse_version
+from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
-from ..core.uploads import UploadRejected, path_for, store_attachment, store_photo
+from ..core.uploads import UploadsRejected, path_for
 from ..core.vocab import TOPICS
 from ..schools import services as school_services
 from ..schools.models import School
@@ -160,31 +160,16 @@ def _school_for_new_report() -> School:
     return school
 
 
-def _collect_uploads(form: ActivityForm) -> tuple[list, list, list[str]]:
-    """Store the chosen photos and attachments; returns them with any German error messages."""
-    photos, attachments, errors = [], [], []
+def _chosen_uploads(form: ActivityForm) -> tuple[list[services.NewPhoto], list]:
+    """The photos (with their descriptions) and attachments chosen in the form; the service stores them."""
+    photos = []
     for n in range(1, PHOTO_SLOTS + 1):
-        upload, alt = getattr(form, f"photo_{n}").data, (getattr(form, f"alt_{n}").data or "").strip()
-        if not upload or not getattr(upload, "filename", ""):
-            continue
-        if not alt:
-            getattr(form, f"alt_{n}").errors.append(_("Please describe the photo for people who cannot see it."))
-            errors.append("alt")
-            continue
-        try:
-            photos.append((store_photo(upload), alt))
-        except UploadRejected as rejected:
-            getattr(form, f"photo_{n}").errors.append(rejected.message)
-            errors.append(rejected.message)
-    for upload in form.attachments.data or []:
-        if not upload or not getattr(upload, "filename", ""):
-            continue
-        try:
-            attachments.append(store_attachment(upload))
-        except UploadRejected as rejected:
-            form.attachments.errors.append(rejected.message)
-            errors.append(rejected.message)
-    return photos, attachments, errors
+        upload = getattr(form, f"photo_{n}").data
+        if upload and getattr(upload, "filename", ""):
+            alt = getattr(form, f"alt_{n}").data or ""
+            photos.append(services.NewPhoto(upload, alt, key=f"photo_{n}", alt_key=f"alt_{n}"))
+    attachments = [upload for upload in form.attachments.data or [] if upload and getattr(upload, "filename", "")]
+    return photos, attachments
 
 
 def _data(form: ActivityForm, photos, attachments) -> services.ActivityData:
@@ -217,17 +202,17 @@ def _save(form: ActivityForm, school: School, activity: Activity | None):
     """Validate, store files, save; returns a response or None when the form must be shown again."""
     if not form.validate_on_submit() or _date_problem(form):
         return None
-    photos, attachments, errors = _collect_uploads(form)
-    data = _data(form, photos, attachments)
-    if errors:
-        services._discard_new(data)
-        return None
+    data = _data(form, *_chosen_uploads(form))
     publish = request.form.get("action") == "publish"
     try:
         if activity is None:
             activity = services.create_activity(school, current_user, data, publish=publish)
         else:
             services.update_activity(activity, current_user, data, parse_version(form.version.data), publish=publish)
+    except UploadsRejected as rejected:
+        for key, messages in rejected.problems.items():
+            getattr(form, key).errors.extend(messages)
+        return None
     except services.ActivityRuleViolation as violation:
         form.form_errors.append(violation.message)
         return None
@@ -267,7 +252,7 @@ def edit(activity_id: int):
         form.version.data = activity.version
     try:
         response = _save(form, activity.school, activity)
-    except services.EditConflict:
+    except EditConflict:
         current = services.get_activity(activity_id)
         explanation = _(
             "While you were editing, someone else saved this report. Your changes have not been saved, so that "

@@ -20,7 +20,7 @@ from ..core.links import external_url
 from ..core.mail import send_mail
 from ..extensions import db
 from ..schools.models import Approval, School
-from .services import _queues, contact_rule
+from .services import contact_rule, open_queues
 
 
 @dataclass
@@ -56,7 +56,7 @@ def build_digest(days: int = 7, now: datetime | None = None) -> Digest:
         )
     )
     count = db.session.scalar(select(func.count(Activity.id)).where(*new_reports)) or 0
-    pending, review, problems = _queues()
+    pending, review, problems = open_queues()
     contact = db.session.scalar(select(func.count(School.id)).where(contact_rule(now).condition())) or 0
     return Digest(since, registrations, reports, count, pending, review, problems, contact)
 

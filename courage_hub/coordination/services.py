@@ -253,7 +253,7 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
         )
     towns, months, history, topics, materials_shared = network
     by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
-    queues = _queues()
+    queues = open_queues()
     contact_conditions = [rule.condition(), *scope.school_conditions()]
     rows = sorted(towns.values(), key=lambda r: r.name)
     if scope.municipality:
@@ -378,8 +378,9 @@ def _materials_shared(scope: Scope) -> int:
     return db.session.scalar(query) or 0
 
 
-def _queues() -> tuple[int, int, int]:
-    """Pending registrations, materials waiting for review, open problem reports."""
+def open_queues() -> tuple[int, int, int]:
+    """What waits for the KI across the whole network: (pending registrations, materials in review, open problem
+    reports). Always counted live: the dashboard and the weekly digest show the work that is still to do."""
     from ..materials.models import Material, MaterialReport, MaterialState
 
     row = db.session.execute(

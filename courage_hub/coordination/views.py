@@ -3,29 +3,29 @@ report and the queue of registrations; plus the admins' audit log."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from ..activities.services import obligation_years, school_activities
 from ..core import mail, schoolyear
-from ..core.models import AuditEntry, OutboxMail, OutboxStatus
+from ..core.models import OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
 from ..core.requests import date_arg, id_arg
-from ..core.schoolyear import BERLIN
 from ..core.text import slugify
 from ..extensions import db
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
 from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
 from ..schools.vocab import SCHOOL_TYPES
+from . import audit_log as audit_log_service
 from . import exports, presentation, reminders, services
 from .forms import NoteForm, ReminderForm
 from .services import Scope, TableFilter
@@ -392,56 +392,35 @@ def _id_filter(name: str) -> int | None:
 @require(can_manage_accounts)
 def audit_log():
     """The audit log, newest first, filtered by action, person, object and date range; read-only."""
-    action = request.args.get("aktion", "")[:60]
-    person = request.args.get("person", "").strip()[:254]
-    object_type = request.args.get("objekt", "")[:40]
-    object_id = _id_filter("objekt_id")
-    since, until = _date_filter("von"), _date_filter("bis")
-    conditions = []
-    if action:
-        conditions.append(AuditEntry.action == action)
-    if person:
-        conditions.append(func.lower(AuditEntry.user_email).contains(person.lower(), autoescape=True))
-    if object_type:
-        conditions.append(AuditEntry.object_type == object_type)
-    if object_id:
-        conditions.append(AuditEntry.object_id == object_id)
-    if since:
-        conditions.append(AuditEntry.created_at >= datetime.combine(since, time(), BERLIN))
-    if until:
-        conditions.append(AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time(), BERLIN))
+    filters = audit_log_service.AuditFilter(
+        action=request.args.get("aktion", "")[:60],
+        person=request.args.get("person", "").strip()[:254],
+        object_type=request.args.get("objekt", "")[:40],
+        object_id=_id_filter("objekt_id"),
+        since=_date_filter("von"),
+        until=_date_filter("bis"),
+    )
     page = requested_page()
-    total = db.session.scalar(select(func.count(AuditEntry.id)).where(*conditions)) or 0
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(AUDIT_PER_PAGE)
-        .offset((page - 1) * AUDIT_PER_PAGE)
-    ).all()
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    object_types = db.session.scalars(
-        select(AuditEntry.object_type).where(AuditEntry.object_type != "").distinct().order_by(AuditEntry.object_type)
-    ).all()
+    found = audit_log_service.search(filters, page, AUDIT_PER_PAGE)
     args = {
         k: v
         for k, v in {
-            "aktion": action,
-            "person": person,
-            "objekt": object_type,
-            "objekt_id": object_id or "",
-            "von": since.isoformat() if since else "",
-            "bis": until.isoformat() if until else "",
+            "aktion": filters.action,
+            "person": filters.person,
+            "objekt": filters.object_type,
+            "objekt_id": filters.object_id or "",
+            "von": filters.since.isoformat() if filters.since else "",
+            "bis": filters.until.isoformat() if filters.until else "",
         }.items()
         if v
     }
     return render_template(
         "coordination/audit.html",
-        entries=entries,
-        total=total,
+        entries=found.entries,
+        total=found.total,
         page=page,
-        pages=page_count(total, AUDIT_PER_PAGE),
+        pages=page_count(found.total, AUDIT_PER_PAGE),
         args=args,
-        actions=actions,
-        object_types=object_types,
+        actions=found.actions,
+        object_types=found.object_types,
     )

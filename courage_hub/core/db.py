@@ -152,21 +152,27 @@ def parse_version(value: object) -> int:
     return number if 0 <= number <= MAX_VERSION else -1
 
 
-def claim_version(model: type, object_id: int, expected: int, column: str = "version") -> bool:
-    """Optimistic locking: raise the row's version if it is still ``expected``; False if someone saved since.
+class EditConflict(Exception):
+    """Someone else saved the object since the form was opened: the edit is refused and nothing is overwritten."""
 
-    One conditional UPDATE, so two concurrent saves can never both succeed.
+
+def claim_version(model: type, object_id: int, expected: int, column: str = "version", **values: object) -> None:
+    """Optimistic locking: raise the row's version if it is still ``expected``, else raise :class:`EditConflict`.
+
+    ``values`` are written in the same conditional UPDATE (e.g. fields that need no ORM logic). One statement, so two
+    concurrent saves can never both succeed. The caller refreshes its object afterwards if it goes on using it.
     """
     if not 0 <= expected <= MAX_VERSION:
-        return False  # a forged number (too large for the column): treat it as a conflict
+        raise EditConflict  # a forged number (too large for the column): treat it as a conflict
     version = getattr(model, column)
     result = db.session.execute(
         update(model)
         .where(model.id == object_id, version == expected)
-        .values({column: version + 1})
+        .values({**values, column: version + 1})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        raise EditConflict
 
 
 @contextmanager

@@ -4,8 +4,9 @@ Files are checked by their content (magic bytes and, for documents, their struct
 by their name; photos are re-encoded with Pillow, which drops EXIF/GPS and every other piece of metadata, and get a
 display version and a thumbnail. Everything lands under
 ``instance/uploads/`` with random names; the caller stores the returned description in the database. A failed
-upload leaves nothing behind: files are written under a temporary name and renamed at the end, and
-:func:`discard` removes them again if the database write fails.
+upload leaves nothing behind: files are written under a temporary name and renamed at the end, and a service that
+stores several files for one save does so inside :func:`upload_batch`, which removes every file of the batch when
+anything in the save fails (a rejected file, a full disk, a rule, the database write).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import re
 import secrets
 import unicodedata
 import warnings
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,14 @@ class UploadRejected(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class UploadsRejected(Exception):
+    """One or more files of a save were refused; ``problems`` maps the key each file was given to German messages."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(message for messages in problems.values() for message in messages))
+        self.problems = problems
 
 
 @dataclass
@@ -110,6 +120,48 @@ def discard(stored: StoredFile | None) -> None:
         return
     for path in stored.paths:
         path.unlink(missing_ok=True)
+
+
+class UploadBatch:
+    """The files that one save writes. Every stored file is recorded, so that a failure anywhere removes them all."""
+
+    def __init__(self) -> None:
+        self.files: list[StoredFile] = []
+        self.problems: dict[str, list[str]] = {}
+
+    def store(self, key: str, store: Callable[[FileStorage], StoredFile], upload: FileStorage) -> StoredFile | None:
+        """Store one upload with ``store``; a refused file is noted under ``key`` and gives None."""
+        try:
+            stored = store(upload)
+        except UploadRejected as rejected:
+            self.reject(key, rejected.message)
+            return None
+        self.files.append(stored)
+        return stored
+
+    def reject(self, key: str, message: str) -> None:
+        self.problems.setdefault(key, []).append(message)
+
+    def check(self) -> None:
+        """Raise :class:`UploadsRejected` if any file was refused (the ``upload_batch`` block then removes the rest)."""
+        if self.problems:
+            raise UploadsRejected(self.problems)
+
+    def discard(self) -> None:
+        for stored in self.files:
+            discard(stored)
+        self.files.clear()
+
+
+@contextmanager
+def upload_batch() -> Iterator[UploadBatch]:
+    """Store the files of one save; if the block raises, every file stored in it is deleted again."""
+    batch = UploadBatch()
+    try:
+        yield batch
+    except BaseException:
+        batch.discard()
+        raise
 
 
 def delete_files(*storage_names: str | None) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from ..core.fulltext import FullTextIndex, SearchMatch, include_in_schema_comparison, query_words
 from .models import Material
 
@@ -12,14 +10,6 @@ MATERIALS = FullTextIndex(
 )
 
 __all__ = ["MATERIALS", "SearchMatch", "include_in_schema_comparison", "match", "query_words"]
-
-
-def create_search_objects(connection: Connection) -> None:
-    MATERIALS.create(connection)
-
-
-def drop_search_objects(connection: Connection) -> None:
-    MATERIALS.drop(connection)
 
 
 def match(q: str, dialect: str) -> SearchMatch | None:

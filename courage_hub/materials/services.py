@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
 from ..core import audit
@@ -15,17 +15,21 @@ from ..core.db import claim_version, utcnow, write_transaction
 from ..core.links import external_url
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.permissions import is_ki_staff
-from ..core.uploads import StoredFile, delete_files, discard, store_pdf_preview
+from ..core.uploads import (
+    MB,
+    StoredFile,
+    UploadBatch,
+    delete_files,
+    path_for,
+    store_attachment,
+    store_pdf_preview,
+    upload_batch,
+)
 from ..extensions import db
 from ..schools.models import School
 from . import search
 from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
 from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, SUBJECT, TYPE_URIS
-
-
-class EditConflict(Exception):
-    """Someone else saved the material since the form was opened."""
-
 
 SORTS = ("neu", "downloads", "titel", "relevanz")
 
@@ -61,7 +65,11 @@ class MaterialData:
     tags: str
     creator_is_person: bool = False
     link_url: str | None = None
-    new_file: StoredFile | None = field(default=None, repr=False)
+    upload: FileStorage | None = field(default=None, repr=False)  # a new file replacing the current one
+
+
+MATERIAL_MAX_BYTES = 25 * MB
+FILE_KEY = "file"  # where a problem with the uploaded file is reported
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -236,11 +244,10 @@ def _apply(material: Material, data: MaterialData) -> None:
     ]
 
 
-def _set_source(material: Material, data: MaterialData) -> list[str | None]:
+def _set_source(material: Material, data: MaterialData, stored: StoredFile | None) -> list[str | None]:
     """Switch to the new file or link; returns the storage names that are no longer referenced."""
     old = [material.storage_name, material.preview_name]
-    if data.new_file is not None:
-        stored = data.new_file
+    if stored is not None:
         material.link_url = None
         material.storage_name, material.original_name = stored.storage_name, stored.original_name
         material.content_type, material.size, material.sha256 = stored.content_type, stored.size, stored.sha256
@@ -255,24 +262,30 @@ def _set_source(material: Material, data: MaterialData) -> list[str | None]:
     return []
 
 
-def _add_preview(data: MaterialData) -> None:
-    stored = data.new_file
+def _store_file(batch: UploadBatch, data: MaterialData) -> StoredFile | None:
+    """Check and store the new file (and a PDF's preview) in ``batch``; raises UploadsRejected if it is refused."""
+    if data.upload is None:
+        return None
+    stored = batch.store(FILE_KEY, lambda upload: store_attachment(upload, MATERIAL_MAX_BYTES), data.upload)
+    batch.check()
     if stored is not None and stored.content_type == "application/pdf" and stored.thumb_name is None:
         stored.thumb_name = store_pdf_preview(stored.storage_name)
         if stored.thumb_name:
-            from ..core.uploads import path_for
-
-            stored.paths.append(path_for(stored.thumb_name))
+            stored.paths.append(path_for(stored.thumb_name))  # removed with the file if the save fails
+    return stored
 
 
 def create_material(user: User, school: School | None, data: MaterialData) -> Material:
-    """Share a material: KI staff's own materials are published at once, a school's go to the review queue."""
-    _add_preview(data)
-    try:
+    """Share a material: KI staff's own materials are published at once, a school's go to the review queue.
+
+    The file is stored with the save; if anything fails, neither file, preview nor row remains.
+    """
+    with upload_batch() as batch:
+        stored = _store_file(batch, data)
         with write_transaction():
             material = Material(school_id=school.id if school else None, author_id=user.id, topics=[], levels=[])
             _apply(material, data)
-            _set_source(material, data)
+            _set_source(material, data, stored)
             if is_ki_staff(user):
                 material.state, material.published_at = MaterialState.PUBLISHED, utcnow()
                 material.reviewed_by_id, material.reviewed_at = user.id, utcnow()
@@ -280,30 +293,23 @@ def create_material(user: User, school: School | None, data: MaterialData) -> Ma
             db.session.flush()
             if is_ki_staff(user):
                 audit.record("material.publish", material, summary=material.title)
-    except BaseException:
-        discard(data.new_file)
-        raise
     return material
 
 
 def update_material(material: Material, user: User, data: MaterialData, expected_version: int) -> None:
-    """Save an edit unless someone saved in the meantime; a school's edit goes back to review, a new file replaces
-    the old one (which is deleted)."""
-    _add_preview(data)
-    try:
+    """Save an edit unless someone saved in the meantime (else EditConflict); a school's edit goes back to review, a
+    new file replaces the old one (which is deleted once the save has committed)."""
+    with upload_batch() as batch:
+        stored = _store_file(batch, data)
         with write_transaction():
-            if not claim_version(Material, material.id, expected_version):
-                raise EditConflict
+            claim_version(Material, material.id, expected_version)
             db.session.refresh(material)
             _apply(material, data)
-            unreferenced = _set_source(material, data)
+            unreferenced = _set_source(material, data, stored)
             if is_ki_staff(user):
                 audit.record("material.edit", material, summary=material.title)
             elif material.state != MaterialState.HIDDEN:
                 material.state, material.review_reason = MaterialState.REVIEW, ""
-    except BaseException:
-        discard(data.new_file)
-        raise
     delete_files(*unreferenced)
 
 
@@ -317,14 +323,6 @@ def resubmit_material(material: Material) -> None:
     with write_transaction():
         if material.state in (MaterialState.WITHDRAWN, MaterialState.REJECTED):
             material.state, material.review_reason = MaterialState.REVIEW, ""
-
-
-def delete_material(material: Material) -> None:
-    """Delete a material for good, rows first, then its files."""
-    names = (material.storage_name, material.preview_name)
-    with write_transaction():
-        db.session.delete(material)
-    delete_files(*names)
 
 
 # --- review and moderation (KI) --------------------------------------------------------------------------------
@@ -514,8 +512,3 @@ def sharing_schools(chosen_slug: str = "") -> list[tuple[str, str]]:
         if chosen_slug
         else []
     )
-
-
-def describe_licence(code: str) -> str:
-    licence = LICENCES.get(code)
-    return licence.label if licence else _("Unknown licence")

@@ -8,13 +8,13 @@ from flask import Blueprint, Response, abort, flash, json, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.db import parse_version
+from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
-from ..core.uploads import MB, UploadRejected, path_for, store_attachment
+from ..core.uploads import UploadsRejected, path_for
 from ..core.vocab import TOPICS
 from ..schools import services as school_services
 from ..schools.models import School
@@ -27,7 +27,6 @@ bp = Blueprint("materials", __name__, url_prefix="/materialien")
 review_bp = Blueprint("material_review", __name__, url_prefix="/koordination/pruefung")
 PER_PAGE = 20
 AMB_PER_PAGE = 500
-MATERIAL_MAX_BYTES = 25 * MB
 REPORTS_PER_IP_PER_HOUR = 5
 
 
@@ -228,19 +227,20 @@ def _data(form: MaterialForm) -> services.MaterialData:
     )
 
 
-def _store_upload(form: MaterialForm, required: bool):
-    """Check and store the chosen file; returns it, None if there is none, or False after an error."""
+def _chosen_file(form: MaterialForm, required: bool):
+    """The chosen file (the service checks and stores it), None if there is none, or False if one is missing."""
     upload = form.file.data
     if form.source.data != "datei" or not upload or not getattr(upload, "filename", ""):
         if form.source.data == "datei" and required:
             form.file.errors.append(_("Please choose a file."))
             return False
         return None
-    try:
-        return store_attachment(upload, MATERIAL_MAX_BYTES)
-    except UploadRejected as rejected:
-        form.file.errors.append(rejected.message)
-        return False
+    return upload
+
+
+def _show_rejection(form: MaterialForm, rejected: UploadsRejected) -> None:
+    for key, messages in rejected.problems.items():
+        getattr(form, key).errors.extend(messages)
 
 
 @bp.route("/teilen", methods=["GET", "POST"])
@@ -253,11 +253,15 @@ def share():
         form.attribution.data = schools[0].name
     if form.validate_on_submit():
         school = _chosen_school(schools)
-        stored = _store_upload(form, required=True)
-        if stored is not False:
+        upload = _chosen_file(form, required=True)
+        if upload is not False:
             data = _data(form)
-            data.new_file = stored
-            material = services.create_material(current_user, school, data)
+            data.upload = upload
+            try:
+                material = services.create_material(current_user, school, data)
+            except UploadsRejected as rejected:
+                _show_rejection(form, rejected)
+                return render_template("materials/form.html", form=form, material=None, schools=schools)
             if material.is_published:
                 flash(_("The material is published."), "success")
             else:
@@ -277,13 +281,16 @@ def edit(material_id: int):
         form.version.data = material.version
         form.source.data = "link" if material.is_link else "datei"
     if form.validate_on_submit():
-        stored = _store_upload(form, required=material.is_link)
-        if stored is not False:
+        upload = _chosen_file(form, required=material.is_link)
+        if upload is not False:
             data = _data(form)
-            data.new_file = stored
+            data.upload = upload
             try:
                 services.update_material(material, current_user, data, parse_version(form.version.data))
-            except services.EditConflict:
+            except UploadsRejected as rejected:
+                _show_rejection(form, rejected)
+                return render_template("materials/form.html", form=form, material=material, schools=[])
+            except EditConflict:
                 current = services.get_material(material_id)
                 explanation = _(
                     "While you were editing, someone else saved this material. Your changes have not been saved, "

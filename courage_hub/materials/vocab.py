@@ -103,8 +103,6 @@ LICENCES = {
 # Licences that the AMB profile accepts (open licences with a URL); only these materials are open educational
 # resources and described in AMB.
 OPEN_LICENCES = tuple(code for code, lic in LICENCES.items() if lic.url)
-# For materials that came without a licence: the author never granted more than viewing and linking.
-DEFAULT_LICENCE = "arr"
 
 # Levels and types in the vocabularies that the AMB profile (and WirLernenOnline/Mundo) reads; levels without an
 # exact counterpart are left out of the metadata rather than guessed.

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 from flask import current_app, g, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role, TokenPurpose, User
 from ..core import audit
-from ..core.db import utcnow, write_transaction
+from ..core.db import claim_version, utcnow, write_transaction
+from ..core.images import delete_stored, store_png
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.pagination import cached_count
@@ -554,30 +555,29 @@ PROFILE_FIELDS = (
 )
 
 
-class EditConflict(Exception):
-    """Someone else saved the profile since the form was opened."""
+def update_profile(
+    school: School, expected_version: int, values: dict, *, logo_png: bytes | None = None, remove_logo: bool = False
+) -> None:
+    """Save profile fields, and a new (re-encoded) or removed logo, only if nobody else saved since
+    ``expected_version`` (a conditional UPDATE; else EditConflict).
 
-
-def update_profile(school: School, expected_version: int, values: dict) -> None:
-    """Save profile fields only if nobody else saved since ``expected_version`` (a conditional UPDATE)."""
+    This service owns the logo file's whole life: it writes the new file, saves the row, deletes the replaced file
+    once the save has committed, and deletes the new file again if the save fails.
+    """
     changes = {key: values[key] for key in PROFILE_FIELDS if key in values}
-    with write_transaction():
-        result = db.session.execute(
-            update(School)
-            .where(School.id == school.id, School.profile_version == expected_version)
-            .values(**changes, profile_version=School.profile_version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise EditConflict
+    new_logo = store_png("logos", logo_png) if logo_png is not None else None
+    old_logo = None
+    try:
+        with write_transaction():
+            if logo_png is not None or remove_logo:
+                old_logo = db.session.scalar(select(School.logo_filename).where(School.id == school.id))
+                changes["logo_filename"] = new_logo
+            claim_version(School, school.id, expected_version, "profile_version", **changes, updated_at=utcnow())
+    except BaseException:
+        delete_stored("logos", new_logo)
+        raise
+    delete_stored("logos", old_logo)
     db.session.refresh(school)
-
-
-def set_logo(school: School, filename: str | None) -> str | None:
-    """Store the new logo file name and return the old one (which the caller deletes)."""
-    with write_transaction():
-        old, school.logo_filename = school.logo_filename, filename
-    return old
 
 
 # --- coordinators ----------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..core.db import parse_version
-from ..core.images import ImageRejected, delete_stored, reencode_image, store_png, upload_dir
+from ..core.db import EditConflict, parse_version
+from ..core.images import ImageRejected, reencode_image, upload_dir
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import (
     can_edit_school,
@@ -272,26 +272,15 @@ def edit(slug: str):
             values["website"] = values["website"] or None
             version = parse_version(form.profile_version.data)
             try:
-                services.update_profile(school, version, values)
-            except services.EditConflict:
+                services.update_profile(
+                    school, version, values, logo_png=logo_png, remove_logo=bool(form.remove_logo.data)
+                )
+            except EditConflict:
                 db.session.refresh(school)
                 return render_template("schools/conflict.html", school=school, form=form), 409
-            _save_logo(school, logo_png, form.remove_logo.data)
             flash(_("The profile has been saved."), "success")
             return redirect(url_for("schools.manage", slug=school.slug))
     return render_template("schools/edit.html", school=school, form=form)
-
-
-def _save_logo(school: School, png: bytes | None, remove: bool) -> None:
-    if png is None and not remove:
-        return
-    new_name = store_png("logos", png) if png is not None else None
-    try:
-        old = services.set_logo(school, new_name)
-    except Exception:
-        delete_stored("logos", new_name)
-        raise
-    delete_stored("logos", old)
 
 
 # --- the joining process ---------------------------------------------------------------------------------------
