@@ -43,8 +43,7 @@ from .conftest import DB_KIND
 from .factories import ActivityFactory, MaterialFactory
 
 THREADS = 8
-WRITES = 200  # writes per thread where each write stands alone
-ROUNDS = 60  # lockstep rounds where all threads race for one object: each round ends in a known state
+ROUNDS = 40  # lockstep rounds where all threads race for one object: each round ends in a known state
 
 Together = Callable[[], None]
 
@@ -138,10 +137,10 @@ def test_concurrent_download_counts_lose_no_update(app, db, users):
         material_services.count_download(material_id)
         calls.append((started, time.perf_counter()))
 
-    assert in_lockstep(app, WRITES // 2, count) == []
+    assert in_lockstep(app, 2 * ROUNDS, count) == []
     assert overlapping_calls(calls) > 0  # the increments really ran at the same time
     fresh_read(db)
-    assert db.session.get(Material, material_id).download_count == THREADS * WRITES // 2
+    assert db.session.get(Material, material_id).download_count == THREADS * 2 * ROUNDS
 
 
 @pytest.mark.skipif(DB_KIND != "sqlite", reason="PostgreSQL runs write transactions side by side")
@@ -202,10 +201,10 @@ def test_concurrent_new_reports_are_all_saved(app, db, users):
         data = report_data(f"T{number}-{round_number}")
         activity_services.create_activity(school, user, data, publish=round_number % 2 == 0)
 
-    assert in_lockstep(app, WRITES // 2, report) == []
+    assert in_lockstep(app, ROUNDS, report) == []
     fresh_read(db)
     titles = db.session.scalars(select(Activity.title).where(Activity.school_id == school_id)).all()
-    assert sorted(titles) == sorted(f"T{t}-{n}" for t in range(THREADS) for n in range(WRITES // 2))
+    assert sorted(titles) == sorted(f"T{t}-{n}" for t in range(THREADS) for n in range(ROUNDS))
 
 
 # --- edits with optimistic locking -----------------------------------------------------------------------------
