@@ -33,6 +33,7 @@ from courage_hub.activities import services as activity_services
 from courage_hub.activities.models import Activity
 from courage_hub.auth.models import User
 from courage_hub.core.db import write_transaction
+from courage_hub.core.models import AuditEntry
 from courage_hub.extensions import db as _db
 from courage_hub.materials import services as material_services
 from courage_hub.materials.models import Material
@@ -373,4 +374,9 @@ def test_concurrent_status_changes_leave_one_unbroken_timeline(app, db, users):
         assert after.from_status == before.to_status != after.to_status
     assert [event.to_status for event in events] == [targets[n % 2] for n in range(ROUNDS)]
     assert events[-1].to_status == db.session.get(School, school_id).status
+    # The audit log, written in the same transaction, holds the same moves: one entry each, no more.
+    audited = db.session.scalars(
+        select(AuditEntry.after).where(AuditEntry.action == "school.status").order_by(AuditEntry.id)
+    ).all()
+    assert [entry["note"] for entry in audited] == [event.note for event in events]
     assert db.session.scalar(select(func.count()).select_from(School).where(School.id == school_id)) == 1
