@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
@@ -31,14 +31,16 @@ from sqlalchemy import func, select
 
 from courage_hub.activities import services as activity_services
 from courage_hub.activities.models import Activity
-from courage_hub.auth.models import User
+from courage_hub.auth import services as auth_services
+from courage_hub.auth.models import TokenPurpose, User
 from courage_hub.core.db import write_transaction
 from courage_hub.core.models import AuditEntry
+from courage_hub.core.passwords import verify_password
 from courage_hub.extensions import db as _db
 from courage_hub.materials import services as material_services
 from courage_hub.materials.models import Material
 from courage_hub.schools import services as school_services
-from courage_hub.schools.models import EventKind, School, SchoolEvent, SchoolStatus
+from courage_hub.schools.models import EventKind, Membership, School, SchoolEvent, SchoolStatus
 
 from .conftest import DB_KIND
 from .factories import ActivityFactory, MaterialFactory
@@ -380,3 +382,56 @@ def test_concurrent_status_changes_leave_one_unbroken_timeline(app, db, users):
     ).all()
     assert [entry["note"] for entry in audited] == [event.note for event in events]
     assert db.session.scalar(select(func.count()).select_from(School).where(School.id == school_id)) == 1
+
+
+# --- single-use links ------------------------------------------------------------------------------------------
+
+
+def test_one_reset_link_used_at_once_sets_one_password(app, db, users):
+    """Eight requests bring the same reset link at once: one sets its password, the link is spent for the rest."""
+    user_id, rounds = users["coord_a"].id, ROUNDS // 4
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        links = [
+            auth_services.issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=1)) for _ in range(rounds)
+        ]
+    winners: list[tuple[int, str]] = []  # (round, password) of each use that was accepted
+
+    def use(number: int, round_number: int, together: Together) -> None:
+        _db.session.rollback()
+        password = f"Neues Passwort {round_number}-{number}"
+        together()
+        if auth_services.set_password_with_token(links[round_number], (TokenPurpose.PASSWORD_RESET,), password):
+            winners.append((round_number, password))
+
+    assert in_lockstep(app, rounds, use) == []
+    assert Counter(round_number for round_number, _ in winners) == dict.fromkeys(range(rounds), 1)
+    fresh_read(db)
+    assert verify_password(db.session.get(User, user_id).password_hash, max(winners)[1])
+
+
+def test_one_invitation_accepted_at_once_creates_one_account(app, db, users):
+    """Eight requests accept the same invitation at once: one account and membership, seven "no longer valid"."""
+    school, rounds = users["school_a"], ROUNDS // 8
+    links = [school_services.invite_coordinator(school, users["ki"], f"neu{n}@schule.example") for n in range(rounds)]
+    accepted: list[int] = []
+    refused: list[int] = []
+
+    def accept(number: int, round_number: int, together: Together) -> None:
+        _db.session.rollback()
+        together()
+        try:
+            school_services.accept_invitation(links[round_number], None, name=f"Neu {number}", password="Ein Passwort!")
+        except school_services.RuleViolation:
+            refused.append(round_number)
+        else:
+            accepted.append(round_number)
+
+    assert in_lockstep(app, rounds, accept) == []
+    assert Counter(accepted) == dict.fromkeys(range(rounds), 1)
+    assert Counter(refused) == dict.fromkeys(range(rounds), THREADS - 1)
+    fresh_read(db)
+    emails = db.session.scalars(select(User.email).where(User.email.like("neu%@schule.example"))).all()
+    assert sorted(emails) == sorted(f"neu{n}@schule.example" for n in range(rounds))
+    members = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.school_id == school.id))
+    assert members == 1 + rounds  # coordinator A and one new coordinator per invitation

@@ -162,3 +162,19 @@ def claim_version(model: type, object_id: int, expected: int, column: str = "ver
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def claim_once(model: type, object_id: int, column: str = "used_at") -> bool:
+    """Mark a single-use row (a link, an invitation) as used now; False if another request already used it.
+
+    One conditional UPDATE, so of two requests that bring the same link at once only one gets True: the other
+    waits for the first one's row lock (PostgreSQL) and then finds the row used.
+    """
+    stamp = getattr(model, column)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == object_id, stamp.is_(None))
+        .values({column: utcnow()})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
