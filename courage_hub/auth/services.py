@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..core import audit
-from ..core.db import utcnow, write_transaction
+from ..core.db import claim_once, utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.passwords import hash_password, verify_password
@@ -115,10 +115,9 @@ def set_password_with_token(raw: str, purposes: tuple[TokenPurpose, ...], passwo
     """Use a reset or invitation link once: set the password, confirm the e-mail, end old sessions."""
     with write_transaction():
         token = valid_token(raw, purposes)
-        if token is None:
+        if token is None or not claim_once(UserToken, token.id):
             return None
         user = db.session.get(User, token.user_id)
-        token.used_at = utcnow()
         user.password_hash = hash_password(password)
         if user.email_confirmed_at is None:
             user.email_confirmed_at = utcnow()
@@ -130,10 +129,9 @@ def confirm_email(raw: str) -> User | None:
     """Use a confirmation link once: the account may sign in from now on."""
     with write_transaction():
         token = valid_token(raw, (TokenPurpose.EMAIL_CONFIRMATION,))
-        if token is None:
+        if token is None or not claim_once(UserToken, token.id):
             return None
         user = db.session.get(User, token.user_id)
-        token.used_at = utcnow()
         if user.email_confirmed_at is None:
             user.email_confirmed_at = utcnow()
     return user

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from ..core.models import AuditEntry
+from ..core.schoolyear import BERLIN
 from ..extensions import db
-from .services import BERLIN
 
 
 @dataclass

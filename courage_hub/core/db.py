@@ -203,3 +203,19 @@ def own_read_connection() -> Iterator[Connection]:
             yield connection
     finally:
         _write_intent.reset(token)
+
+
+def claim_once(model: type, object_id: int, column: str = "used_at") -> bool:
+    """Mark a single-use row (a link, an invitation) as used now; False if another request already used it.
+
+    One conditional UPDATE, so of two requests that bring the same link at once only one gets True: the other
+    waits for the first one's row lock (PostgreSQL) and then finds the row used.
+    """
+    stamp = getattr(model, column)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == object_id, stamp.is_(None))
+        .values({column: utcnow()})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role, TokenPurpose, User
 from ..core import audit
-from ..core.db import claim_version, utcnow, write_transaction
+from ..core.db import claim_once, claim_version, utcnow, write_transaction
 from ..core.images import delete_stored, store_png
 from ..core.links import external_url
 from ..core.mail import send_mail
@@ -648,7 +648,7 @@ def accept_invitation(raw: str, user: User | None, *, name: str = "", password: 
     """Use an invitation once: link the existing (signed-in) account or create a new one; complete a handover."""
     with write_transaction():
         invitation = valid_invitation(raw)
-        if invitation is None:
+        if invitation is None or not claim_once(SchoolInvitation, invitation.id):
             raise RuleViolation(_("This invitation is no longer valid."))
         if user is None:
             if account_for_invitation(invitation) is not None:
@@ -666,7 +666,6 @@ def accept_invitation(raw: str, user: User | None, *, name: str = "", password: 
             raise RuleViolation(_("This invitation was sent to another e-mail address."))
         elif user.role != Role.COORDINATOR:
             raise RuleViolation(_("This address belongs to a KI or admin account, which cannot coordinate a school."))
-        invitation.used_at = utcnow()
         school = invitation.school
         if school.id not in membership_school_ids_fresh(user):
             db.session.add(Membership(user_id=user.id, school_id=school.id))
