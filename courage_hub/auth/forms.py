@@ -10,6 +10,19 @@ from wtforms.validators import DataRequired, Email, Length
 from ..core.forms import MAX_PASSWORD_LENGTH, FlaskForm, new_password_fields
 from .models import Role
 
+
+def current_password_field(label: str = _l("Your password")) -> PasswordField:
+    """The password of the signed-in person (or of the account signing in), to confirm who acts."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 EMAIL_VALIDATORS = [
     DataRequired(message=_l("Please enter your e-mail address.")),
     Length(max=254, message=_l("The e-mail address is too long.")),
@@ -19,14 +32,7 @@ EMAIL_VALIDATORS = [
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "username"})
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(message=_l("Please enter your password.")),
-            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field(_l("Password"))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -75,14 +81,7 @@ class CreateAccountForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     """Deleting the own account: the password and an explicit confirmation."""
 
-    password = PasswordField(
-        _l("Your password"),
-        validators=[
-            DataRequired(message=_l("Please enter your password.")),
-            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field()
     confirm = BooleanField(
         _l("I understand that my account is deleted for good."),
         validators=[DataRequired(message=_l("Please confirm that you want to delete your account."))],
@@ -92,18 +91,34 @@ class DeleteAccountForm(FlaskForm):
 CODE_RENDER_KW = {"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "maxlength": 7}
 
 
-class SecondFactorForm(FlaskForm):
-    """The six-digit code from the authenticator app."""
-
-    code = StringField(
+def code_field(description: str = "") -> StringField:
+    """The six-digit code of the authenticator app."""
+    return StringField(
         _l("Code from your authenticator app"),
         validators=[
             DataRequired(message=_l("Please enter the six-digit code.")),
             Length(max=7, message=_l("The code has six digits.")),
         ],
-        description=_l("Six digits; the app shows a new one every 30 seconds."),
+        description=description,
         render_kw=CODE_RENDER_KW,
     )
+
+
+class AccountPageForm(FlaskForm):
+    """A form that shares the account page with the password change: its fields carry ``field_prefix``, so no id
+    is used twice on the page."""
+
+    field_prefix = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", self.field_prefix)
+        super().__init__(*args, **kwargs)
+
+
+class SecondFactorForm(FlaskForm):
+    """The six-digit code from the authenticator app."""
+
+    code = code_field(_l("Six digits; the app shows a new one every 30 seconds."))
 
 
 class RecoveryCodeForm(FlaskForm):
@@ -120,43 +135,14 @@ class RecoveryCodeForm(FlaskForm):
     )
 
 
-class TurnOffSecondFactorForm(FlaskForm):
-    """Shares the account page with the password change: its fields carry a prefix, so no id is used twice."""
+class TurnOffSecondFactorForm(AccountPageForm):
+    field_prefix = "off"
 
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("prefix", "off")
-        super().__init__(*args, **kwargs)
-
-    password = PasswordField(
-        _l("Your password"),
-        validators=[
-            DataRequired(message=_l("Please enter your password.")),
-            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
-    code = StringField(
-        _l("Code from your authenticator app"),
-        validators=[
-            DataRequired(message=_l("Please enter the six-digit code.")),
-            Length(max=7, message=_l("The code has six digits.")),
-        ],
-        render_kw=CODE_RENDER_KW,
-    )
+    password = current_password_field()
+    code = code_field()
 
 
-class NewRecoveryCodesForm(FlaskForm):
-    """Shares the account page with the password change: its fields carry a prefix, so no id is used twice."""
+class NewRecoveryCodesForm(AccountPageForm):
+    field_prefix = "codes"
 
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("prefix", "codes")
-        super().__init__(*args, **kwargs)
-
-    password = PasswordField(
-        _l("Your password"),
-        validators=[
-            DataRequired(message=_l("Please enter your password.")),
-            Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field()
