@@ -36,7 +36,7 @@ from . import factories
 from .conftest import PASSWORD, csrf_token, login, totp_code
 from .test_hostile_inputs import BASELINE, FormParser, baseline, find_form, fresh_token, role_for
 from .test_hostile_inputs import clients as clients  # the fixture
-from .test_permissions import expected, url_values
+from .test_permissions import expected, sample_values
 from .test_permissions import samples as samples  # the fixture
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -391,15 +391,7 @@ def send(route: Prepared, method: str, body: bytes):
 
 def test_every_state_changing_route_refuses_a_request_without_the_sessions_token(app, users, samples, clients):
     ctx = Context(app, users, samples, clients)
-    base_values = {
-        **url_values(users),
-        "activity_id": samples["draft"].id,
-        "file_id": samples["removable_file"].id,
-        "material_id": samples["material"].id,
-        "report_id": samples["report"].id,
-        "mail_id": samples["mail"].id,
-        "school_id": users["school_pending"].id,
-    }
+    base_values = sample_values(users, samples, file="removable_file")
     other_token = csrf_token(app.test_client())  # valid, but for another session
     page_forms: dict[str, dict] = {}
     failures, idle, checked = [], [], 0

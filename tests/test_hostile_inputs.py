@@ -25,7 +25,7 @@ from courage_hub.extensions import db as _db
 
 from . import factories
 from .conftest import csrf_token, login
-from .test_permissions import ALL, LOGIN, MATRIX, url_values
+from .test_permissions import ALL, LOGIN, MATRIX, sample_values
 from .test_permissions import samples as samples  # the fixture
 
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -305,15 +305,7 @@ def clients(app, users):
 
 
 def test_hostile_input_never_causes_a_500_and_changes_nothing_unless_saved(app, users, samples, clients):
-    values = {
-        **url_values(users),
-        "activity_id": samples["draft"].id,
-        "file_id": samples["removable_file"].id,
-        "material_id": samples["material"].id,
-        "report_id": samples["report"].id,
-        "mail_id": samples["mail"].id,
-        "school_id": users["school_pending"].id,
-    }
+    values = sample_values(users, samples, file="removable_file")
     failures: list[str] = []
     covered = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -465,14 +457,7 @@ def _send(client, method: str, path: str, **kwargs):
 def test_huge_ids_on_every_int_route_are_not_found_for_every_role(app, users, samples, login_as, role):
     """An id beyond any row id is a 404 (the URL converter stops at 2^31 - 1); the largest one finds nothing."""
     client = login_as(role)
-    values = {
-        **url_values(users),
-        "activity_id": samples["draft"].id,
-        "file_id": samples["file"].id,
-        "material_id": samples["material"].id,
-        "report_id": samples["report"].id,
-        "mail_id": samples["mail"].id,
-    }
+    values = sample_values(users, samples)
     failures, checked = [], 0
     for rule in app.url_map.iter_rules():
         int_args = re.findall(r"<int:(\w+)>", rule.rule)
@@ -514,14 +499,7 @@ def _multipart(token: str, part: bytes) -> bytes:
 def test_a_form_part_without_a_name_is_a_german_400_on_every_post_route(app, users, samples, login_as, role):
     """No browser sends a nameless part; it is refused before the CSRF check, whoever sends it and wherever."""
     client = login_as(role)
-    values = {
-        **url_values(users),
-        "activity_id": samples["draft"].id,
-        "file_id": samples["removable_file"].id,
-        "material_id": samples["material"].id,
-        "report_id": samples["report"].id,
-        "mail_id": samples["mail"].id,
-    }
+    values = sample_values(users, samples, file="removable_file")
     failures, checked = [], 0
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.endpoint in SKIP_ENDPOINTS:
@@ -568,14 +546,7 @@ def test_extreme_dates_and_huge_numbers_in_every_get_filter_give_no_500(app, use
     """Every GET page, as a role that may open it, with each extreme value in every query parameter at once."""
     from .test_permissions import expected
 
-    values = {
-        **url_values(users),
-        "activity_id": samples["draft"].id,
-        "file_id": samples["file"].id,
-        "material_id": samples["material"].id,
-        "report_id": samples["report"].id,
-        "mail_id": samples["mail"].id,
-    }
+    values = sample_values(users, samples)
     names = query_parameter_names()
     failures, checked = [], 0
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

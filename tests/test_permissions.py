@@ -204,6 +204,21 @@ def url_values(users) -> dict[str, object]:
     }
 
 
+def sample_values(users, samples, file: str = "file") -> dict[str, object]:
+    """URL values with the default sample objects (school A's draft, material in review, …) for every route.
+
+    ``file`` names the sample file: suites that may delete it pass "removable_file".
+    """
+    return {
+        **url_values(users),
+        "activity_id": samples["draft"].id,
+        "file_id": samples[file].id,
+        "material_id": samples["material"].id,
+        "report_id": samples["report"].id,
+        "mail_id": samples["mail"].id,
+    }
+
+
 def overrides_for(rule: str, users, samples) -> dict:
     """Destructive routes get objects of their own, so that later requests still find the sample objects."""
     if rule.startswith("/schulen/") and "entfernen" in rule:
