@@ -11,8 +11,11 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import Boolean, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from courage_hub.core import permissions, schoolyear
+from courage_hub.core import permissions, rules, schoolyear
+from courage_hub.core.rules import hybrid_rule
 from courage_hub.schools import process, services
 from courage_hub.schools.models import SchoolStatus
 
@@ -329,3 +332,99 @@ def test_the_application_step_needs_ballot_confirmed_patron_and_date(ballot):
     assert (
         process.coordinator_move_problem(step_school(status, patron_confirmed=True, application=True), target) is None
     )
+
+
+# --- rules written once, read as Python and as SQL ----------------------------------------------------------------
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Owner(_Base):
+    __tablename__ = "rule_owner"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(10))
+    flag: Mapped[bool | None] = mapped_column(Boolean)
+
+    is_open = hybrid_rule(rules.Equals("kind", "open") & rules.IsTrue("flag"), "Open and flagged.")
+
+
+class _Item(_Base):
+    __tablename__ = "rule_item"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(10))
+    flag: Mapped[bool | None] = mapped_column(Boolean)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("rule_owner.id"))
+    owner: Mapped[_Owner | None] = relationship()
+
+    is_listed = hybrid_rule(
+        rules.OneOf("kind", ["a", "b"]) & (rules.IsNull("owner_id") | rules.Related("owner", "is_open")),
+        "Listed.",
+    )
+    is_listed_and_flagged = hybrid_rule(rules.Holds("is_listed") & rules.IsTrue("flag"), "Listed and flagged.")
+
+
+ITEM_RULES = ("is_listed", "is_listed_and_flagged")
+
+
+@pytest.fixture
+def rule_session():
+    engine = create_engine("sqlite://")
+    _Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        open_owner = _Owner(kind="open", flag=True)
+        closed_owner = _Owner(kind="open", flag=None)
+        other_owner = _Owner(kind="closed", flag=True)
+        for kind in ("a", "b", "c", None):
+            for flag in (True, False, None):
+                for owner in (None, open_owner, closed_owner, other_owner):
+                    session.add(_Item(kind=kind, flag=flag, owner=owner))
+        session.commit()
+        yield session
+    engine.dispose()
+
+
+def test_each_rule_selects_in_sql_exactly_the_objects_its_python_predicate_accepts(rule_session):
+    items = rule_session.scalars(select(_Item)).all()
+    assert len(items) == 48
+    for name in ITEM_RULES:
+        selected = set(rule_session.scalars(select(_Item.id).where(getattr(_Item, name))))
+        accepted = {item.id for item in items if getattr(item, name)}
+        assert selected == accepted, name
+    expected = {
+        item.id
+        for item in items
+        if item.kind in ("a", "b") and (item.owner is None or (item.owner.kind == "open" and item.owner.flag is True))
+    }
+    assert {item.id for item in items if item.is_listed} == expected
+    assert len(expected) == 2 * 3 * 2
+    assert {item.id for item in items if item.is_listed_and_flagged} == {
+        item.id for item in items if item.id in expected and item.flag is True
+    }
+
+
+def test_rule_predicates_return_booleans_and_missing_values_never_match():
+    item = SimpleNamespace(kind=None, flag=None, owner_id=None, owner=None)
+    assert rules.Equals("kind", "a").test(item) is False
+    assert rules.OneOf("kind", ["a"]).test(item) is False
+    assert rules.IsTrue("flag").test(item) is False
+    assert rules.IsTrue("flag").test(SimpleNamespace(flag=1)) is False  # only a real True
+    assert rules.IsNull("owner_id").test(item) is True
+    assert rules.Related("owner", "is_open").test(item) is False
+    assert rules.Holds("flag").test(SimpleNamespace(flag=1)) is True
+    assert rules.Holds("flag").test(item) is False
+    assert (rules.IsNull("kind") & rules.IsNull("flag")).test(item) is True
+    assert (rules.IsNull("kind") & rules.IsTrue("flag")).test(item) is False
+    assert (rules.IsTrue("flag") | rules.IsNull("kind")).test(item) is True
+    assert (rules.IsTrue("flag") | rules.Equals("kind", "a")).test(item) is False
+
+
+def test_rules_describe_themselves():
+    rule = rules.Equals("kind", "a") & (rules.OneOf("kind", ["b"]) | rules.IsTrue("flag"))
+    assert repr(rule) == "(kind == 'a' and (kind in ('b',) or flag is true))"
+    assert repr(rules.IsNull("owner_id") | rules.Related("owner", "is_open") | rules.Holds("x")) == (
+        "((owner_id is null or owner.is_open) or x)"
+    )
+    assert repr(_Item.__dict__["is_listed"].rule) == "(kind in ('a', 'b') and (owner_id is null or owner.is_open))"
+    assert _Item.__dict__["is_listed"].__doc__ == "Listed."
