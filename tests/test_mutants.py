@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Boolean, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, column, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from courage_hub.core import permissions, rules, schoolyear
@@ -428,3 +428,20 @@ def test_rules_describe_themselves():
     )
     assert repr(_Item.__dict__["is_listed"].rule) == "(kind in ('a', 'b') and (owner_id is null or owner.is_open))"
     assert _Item.__dict__["is_listed"].__doc__ == "Listed."
+
+
+def test_hybrid_rule_reads_one_rule_on_the_object_and_on_the_class():
+    rule = rules.IsTrue("flag")
+
+    class Plain:
+        flag = column("flag")
+        is_flagged = hybrid_rule(rule, "Flagged.")
+
+    prop = Plain.__dict__["is_flagged"]
+    assert prop.rule is rule and prop.__doc__ == "Flagged."
+    item = Plain()
+    item.flag = True
+    assert item.is_flagged is True
+    item.flag = None
+    assert item.is_flagged is False
+    assert str(Plain.is_flagged.compile(compile_kwargs={"literal_binds": True})) == "flag IS true"
