@@ -3,6 +3,9 @@
 # make run    set up .venv, install, migrate, seed demo data once, serve on http://127.0.0.1:5000
 # make test   install dev dependencies, lint, run the suite on SQLite and, when TEST_DATABASE_URL is set
 #             (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), again on PostgreSQL.
+# make mutate mutation testing of the rule modules (slow, not part of `make test`): mutmut changes
+#             school year, access policy, visibility rules and the joining process one small bug at a time,
+#             runs the tests that cover each change and lists the survivors and the score.
 # make bench  seed Germany-size demo data, serve it with gunicorn, measure every page (bench/run.py),
 #             on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL; tables go to bench/results/.
 
@@ -11,13 +14,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app courage_hub
 PYTEST_ARGS ?= -n auto
+MUTMUT_ARGS ?= --max-children 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The W3C Nu Html Checker (npm package vnu-jar) that the browser tests run over every page they visit.
 VNU_VERSION := 26.9.27
 VNU_STAMP   := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
-.PHONY: run test bench install install-dev install-bench lint format migrate seed translations browser vnu clean
+.PHONY: run test bench mutate install install-dev install-bench install-mutate lint format migrate seed translations browser vnu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +35,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+$(VENV)/.installed-mutate: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,mutate]'
+	touch $@
+
 $(VENV)/.installed-bench: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	touch $@
@@ -38,6 +46,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 install-bench: $(VENV)/.installed-bench
+install-mutate: $(VENV)/.installed-mutate
 
 run: export COURAGE_HUB_ENV ?= development
 run: install
@@ -63,6 +72,16 @@ test: install-dev browser vnu
 # BENCH_ARGS e.g. "--db sqlite --requests 200"; see `.venv/bin/python bench/run.py --help`.
 bench: install-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The modules and the tests are set in pyproject.toml ([tool.mutmut]); survivors are either killed by a test or
+# explained beside the code (`# pragma: no mutate` with the reason). `$(BIN)/mutmut show NAME` shows one mutant.
+mutate: install-mutate
+	rm -rf mutants
+	COURAGE_HUB_TEST_DB=sqlite $(BIN)/mutmut run $(MUTMUT_ARGS)
+	$(BIN)/mutmut export-cicd-stats
+	@echo "== Survivors"
+	@$(BIN)/mutmut results
+	@$(BIN)/python scripts/mutation_score.py
 
 # Browser tests drive Debian's chromium; install it when missing and possible.
 browser:

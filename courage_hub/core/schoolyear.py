@@ -35,6 +35,8 @@ def school_year_expr(day: ColumnElement) -> ColumnElement[int]:
 
 def local_today(now: datetime | None = None) -> date:
     """Today in Europe/Berlin (the schools' and the KI's calendar), whatever the server's time zone."""
+    # Mutation testing: ``datetime.now(None)`` survives and is equivalent, since a naive local time converts to
+    # the same instant in ``astimezone``. The line is still mutated for ``now or`` (tests pass explicit instants).
     return (now or datetime.now(UTC)).astimezone(BERLIN).date()
 
 
