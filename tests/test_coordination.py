@@ -172,9 +172,9 @@ def test_network_figures_of_a_large_network_are_reused_but_queues_and_the_report
 def test_dashboard_shows_figures_charts_with_text_alternatives(users, login_as):
     _network(3)
     page = login_as("ki").get(f"/koordination/?jahr={current_school_year()}").get_data(as_text=True)
-    assert page.count('role="img"') == 4
-    assert page.count("<title id=") == 4 and page.count("<desc id=") == 4
-    assert page.count("<details>") == 4
+    assert page.count('role="img"') == 5
+    assert page.count("<title id=") == 5 and page.count("<desc id=") == 5
+    assert page.count("<details>") == 5
     assert "style=" not in page  # the CSP allows no inline styles
     assert 'id="kpi-contact">2<' in page  # schools A and B: admitted without any report
 
@@ -435,3 +435,47 @@ def test_audit_log_page_filters_and_is_admin_only(app, users, login_as):
         assert other.get("/verwaltung/protokoll/").status_code == 403
     anonymous = app.test_client().get("/verwaltung/protokoll/")
     assert anonymous.status_code == 302 and "/anmelden" in anonymous.headers["Location"]
+
+
+def test_key_figures_break_down_by_school_type_in_sql(app):
+    year = current_school_year()
+    _network(4)  # 4 admitted with a project this year (Gesamtschule), 4 preparing
+    SchoolFactory(school_type="Realschule", municipality="Werl", admitted_on=date(2018, 1, 1))
+    SchoolFactory(school_type="Realschule", status=SchoolStatus.INTERESSE, municipality="Werl")
+    figures = services.key_figures(services.Scope(year))
+    rows = {row.name: row for row in figures.school_types}
+    assert set(rows) == {"Gesamtschule", "Realschule"}
+    assert rows["Gesamtschule"].admitted == 4 and rows["Gesamtschule"].newly_admitted == 4
+    assert rows["Gesamtschule"].obligation_met == 4 and rows["Gesamtschule"].activities == 4
+    assert rows["Gesamtschule"].by_status[SchoolStatus.VORBEREITUNG] == 4 and rows["Gesamtschule"].total == 8
+    assert rows["Realschule"].admitted == 1 and rows["Realschule"].obligation_open == 1
+    assert rows["Realschule"].activities == 0 and rows["Realschule"].total == 2
+    werl = services.key_figures(services.Scope(year, "Werl"))
+    assert {row.name: row.total for row in werl.school_types} == {"Gesamtschule": 1, "Realschule": 2}
+
+
+def test_dashboard_shows_a_table_and_a_chart_per_school_type(users, login_as):
+    _network(2)
+    SchoolFactory(school_type="Hauptschule", municipality="Soest")
+    page = login_as("ki").get(f"/koordination/?jahr={current_school_year()}").get_data(as_text=True)
+    assert 'id="chart-school-types"' in page
+    table = page.split('id="school-types-caption"', 1)[1].split("</table>", 1)[0]
+    assert "Zahlen je Schulform" in page.split('id="school-types-caption"', 1)[1][:60]
+    assert re.search(r'<th scope="row">Hauptschule</th>\s*<td class="num">1</td>', table)
+
+
+def test_chart_text_is_never_smaller_than_twelve_pixels_and_long_labels_keep_their_full_text():
+    from courage_hub.coordination import charts
+
+    long_name = "Städtisches Gymnasium mit bilingualem Zweig und Ganztagsangebot"
+    bars = str(
+        charts.stacked_bars(
+            "c", "T", "D", [(long_name, [3, 1])], [charts.Series("Eins", "#000"), charts.Series("Zwei", "#111")]
+        )
+    )
+    cols = str(charts.columns("k", "T", "D", [("2025/26", 50.0), ("2026/27", 100.0)], "#000", maximum=100, suffix=" %"))
+    sizes = [int(size) for size in re.findall(r'font-size="(\d+)"', bars + cols)]
+    assert sizes and min(sizes) >= 12
+    assert f"<title>{long_name}</title>" in bars
+    assert "…</text>" in bars
+    assert ">2025/26</text>" in cols and ">100 %</text>" in cols
