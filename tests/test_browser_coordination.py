@@ -56,3 +56,25 @@ def test_ki_officer_reminds_a_lippstadt_school_without_project_and_exports(page:
     book = openpyxl.load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
     municipalities = {row[3] for row in book.active.iter_rows(min_row=2, values_only=True)}
     assert municipalities == {"Lippstadt"}
+
+
+CHART_TEXT_SIZES = """() => [...document.querySelectorAll('svg.chart text')].map((text) => {
+  const svg = text.ownerSVGElement;
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return parseFloat(getComputedStyle(text).fontSize) * scale;
+})"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_dashboard_chart_text_is_at_least_twelve_pixels_on_a_phone_and_a_desktop(page: Page, site, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, site.url, "ki@example.org")
+    page.goto(site.url + "/koordination/")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    sizes = page.evaluate(CHART_TEXT_SIZES)
+    assert len(sizes) > 20
+    assert min(sizes) >= 12
+    region = page.locator(".chart-scroll").first
+    region.focus()
+    expect(region).to_be_focused()  # a chart wider than the screen scrolls with the keyboard
+    assert_accessible(page)

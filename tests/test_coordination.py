@@ -172,9 +172,9 @@ def test_network_figures_of_a_large_network_are_reused_but_queues_and_the_report
 def test_dashboard_shows_figures_charts_with_text_alternatives(users, login_as):
     _network(3)
     page = login_as("ki").get(f"/koordination/?jahr={current_school_year()}").get_data(as_text=True)
-    assert page.count('role="img"') == 4
-    assert page.count("<title id=") == 4 and page.count("<desc id=") == 4
-    assert page.count("<details>") == 4
+    assert page.count('role="img"') == 5
+    assert page.count("<title id=") == 5 and page.count("<desc id=") == 5
+    assert page.count("<details>") == 5
     assert "style=" not in page  # the CSP allows no inline styles
     assert 'id="kpi-contact">2<' in page  # schools A and B: admitted without any report
 
@@ -435,3 +435,174 @@ def test_audit_log_page_filters_and_is_admin_only(app, users, login_as):
         assert other.get("/verwaltung/protokoll/").status_code == 403
     anonymous = app.test_client().get("/verwaltung/protokoll/")
     assert anonymous.status_code == 302 and "/anmelden" in anonymous.headers["Location"]
+
+
+def test_key_figures_break_down_by_school_type_in_sql(app):
+    year = current_school_year()
+    _network(4)  # 4 admitted with a project this year (Gesamtschule), 4 preparing
+    SchoolFactory(school_type="Realschule", municipality="Werl", admitted_on=date(2018, 1, 1))
+    SchoolFactory(school_type="Realschule", status=SchoolStatus.INTERESSE, municipality="Werl")
+    figures = services.key_figures(services.Scope(year))
+    rows = {row.name: row for row in figures.school_types}
+    assert set(rows) == {"Gesamtschule", "Realschule"}
+    assert rows["Gesamtschule"].admitted == 4 and rows["Gesamtschule"].newly_admitted == 4
+    assert rows["Gesamtschule"].obligation_met == 4 and rows["Gesamtschule"].activities == 4
+    assert rows["Gesamtschule"].by_status[SchoolStatus.VORBEREITUNG] == 4 and rows["Gesamtschule"].total == 8
+    assert rows["Realschule"].admitted == 1 and rows["Realschule"].obligation_open == 1
+    assert rows["Realschule"].activities == 0 and rows["Realschule"].total == 2
+    werl = services.key_figures(services.Scope(year, "Werl"))
+    assert {row.name: row.total for row in werl.school_types} == {"Gesamtschule": 1, "Realschule": 2}
+
+
+def test_dashboard_shows_a_table_and_a_chart_per_school_type(users, login_as):
+    _network(2)
+    SchoolFactory(school_type="Hauptschule", municipality="Soest")
+    page = login_as("ki").get(f"/koordination/?jahr={current_school_year()}").get_data(as_text=True)
+    assert 'id="chart-school-types"' in page
+    table = page.split('id="school-types-caption"', 1)[1].split("</table>", 1)[0]
+    assert "Zahlen je Schulform" in page.split('id="school-types-caption"', 1)[1][:60]
+    assert re.search(r'<th scope="row">Hauptschule</th>\s*<td class="num">1</td>', table)
+
+
+def test_chart_text_is_never_smaller_than_twelve_pixels_and_long_labels_keep_their_full_text():
+    from courage_hub.coordination import charts
+
+    long_name = "Städtisches Gymnasium mit bilingualem Zweig und Ganztagsangebot"
+    bars = str(
+        charts.stacked_bars(
+            "c", "T", "D", [(long_name, [3, 1])], [charts.Series("Eins", "#000"), charts.Series("Zwei", "#111")]
+        )
+    )
+    cols = str(charts.columns("k", "T", "D", [("2025/26", 50.0), ("2026/27", 100.0)], "#000", maximum=100, suffix=" %"))
+    sizes = [int(size) for size in re.findall(r'font-size="(\d+)"', bars + cols)]
+    assert sizes and min(sizes) >= 12
+    assert f"<title>{long_name}</title>" in bars
+    assert "…</text>" in bars
+    assert ">2025/26</text>" in cols and ">100 %</text>" in cols
+
+
+# --- the annual report PDF ---------------------------------------------------------------------------------------
+
+
+def _report(client, year: int, **args):
+    from pypdf import PdfReader
+
+    query = "&".join(f"{k}={v}" for k, v in {"jahr": year, **args}.items())
+    response = client.get(f"/koordination/jahresbericht.pdf?{query}")
+    assert response.status_code == 200
+    import io
+
+    return PdfReader(io.BytesIO(response.data))
+
+
+def _report_world() -> int:
+    year = current_school_year()
+    _network(6)
+    for n in range(5):
+        SchoolFactory(status=SchoolStatus.INTERESSE, municipality="Soest", school_type="Realschule", name=f"R {n}")
+    SchoolFactory(status=SchoolStatus.ANTRAG_GESTELLT, municipality="Werl")
+    return year
+
+
+def test_annual_report_embeds_every_font(users, login_as):
+    reader = _report(login_as("ki"), _report_world())
+    fonts = 0
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
+            fonts += 1
+        for xobject in page["/Resources"].get("/XObject", {}).values():  # the charts' text
+            for font in xobject.get_object().get("/Resources", {}).get("/Font", {}).values():
+                font = font.get_object()
+                descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+                assert "/FontDescriptor" in descendant and "/FontFile2" in descendant["/FontDescriptor"].get_object()
+    assert fonts > 0
+
+
+def test_annual_report_table_headers_never_break_inside_a_word(users, login_as):
+    from courage_hub.coordination import presentation
+
+    year = _report_world()
+    client = login_as("ki")
+    reader = _report(client, year)
+    figures = services.key_figures(services.Scope(year), fresh=True)
+    pages = [page.extract_text() for page in reader.pages]
+    for table in (presentation.municipality_table(figures), presentation.school_type_table(figures)):
+        words = set(next(text for text in pages if table.heading in text).split())  # the table's own page
+        for header in table.header:
+            for word in header.split():
+                assert word in words, f"header word {word!r} is split in the PDF"
+
+
+def test_annual_report_tables_have_the_dashboards_columns_and_numbers(users, login_as):
+    from courage_hub.coordination import presentation
+
+    year = _report_world()
+    client = login_as("ki")
+    page = client.get(f"/koordination/?jahr={year}").get_data(as_text=True)
+    text = " ".join(" ".join(p.extract_text().split()) for p in _report(client, year).pages)
+    figures = services.key_figures(services.Scope(year), fresh=True)
+    towns = presentation.municipality_table(figures)
+    ense = next(row for row in towns.rows if row[0] == "Ense")
+    assert ense[1:] == [0, 0, 0, 0, 0, 6]  # six schools preparing: none is a member yet
+    for table in (towns, presentation.school_type_table(figures)):
+        for row in [*table.rows, table.total]:
+            assert " ".join(str(cell) for cell in row) in text  # the PDF's row, cell by cell
+            html_row = "".join(f'<td class="num">{cell}</td>' for cell in row[1:])
+            assert html_row in re.sub(r">\s+<", "><", page)  # the same numbers on the dashboard
+    # The status counts of the key figures agree with the tables' totals.
+    assert f"Vorbereitung {figures.by_status[SchoolStatus.VORBEREITUNG]}" in text
+    assert figures.by_status[SchoolStatus.VORBEREITUNG] == 6
+    assert sum(figures.by_status.values()) == towns.total[-1]
+
+
+def _structure(node, found: list[str]) -> list[str]:
+    node = node.get_object()
+    if "/S" in node:
+        found.append(node["/S"])
+    kids = node.get("/K", [])
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+            _structure(kid, found)
+    return found
+
+
+def test_annual_report_is_a_tagged_pdf_with_headings_paragraphs_and_tables(users, login_as):
+    reader = _report(login_as("ki"), _report_world())
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] in (True, "true")
+    assert root["/Lang"] == "de"
+    types = _structure(root["/StructTreeRoot"], [])
+    assert {"/Document", "/H1", "/H2", "/P", "/Table", "/TR", "/TH", "/TD", "/Figure"} <= set(types)
+    assert types.count("/Table") == 3  # key figures, municipalities, school types
+
+
+def test_annual_report_headings_never_end_a_page(users, login_as):
+    year = current_school_year()
+    for n in range(40):  # a long list of member schools crosses several pages
+        school = SchoolFactory(municipality=("Lippstadt", "Soest", "Werl", "Ense")[n % 4], name=f"Schule Nummer {n}")
+        ActivityFactory(school=school, title=f"Projekt {n}")
+    reader = _report(login_as("ki"), year)
+    assert len(reader.pages) > 5
+    headings = {"Lippstadt", "Soest", "Werl", "Ense", "Kennzahlen", "Diagramme"}
+    for page in reader.pages[1:]:
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith("Jahresbericht")]  # the footer
+        assert body and body[-1].strip() not in headings, body[-3:]
+
+
+def test_a_heading_near_the_page_bottom_moves_to_the_next_page_with_its_content(app):
+    from courage_hub.coordination.report import ReportPDF
+
+    with app.test_request_context():
+        pdf = ReportPDF("Test")
+        pdf.add_page()
+        pdf.set_y(pdf.page_break_trigger - 20)  # room for the heading, not for what follows it
+        pdf.heading("Soest", level=1)
+        assert pdf.page == 2 and pdf.get_y() < 40
+        pdf.set_y(pdf.page_break_trigger - 60)  # enough room: no new page, so no half-empty page
+        pdf.heading("Werl", level=1)
+        assert pdf.page == 2

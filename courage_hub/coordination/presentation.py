@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..core import schoolyear
 from ..schools.models import SchoolStatus
 from . import charts as svg_charts
-from .services import ALL_STATUSES, KeyFigures
+from .services import ALL_STATUSES, KeyFigures, MunicipalityRow
 
 STATUS_COLOURS = {
     SchoolStatus.INTERESSE: "#8c6bb1",
@@ -69,7 +69,13 @@ def figure_lines(figures: KeyFigures) -> list[tuple[str, str]]:
 
 
 def charts(figures: KeyFigures) -> list[Chart]:
-    return [_municipality_chart(figures), _month_chart(figures), _history_chart(figures), _topic_chart(figures)]
+    return [
+        _municipality_chart(figures),
+        _school_type_chart(figures),
+        _month_chart(figures),
+        _history_chart(figures),
+        _topic_chart(figures),
+    ]
 
 
 def _municipality_chart(figures: KeyFigures) -> Chart:
@@ -88,6 +94,26 @@ def _municipality_chart(figures: KeyFigures) -> Chart:
         svg=svg,
         width=_width(svg),
         header=[_("Municipality"), *[s.label for s in ALL_STATUSES], _("Total")],
+        rows=[[name, *values, sum(values)] for name, values in rows],
+    )
+
+
+def _school_type_chart(figures: KeyFigures) -> Chart:
+    series = [svg_charts.Series(status.label, STATUS_COLOURS[status]) for status in ALL_STATUSES]
+    rows = [(row.name, [row.by_status.get(s, 0) for s in ALL_STATUSES]) for row in figures.school_types]
+    title = _("Schools per school type by status")
+    busiest = max(figures.school_types, key=lambda r: r.total, default=None)
+    desc = _("Horizontal bars, one per school type, stacked by status.")
+    if busiest and busiest.total:
+        desc += " " + _("Most schools: %(name)s (%(n)d).", name=busiest.name, n=busiest.total)
+    svg = svg_charts.stacked_bars("chart-school-types", title, desc, rows, series)
+    return Chart(
+        id="chart-school-types",
+        title=title,
+        desc=desc,
+        svg=svg,
+        width=_width(svg),
+        header=[_("School type"), *[s.label for s in ALL_STATUSES], _("Total")],
         rows=[[name, *values, sum(values)] for name, values in rows],
     )
 
@@ -164,3 +190,63 @@ def _topic_chart(figures: KeyFigures) -> Chart:
 
 def _width(svg: Markup) -> int:
     return int(str(svg).split('width="', 2)[1].split('"', 1)[0])
+
+
+@dataclass
+class FigureTable:
+    """A table of figures per group (municipality or school type), the same on the dashboard and in the report."""
+
+    id: str
+    heading: str
+    caption: str
+    header: list[str]
+    rows: list[list[str | int]]
+    total: list[str | int]
+
+
+def _figure_table(table_id: str, heading: str, caption: str, first: str, rows: list[MunicipalityRow]) -> FigureTable:
+    def cells(row: MunicipalityRow) -> list[str | int]:
+        return [
+            row.name,
+            row.admitted,
+            row.newly_admitted,
+            row.obligation_met,
+            row.obligation_open,
+            row.activities,
+            row.total,
+        ]
+
+    body = [cells(row) for row in rows]
+    total: list[str | int] = [_("Total")]
+    for column in range(1, 7):
+        total.append(sum(int(row[column]) for row in body))
+    return FigureTable(
+        id=table_id,
+        heading=heading,
+        caption=caption,
+        header=[
+            first,
+            _("Member schools"),
+            _("Newly admitted"),
+            _("Project reported"),
+            _("No project yet"),
+            _("Activities"),
+            _("All schools"),
+        ],
+        rows=body,
+        total=total,
+    )
+
+
+def municipality_table(figures: KeyFigures) -> FigureTable:
+    """Figures per municipality: member schools, newly admitted, with/without project, activities, all schools."""
+    return _figure_table(
+        "towns", _("Municipalities"), _("Figures per municipality"), _("Municipality"), figures.municipalities
+    )
+
+
+def school_type_table(figures: KeyFigures) -> FigureTable:
+    """The same figures per school type."""
+    return _figure_table(
+        "school-types", _("School types"), _("Figures per school type"), _("School type"), figures.school_types
+    )

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.structure_tree import StructElem, StructureTreeBuilder
 from sqlalchemy import and_, select
 
 from ..activities.models import Activity, ActivityState
@@ -25,15 +28,15 @@ from ..core.db import write_transaction
 from ..extensions import db
 from ..schools.models import Approval, School, SchoolStatus
 from . import presentation
+from .presentation import FigureTable
 from .services import KeyFigures, Scope, key_figures, local_today
 
 BRAND = (163, 18, 58)
 INK = (27, 31, 36)
-
-
-def _t(text: object) -> str:
-    """Text the PDF's standard font can show (Windows-1252 covers German, dashes and quotes)."""
-    return str(text).encode("cp1252", errors="replace").decode("cp1252")
+LINE = (160, 166, 173)
+FONT_DIR = Path(__file__).parent / "fonts"
+FAMILY = "LiberationSans"  # metric-compatible with Arial/Helvetica, embedded (subset) into the PDF
+CELL_PADDING = 1.2  # mm left and right of a table cell's text
 
 
 @dataclass
@@ -68,34 +71,202 @@ def admitted_with_projects(scope: Scope) -> list[SchoolProjects]:
     return result
 
 
+class TaggedStructure(StructureTreeBuilder):
+    """fpdf2's structure tree, nested: fpdf2 itself tags only figures and links, flat under /Document.
+
+    Headings, paragraphs and tables (Table > TR > TH/TD) become structure elements whose marked content the
+    report writes itself, so a screen reader can follow the document.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mcids: dict[int, int] = {}
+
+    def next_mcid_for_page(self, page_number: int) -> int:
+        return self.mcids.get(page_number, 0)
+
+    def add_marked_content(self, page_number, struct_type, mcid=None, title=None, alt_text=None):
+        struct_elem, spid = super().add_marked_content(page_number, struct_type, mcid, title, alt_text)
+        if mcid is not None:
+            self.mcids[page_number] = mcid + 1
+        return struct_elem, spid
+
+    def __iter__(self) -> Iterator:
+        yield self.struct_tree_root
+        yield self.doc_struct_elem
+        yield self.struct_tree_root.parent_tree
+        yield from self._descendants(self.doc_struct_elem)
+
+    def _descendants(self, parent: StructElem) -> Iterator[StructElem]:
+        for kid in parent.k:
+            if isinstance(kid, StructElem):
+                yield kid
+                yield from self._descendants(kid)
+
+
 class ReportPDF(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(format="A4")
-        self.core_fonts_encoding = "windows-1252"
+        self.struct_builder = TaggedStructure()
+        self.add_font(FAMILY, "", FONT_DIR / "LiberationSans-Regular.ttf")
+        self.add_font(FAMILY, "B", FONT_DIR / "LiberationSans-Bold.ttf")
         self.report_title = title
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(18, 18, 18)
+
+    # --- structure -------------------------------------------------------------------------------------------
+
+    def group(self, struct_type: str, parent: StructElem | None = None) -> StructElem:
+        """A structure element without content of its own (a table, a row), child of ``parent``."""
+        parent = parent or self.struct_builder.doc_struct_elem
+        elem = StructElem(struct_type=struct_type, parent=parent, kids=[], page_number=self.page)
+        elem.pg = self.pages[self.page]
+        parent.k.append(elem)
+        return elem
+
+    @contextmanager
+    def tagged(self, struct_type: str, parent: StructElem | None = None) -> Iterator[StructElem]:
+        """Everything drawn inside becomes the content of a new ``struct_type`` element (no page break inside)."""
+        builder: TaggedStructure = self.struct_builder  # type: ignore[assignment]
+        mcid = builder.next_mcid_for_page(self.page)
+        elem, spid = builder.add_marked_content(page_number=self.page, struct_type=struct_type, mcid=mcid)
+        if parent is not None:  # move it from /Document to its real parent
+            builder.doc_struct_elem.k.remove(elem)
+            elem.p = parent
+            parent.k.append(elem)
+            elem.pg = self.pages[self.page]
+        self.pages[self.page].struct_parents = spid
+        self._set_min_pdf_version("1.4")
+        page = self.page
+        self._out(f"{struct_type} <</MCID {mcid}>> BDC")
+        yield elem
+        assert self.page == page, "a page break inside tagged content"
+        self._out("EMC")
+
+    @contextmanager
+    def artifact(self) -> Iterator[None]:
+        """Decoration a screen reader skips (rules, page numbers, repeated table headers)."""
+        self._out("/Artifact BMC")
+        yield
+        self._out("EMC")
+
+    # --- layout ----------------------------------------------------------------------------------------------
 
     def footer(self) -> None:
         if self.page_no() == 1:
             return
         self.set_y(-12)
-        self.set_font("helvetica", size=8)
+        self.set_font(FAMILY, size=8)
         self.set_text_color(*INK)
-        self.cell(0, 6, _t(f"{self.report_title} – {self.page_no()}"), align="C")
+        with self.artifact():
+            self.cell(0, 6, f"{self.report_title} – {self.page_no()}", align="C")
 
-    def heading(self, text: str, level: int = 0) -> None:
-        self.start_section(_t(text), level=level)
-        self.set_font("helvetica", style="B", size=16 if level == 0 else 13)
+    def room_left(self) -> float:
+        return self.page_break_trigger - self.get_y()
+
+    def ensure_room(self, height: float) -> None:
+        """Start a new page unless ``height`` mm still fit on this one."""
+        if height > self.room_left() and self.get_y() > self.t_margin + 1:
+            self.add_page()
+
+    def text_height(self, text: str, line_height: float, width: float = 0) -> float:
+        lines = self.multi_cell(width, line_height, text, dry_run=True, output="LINES")
+        return len(lines) * line_height
+
+    def heading(self, text: str, level: int = 0, keep_with: float = 25) -> None:
+        """A heading that never stands alone at a page bottom: ``keep_with`` mm of its content follow it."""
+        size, line = (16, 9) if level == 0 else (13, 7)
+        self.set_font(FAMILY, style="B", size=size)
+        self.ensure_room(self.text_height(text, line) + 2 + keep_with)
+        self.start_section(text, level=level)
         self.set_text_color(*(BRAND if level == 0 else INK))
-        self.multi_cell(0, 9 if level == 0 else 7, _t(text), new_x="LMARGIN", new_y="NEXT")
+        with self.tagged("/H1" if level == 0 else "/H2" if level == 1 else "/H3"):
+            self.multi_cell(0, line, text, new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*INK)
         self.ln(2)
 
-    def paragraph(self, text: str, size: int = 11) -> None:
-        self.set_font("helvetica", size=size)
-        self.multi_cell(0, 6, _t(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
+    def paragraph(self, text: str, size: float = 11, line: float = 6, style: str = "", align: str = "L") -> None:
+        self.set_font(FAMILY, style=style, size=size)
+        self.ensure_room(self.text_height(text, line))
+        with self.tagged("/P"):
+            self.multi_cell(0, line, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    def table(  # type: ignore[override]
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        *,
+        total: Sequence[object] | None = None,
+        numeric_from: int = 1,
+        size: float = 9,
+    ) -> None:
+        """A bordered table with header cells; header words never break, the header repeats on a new page."""
+        header_size, widths = fit_header(self, header, size, [*rows, *([total] if total else [])])
+        table = self.group("/Table")
+        line = size * 0.5
+
+        def draw(cells: Sequence[object], kind: str, bold: bool, font_size: float, tag: bool = True) -> None:
+            self.set_font(FAMILY, style="B" if bold else "", size=font_size)
+            texts = [str(c) for c in cells]
+            height = max(
+                self.text_height(t, font_size * 0.5, w - 2 * CELL_PADDING) for t, w in zip(texts, widths, strict=True)
+            )
+            height += 2
+            if height > self.room_left():
+                self.add_page()
+                if kind != "/TH":
+                    draw(header, "/TH", True, header_size, tag=False)
+                self.set_font(FAMILY, style="B" if bold else "", size=font_size)
+            row = self.group("/TR", table) if tag else None
+            x, y = self.l_margin, self.get_y()
+            auto = self.auto_page_break
+            self.set_auto_page_break(False)
+            for index, (text, width) in enumerate(zip(texts, widths, strict=True)):
+                with self.artifact():
+                    self.set_draw_color(*LINE)
+                    self.rect(x, y, width, height)
+                self.set_xy(x + CELL_PADDING, y + 1)
+                align = "R" if index >= numeric_from and kind != "/TH" else "L"
+                cell_kind = "/TH" if kind == "/TH" or index == 0 else "/TD"
+                if row is not None:
+                    with self.tagged(cell_kind, row):
+                        self.multi_cell(width - 2 * CELL_PADDING, font_size * 0.5, text, align=align)
+                else:
+                    with self.artifact():
+                        self.multi_cell(width - 2 * CELL_PADDING, font_size * 0.5, text, align=align)
+                x += width
+            self.set_auto_page_break(auto, margin=18)
+            self.set_xy(self.l_margin, y + height)
+
+        draw(header, "/TH", True, header_size)
+        for cells in rows:
+            draw(cells, "/TD", False, size)
+        if total is not None:
+            draw(total, "/TD", True, size)
+        self.ln(line)
+
+
+def fit_header(
+    pdf: FPDF, header: Sequence[str], size: float, rows: Sequence[Sequence[object]] = ()
+) -> tuple[float, list[float]]:
+    """A header font size and column widths such that every header word fits whole in its column.
+
+    Numeric columns get the width of their longest header word or value; the first column takes the rest. The
+    header font shrinks (down to 6 pt) only if the words cannot fit at ``size``.
+    """
+    available = pdf.epw
+    margins = 2 * (CELL_PADDING + pdf.c_margin) + 0.5  # multi_cell keeps its own c_margin inside the width
+    pdf.set_font(FAMILY, style="B", size=size)
+    values = [max((pdf.get_string_width(str(row[i])) + margins for row in rows), default=0) for i in range(len(header))]
+    font_size = size
+    while True:
+        pdf.set_font(FAMILY, style="B", size=font_size)
+        needs = [max(pdf.get_string_width(word) for word in text.split()) + margins for text in header]
+        others = [max(need, value, 16.0) for need, value in zip(needs[1:], values[1:], strict=True)]
+        first = available - sum(others)
+        if first >= max(needs[0], 32.0) or font_size <= 6:
+            return font_size, [first, *others]
+        font_size -= 0.5
 
 
 def build_report(scope: Scope) -> bytes:
@@ -105,15 +276,16 @@ def build_report(scope: Scope) -> bytes:
     title = _("Annual report %(year)s", year=scope.label)
     pdf = ReportPDF(title)
     pdf.set_lang("de")
-    pdf.set_title(_t(f"{title} – {kreis}"))
-    pdf.set_author(_t(_("Kommunales Integrationszentrum %(kreis)s", kreis=kreis)))
-    pdf.set_subject(_t("Schule ohne Rassismus – Schule mit Courage"))
+    pdf.set_title(f"{title} – {kreis}")
+    pdf.set_author(_("Kommunales Integrationszentrum %(kreis)s", kreis=kreis))
+    pdf.set_subject("Schule ohne Rassismus – Schule mit Courage")
     pdf.set_creator("Courage Hub")
+    pdf.set_display_mode("fullpage")
 
     _title_page(pdf, scope, kreis, title)
     _figures_page(pdf, figures)
     _charts(pdf, figures)
-    _municipality_table(pdf, figures)
+    _tables(pdf, figures)
     _school_list(pdf, scope)
     return bytes(pdf.output())
 
@@ -121,37 +293,20 @@ def build_report(scope: Scope) -> bytes:
 def _title_page(pdf: ReportPDF, scope: Scope, kreis: str, title: str) -> None:
     pdf.add_page()
     pdf.ln(50)
-    pdf.set_font("helvetica", style="B", size=28)
+    pdf.set_font(FAMILY, style="B", size=28)
     pdf.set_text_color(*BRAND)
-    pdf.start_section(_t(title))
-    pdf.multi_cell(0, 14, _t(title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.start_section(title)
+    with pdf.tagged("/H1"):
+        pdf.multi_cell(0, 14, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
-    pdf.set_font("helvetica", size=16)
     pdf.ln(6)
-    pdf.multi_cell(0, 9, _t("Schule ohne Rassismus – Schule mit Courage"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 9, _t(kreis), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph("Schule ohne Rassismus – Schule mit Courage", size=16, line=9, align="C")
+    pdf.paragraph(kreis, size=16, line=9, align="C")
     if scope.municipality:
-        pdf.multi_cell(
-            0, 9, _t(_("Municipality: %(name)s", name=scope.municipality)), align="C", new_x="LMARGIN", new_y="NEXT"
-        )
+        pdf.paragraph(_("Municipality: %(name)s", name=scope.municipality), size=16, line=9, align="C")
     pdf.ln(20)
-    pdf.set_font("helvetica", size=11)
-    pdf.multi_cell(
-        0,
-        6,
-        _t(_("Regional coordination: Kommunales Integrationszentrum %(kreis)s", kreis=kreis)),
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.multi_cell(
-        0,
-        6,
-        _t(_("As of %(date)s", date=format_date(local_today(), "long"))),
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.paragraph(_("Regional coordination: Kommunales Integrationszentrum %(kreis)s", kreis=kreis), align="C")
+    pdf.paragraph(_("As of %(date)s", date=format_date(local_today(), "long")), align="C")
 
 
 def figure_lines(figures: KeyFigures) -> list[tuple[str, str]]:
@@ -162,79 +317,45 @@ def figure_lines(figures: KeyFigures) -> list[tuple[str, str]]:
 def _figures_page(pdf: ReportPDF, figures: KeyFigures) -> None:
     pdf.add_page()
     pdf.heading(_("Key figures %(year)s", year=figures.scope.label))
-    pdf.set_font("helvetica", size=11)
-    with pdf.table(col_widths=(120, 50), text_align=("LEFT", "RIGHT"), first_row_as_headings=True) as table:
-        header = table.row()
-        header.cell(_t(_("Figure")))
-        header.cell(_t(_("Value")))
-        for label, value in figure_lines(figures):
-            row = table.row()
-            row.cell(_t(label))
-            row.cell(_t(value))
+    pdf.table([_("Figure"), _("Value")], figure_lines(figures), size=11)
+
+
+def report_svg(svg: str) -> str:
+    """The dashboard's SVG for the PDF: the report's embedded font, without <desc> and label tooltips.
+
+    fpdf2 would not embed Helvetica, skips <desc> (the image's alt text has it) and would print a <title>
+    inside a <text> as if it were the label.
+    """
+    svg = re.sub(r"<desc[^>]*>.*?</desc>", "", svg, flags=re.S)
+    svg = re.sub(r"<title>[^<]*</title>", "", svg)
+    return re.sub(r'font-family="[^"]*"', f'font-family="{FAMILY}"', svg)
 
 
 def _charts(pdf: ReportPDF, figures: KeyFigures) -> None:
     pdf.add_page()
     pdf.heading(_("Charts"))
     for chart in presentation.charts(figures):
-        if pdf.get_y() > 180:
-            pdf.add_page()
-        pdf.heading(chart.title, level=1)
-        width = min(174, chart.width * 0.3)
-        svg = re.sub(r"<desc[^>]*>.*?</desc>", "", str(chart.svg), flags=re.S)  # fpdf2 skips it; the alt text has it
-        pdf.image(io.BytesIO(svg.encode("utf-8")), w=width, alt_text=_t(chart.desc))
+        width = min(pdf.epw, chart.width * 0.3)
+        height = width * _height(chart.svg) / chart.width
+        pdf.heading(chart.title, level=1, keep_with=height + 4)
+        pdf.image(io.BytesIO(report_svg(str(chart.svg)).encode("utf-8")), w=width, alt_text=chart.desc)
         pdf.ln(4)
 
 
-def _municipality_table(pdf: ReportPDF, figures: KeyFigures) -> None:
+def _height(svg: object) -> int:
+    return int(str(svg).split('height="', 2)[1].split('"', 1)[0])
+
+
+def _tables(pdf: ReportPDF, figures: KeyFigures) -> None:
+    """The dashboard's tables per municipality and per school type, with the same columns and numbers."""
     pdf.add_page()
-    pdf.heading(_("Municipalities"))
-    pdf.set_font("helvetica", size=9)
-    header = [
-        _("Municipality"),
-        _("Member schools"),
-        _("Newly admitted"),
-        _("Project reported"),
-        _("No project yet"),
-        _("Activities"),
-        _("Preparing"),
-    ]
-    with pdf.table(
-        col_widths=(40, 22, 22, 22, 22, 22, 22),
-        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-        first_row_as_headings=True,
-    ) as table:
-        head = table.row()
-        for text in header:
-            head.cell(_t(text))
-        for row in figures.municipalities:
-            preparing = row.total - row.admitted - row.by_status.get(SchoolStatus.AUSGETRETEN, 0)
-            cells = table.row()
-            for value in (
-                row.name,
-                row.admitted,
-                row.newly_admitted,
-                row.obligation_met,
-                row.obligation_open,
-                row.activities,
-                preparing,
-            ):
-                cells.cell(_t(value))
-        bold = FontFace(emphasis="BOLD")
-        total = table.row(style=bold)
-        preparing_total = sum(
-            r.total - r.admitted - r.by_status.get(SchoolStatus.AUSGETRETEN, 0) for r in figures.municipalities
-        )
-        for value in (
-            _("Total"),
-            figures.admitted,
-            figures.newly_admitted,
-            figures.obligation_met,
-            figures.obligation_open,
-            figures.activities,
-            preparing_total,
-        ):
-            total.cell(_t(value))
+    for table in (presentation.municipality_table(figures), presentation.school_type_table(figures)):
+        _figure_table(pdf, table)
+
+
+def _figure_table(pdf: ReportPDF, table: FigureTable) -> None:
+    pdf.heading(table.heading)
+    pdf.table(table.header, table.rows, total=table.total)
 
 
 def _school_list(pdf: ReportPDF, scope: Scope) -> None:
@@ -244,15 +365,24 @@ def _school_list(pdf: ReportPDF, scope: Scope) -> None:
     for item in admitted_with_projects(scope):
         if item.school.municipality != current_town:
             current_town = item.school.municipality
-            pdf.heading(current_town, level=1)
-        pdf.set_font("helvetica", style="B", size=10)
-        pdf.multi_cell(0, 5.5, _t(item.school.name), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("helvetica", size=9)
-        if not item.projects:
-            pdf.multi_cell(0, 5, _t("   " + _("No activity reported")), new_x="LMARGIN", new_y="NEXT")
-        for activity in item.projects:
-            line = f"   – {_day(activity.start_date)}: {activity.title} ({activity.activity_type})"
-            pdf.multi_cell(0, 5, _t(line), new_x="LMARGIN", new_y="NEXT")
+            pdf.heading(current_town, level=1, keep_with=16)
+        pdf.set_font(FAMILY, size=9)
+        lines = (
+            [_("No activity reported")]
+            if not item.projects
+            else [f"– {_day(a.start_date)}: {a.title} ({a.activity_type})" for a in item.projects]
+        )
+        pdf.set_font(FAMILY, style="B", size=10)
+        pdf.ensure_room(5.5 + 5 * min(len(lines), 2))  # the school's name stays with its first projects
+        with pdf.tagged("/H4"):
+            pdf.multi_cell(0, 5.5, item.school.name, new_x="LMARGIN", new_y="NEXT")
+        for line in lines:
+            pdf.set_x(pdf.l_margin + 4)
+            pdf.set_font(FAMILY, size=9)
+            pdf.ensure_room(pdf.text_height(line, 5, pdf.epw - 4))
+            pdf.set_x(pdf.l_margin + 4)
+            with pdf.tagged("/P"):
+                pdf.multi_cell(pdf.epw - 4, 5, line, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
 
 

@@ -216,6 +216,7 @@ class KeyFigures:
     obligation_history: list[tuple[int, int, int]]  # (year, admitted, met)
     topics: list[tuple[str, int]]
     materials_shared: int
+    school_types: list[MunicipalityRow]  # the same figures per school type (name = the school type)
     pending_registrations: int
     materials_in_review: int
     open_reports: int
@@ -237,7 +238,7 @@ CACHE_NETWORKS_FROM = 1000
 
 
 def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = False) -> KeyFigures:
-    """All figures of the dashboard and the annual report for ``scope``, in eight aggregate queries.
+    """All figures of the dashboard and the annual report for ``scope``, in eleven aggregate queries.
 
     ``fresh`` skips the cache (the annual report is always computed from the current data).
     """
@@ -251,7 +252,7 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
             lambda: _network_figures(scope),
             keep=lambda figures: sum(sum(r.by_status.values()) for r in figures[0].values()) >= CACHE_NETWORKS_FROM,
         )
-    towns, months, history, topics, materials_shared = network
+    towns, months, history, topics, materials_shared, school_types = network
     by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
     queues = open_queues()
     contact_conditions = [rule.condition(), *scope.school_conditions()]
@@ -270,6 +271,7 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
         obligation_history=history,
         topics=topics,
         materials_shared=materials_shared,
+        school_types=school_types,
         pending_registrations=queues[0],
         materials_in_review=queues[1],
         open_reports=queues[2],
@@ -278,11 +280,51 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
 
 
 def _network_figures(scope: Scope):
-    """The aggregates over schools and reports: (towns, months, history, topics, materials shared)."""
+    """The aggregates over schools and reports: (towns, months, history, topics, materials shared, school types)."""
     towns = _municipality_rows(scope)
     _obligation_by_town(scope, towns)
     months = _activities_by_month(scope, towns)
-    return towns, months, _obligation_history(scope), _topics(scope), _materials_shared(scope)
+    return (
+        towns,
+        months,
+        _obligation_history(scope),
+        _topics(scope),
+        _materials_shared(scope),
+        _school_type_rows(scope),
+    )
+
+
+def _school_type_rows(scope: Scope) -> list[MunicipalityRow]:
+    """The municipality figures grouped by school type instead: three GROUP BY queries, sorted by type."""
+    first, last = schoolyear.bounds(scope.year)
+    types: dict[str, MunicipalityRow] = {}
+    newly = case((and_(School.status == SchoolStatus.AUFGENOMMEN, School.admitted_on.between(first, last)), 1), else_=0)
+    for school_type, status, count, new in db.session.execute(
+        select(School.school_type, School.status, func.count(School.id), func.sum(newly))
+        .where(School.approval == Approval.APPROVED, *scope.school_conditions())
+        .group_by(School.school_type, School.status)
+    ):
+        row = types.setdefault(school_type, MunicipalityRow(school_type))
+        row.by_status[status] = count
+        row.newly_admitted += int(new or 0)
+    met = func.sum(case((_has_project(scope.year), 1), else_=0))
+    for school_type, count in db.session.execute(
+        select(School.school_type, met).where(_admitted(), *scope.school_conditions()).group_by(School.school_type)
+    ):
+        types.setdefault(school_type, MunicipalityRow(school_type)).obligation_met = int(count or 0)
+    for school_type, count in db.session.execute(
+        select(School.school_type, func.count(Activity.id))
+        .join(School, School.id == Activity.school_id)
+        .where(
+            Activity.state == ActivityState.PUBLISHED,
+            Activity.school_year == scope.year,
+            School.approval == Approval.APPROVED,
+            *scope.school_conditions(),
+        )
+        .group_by(School.school_type)
+    ):
+        types.setdefault(school_type, MunicipalityRow(school_type)).activities = count
+    return sorted(types.values(), key=lambda r: r.name)
 
 
 def _municipality_rows(scope: Scope) -> dict[str, MunicipalityRow]:

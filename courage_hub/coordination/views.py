@@ -74,6 +74,7 @@ def dashboard():
         figures=figures,
         lines=presentation.figure_lines(figures),
         charts=presentation.charts(figures),
+        tables=[presentation.municipality_table(figures), presentation.school_type_table(figures)],
         years=services.year_choices(),
         municipalities=school_services.kreis_municipalities(),
         review_url=_optional_url("material_review.queue"),
