@@ -25,8 +25,8 @@ from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
 from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
 from ..schools.vocab import SCHOOL_TYPES
+from . import audit_labels, exports, presentation, reminders, services
 from . import audit_log as audit_log_service
-from . import exports, presentation, reminders, services
 from .forms import NoteForm, ReminderForm
 from .services import Scope, TableFilter
 
@@ -145,6 +145,7 @@ def school(school_id: int):
         coordinators=school_services.coordinators(school),
         notes=services.notes(school),
         deliveries=services.deliveries(school),
+        reminder_kind_label=audit_labels.reminder_kind_label,
         note_form=NoteForm(),
     )
 
@@ -421,6 +422,7 @@ def audit_log():
         page=page,
         pages=page_count(found.total, AUDIT_PER_PAGE),
         args=args,
-        actions=found.actions,
-        object_types=found.object_types,
+        actions=sorted(((a, audit_labels.action_label(a)) for a in found.actions), key=lambda c: c[1].lower()),
+        object_types=sorted(((o, audit_labels.object_label(o)) for o in found.object_types), key=lambda c: c[1]),
+        labels=audit_labels,
     )
