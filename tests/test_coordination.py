@@ -606,3 +606,48 @@ def test_a_heading_near_the_page_bottom_moves_to_the_next_page_with_its_content(
         pdf.set_y(pdf.page_break_trigger - 60)  # enough room: no new page, so no half-empty page
         pdf.heading("Werl", level=1)
         assert pdf.page == 2
+
+
+def visible_text(page: str) -> str:
+    """The words a reader sees in the page's main part: no tags, no attribute values."""
+    main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    return html.unescape(re.sub(r"<[^>]+>", " ", main.split(">", 1)[1]))
+
+
+def test_audit_log_shows_actions_objects_and_values_in_german_words_never_internal_codes(app, users, login_as):
+    from courage_hub.extensions import db
+    from courage_hub.schools import services as school_services
+
+    ki = users["ki"]
+    school_services.set_status_by_ki(users["school_b"], ki, SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
+    school_services.set_contact_flag(users["school_a"], ki, flagged=True, reason="Anrufen")
+    school_services.approve_registration(users["school_pending"], ki)
+    client = login_as("ki")
+    year = current_school_year()
+    post_form(client, "/koordination/erinnerungen", _reminder_form([users["school_a"].id], "send"))
+    client.get(f"/koordination/export/aktivitaeten.csv?jahr={year}")
+    client.get(f"/koordination/export/schulen.csv?jahr={year}&status=aufgenommen")
+    codes = {e.action for e in db.session.scalars(select(AuditEntry))}
+    assert {"school.status", "school.contact_flag", "reminder.send", "export.activities"} <= codes
+    admin = app.test_client()
+    login(admin, users["admin"])
+    page = admin.get("/verwaltung/protokoll/").get_data(as_text=True)
+    text = visible_text(page)
+    for label in ("Status geändert", "Export Aktivitäten", "Export Schulen", "Erinnerung verschickt", "Schule"):
+        assert label in text, label
+    assert "Aufgenommen" in text and "Ausgetreten" in text  # the status before and after in words
+    assert "Jahresprojekt" in text  # the reminder's kind
+    assert re.search(r"Kontakt nötig\s+ja", text)  # a flag as yes/no
+    for code in (*codes, "schools", "aufgenommen", "ausgetreten", "obligation", "needs_contact", "True"):
+        assert not re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", text), code
+    options = re.search(r'<select id="f-aktion".*?</select>', page, re.S).group(0)
+    assert '<option value="school.status">Status geändert</option>' in options
+
+
+def test_reminder_log_on_the_school_page_names_the_kind_in_german(app, users, login_as):
+    school = users["school_a"]
+    client = login_as("ki")
+    post_form(client, "/koordination/erinnerungen", _reminder_form([school.id], "send"))
+    text = visible_text(client.get(f"/koordination/schulen/{school.id}").get_data(as_text=True))
+    section = text.split("Verschickte Erinnerungen", 1)[1][:300]
+    assert "Jahresprojekt" in section and "obligation" not in section

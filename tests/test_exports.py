@@ -13,7 +13,7 @@ from sqlalchemy import select
 from courage_hub.activities.models import ActivityState
 from courage_hub.coordination.models import SchoolNote
 from courage_hub.core.models import AuditEntry
-from courage_hub.core.schoolyear import current_school_year
+from courage_hub.core.schoolyear import current_school_year, local_today
 from courage_hub.extensions import db
 from courage_hub.schools.models import Patron, SchoolStatus
 
@@ -189,12 +189,33 @@ def test_csv_content_type_names_its_charset_once(users, login_as):
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
-def test_export_and_report_download_names_are_plain_ascii_slugs(users, login_as):
+def test_exports_and_the_report_share_one_naming_scheme_of_kind_school_year_filtered_and_day(users, login_as):
     year = _world(users)
     SchoolFactory(name="Gesamtschule Möhnesee", municipality="Möhnesee")
     client = login_as("ki")
-    report = client.get(f"/koordination/jahresbericht.pdf?jahr={year}&gemeinde=Möhnesee")
-    assert report.status_code == 200
-    assert report.headers["Content-Disposition"] == f"attachment; filename=jahresbericht-{year}-moehnesee.pdf"
-    export = client.get(f"/koordination/export/aktivitaeten.xlsx?jahr={year}")
-    assert export.headers["Content-Disposition"] == f"attachment; filename=aktivitaeten-{year}.xlsx"
+    span, today = f"{year}-{(year + 1) % 100:02d}", local_today().isoformat()
+
+    def name(path: str) -> str:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        return response.headers["Content-Disposition"].removeprefix("attachment; filename=")
+
+    assert name(f"/koordination/export/schulen.csv?jahr={year}") == f"schulen-{span}-{today}.csv"
+    assert name(f"/koordination/export/schulen.csv?jahr={year}&sort=-letzte") == f"schulen-{span}-{today}.csv"
+    filtered = f"/koordination/export/schulen.xlsx?jahr={year}&status=aufgenommen"
+    assert name(filtered) == f"schulen-{span}-gefiltert-{today}.xlsx"
+    assert name(f"/koordination/export/aktivitaeten.xlsx?jahr={year}") == f"aktivitaeten-{span}-{today}.xlsx"
+    by_town = f"/koordination/export/aktivitaeten.csv?jahr={year}&gemeinde=Möhnesee"
+    assert name(by_town) == f"aktivitaeten-{span}-gefiltert-{today}.csv"
+    assert name(f"/koordination/jahresbericht.pdf?jahr={year}") == f"jahresbericht-{span}-{today}.pdf"
+    by_town = f"/koordination/jahresbericht.pdf?jahr={year}&gemeinde=Möhnesee"
+    assert name(by_town) == f"jahresbericht-{span}-gefiltert-{today}.pdf"  # plain ASCII
+
+
+def test_activities_export_names_its_date_column_beginn_not_the_home_pages_word(users, login_as):
+    year = _world(users)
+    client = login_as("ki")
+    text = client.get(f"/koordination/export/aktivitaeten.csv?jahr={year}").data.decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(text), delimiter=";"))
+    assert header[3:5] == ["Beginn", "Ende"]
+    assert "<title>Startseite" in client.get("/").get_data(as_text=True)  # the other meaning keeps its word

@@ -14,14 +14,16 @@ CATALOG = ROOT / "courage_hub" / "translations" / "de" / "LC_MESSAGES"
 
 
 def _ids(catalog) -> set:
-    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+    """Each message as (context, msgid): one msgid with two meanings is two messages."""
+    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
 
 
 def test_every_message_in_the_code_has_a_german_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
-         "lazy_gettext", "-o", str(pot), "--no-location", ".", "templates/_macros"],
+         "lazy_gettext", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(pot), "--no-location", ".",
+         "templates/_macros"],
         cwd=ROOT, check=True,
     )  # fmt: skip
     with pot.open("rb") as f:
@@ -34,15 +36,19 @@ def test_every_message_in_the_code_has_a_german_translation(tmp_path):
     assert not untranslated, f"untranslated: {untranslated[:10]}"
 
 
+def _text(context):
+    return context.decode() if isinstance(context, bytes) else context  # read_mo gives the context as bytes
+
+
 def _key(value):
     return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def test_compiled_catalog_matches_the_po_file():
     with (CATALOG / "messages.po").open("rb") as f:
-        po = {_key(m.id): _key(m.string) for m in read_po(f) if m.id and not m.fuzzy}
+        po = {(m.context, _key(m.id)): _key(m.string) for m in read_po(f) if m.id and not m.fuzzy}
     with (CATALOG / "messages.mo").open("rb") as f:
-        mo = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+        mo = {(_text(m.context), _key(m.id)): _key(m.string) for m in read_mo(f) if m.id}
     assert po == mo, "run `pybabel compile -d courage_hub/translations`"
 
 

@@ -189,6 +189,91 @@ def test_pagination_shows_the_result_count(client, users):
     assert "Blatt 24" in search_ids(client, "sortierung=titel&seite=2")
 
 
+def sort_control(page: str) -> str:
+    return re.search(r'<select id="f-sortierung".*?</select>', page, re.S).group(0)
+
+
+def test_the_default_order_follows_the_search_words_so_typing_a_query_sorts_by_best_match(client, users):
+    older = factories.MaterialFactory(
+        school=users["school_a"],
+        title="Gedenkstätte besuchen: Gedenkstätte vorbereiten",
+        description="Ein Besuch der Gedenkstätte mit der Klasse.",
+        published_at=utcnow() - timedelta(days=30),
+    )
+    factories.MaterialFactory(
+        school=users["school_a"], title="Projekttag planen", description="Auch eine Gedenkstätte."
+    )
+    unsearched = client.get("/materialien/").get_data(as_text=True)
+    assert '<option value="">Neueste zuerst</option>' in sort_control(unsearched)
+    assert 'value="neu"' not in sort_control(unsearched)  # so the form sends no order along with new words
+    sent = "q=Gedenkst%C3%A4tte&thema=&stufe=&art=&sprache=&lizenz=&schule=&sortierung="
+    response = client.get("/materialien/?" + sent)
+    assert response.status_code == 302 and response.location == "/materialien/?q=Gedenkst%C3%A4tte"
+    searched = client.get(response.location).get_data(as_text=True)
+    assert '<option value="">Beste Treffer</option>' in sort_control(searched)
+    assert '<option value="neu">Neueste zuerst</option>' in sort_control(searched)
+    assert search_ids(client, "q=Gedenkst%C3%A4tte").split("\n")[1] == older.title
+    assert search_ids(client, "q=Gedenkst%C3%A4tte&sortierung=neu").split("\n")[1] == "Projekttag planen"
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("sortierung=neu", "/materialien/"),
+        ("sortierung=relevanz", "/materialien/"),
+        ("q=Hass&sortierung=relevanz", "/materialien/?q=Hass"),
+        ("q=&thema=&seite=1", "/materialien/"),
+        ("thema=Rassismus&seite=01", "/materialien/?thema=Rassismus"),
+    ],
+)
+def test_a_list_url_with_the_default_order_or_empty_fields_redirects_to_its_one_short_url(client, query, canonical):
+    response = client.get("/materialien/?" + query)
+    assert response.status_code == 302 and response.location == canonical
+    assert client.get(canonical).status_code == 200
+
+
+def test_filters_sit_in_a_section_closed_until_one_is_active_and_counted(client, library):
+    page = client.get("/materialien/").get_data(as_text=True)
+    assert '<details class="filter-panel">' in page and "<summary>Filter (0 aktiv)</summary>" in page
+    page = client.get("/materialien/?thema=Rassismus&stufe=Sekundarstufe+I").get_data(as_text=True)
+    assert '<details class="filter-panel" open>' in page and "<summary>Filter (2 aktiv)</summary>" in page
+    assert page.index('id="f-q"') < page.index("<details") < page.index('class="result-count"')
+
+
+def test_ki_review_page_previews_the_file_and_names_a_links_domain(client, users, db, app):
+    login(client, users["coord_a"])
+    share(client)
+    material = latest(db)
+    link = factories.MaterialFactory(
+        school=users["school_a"], state=MaterialState.REVIEW, published_at=None, link_url="https://lernen.example.org/x"
+    )
+    ki = app.test_client()
+    login(ki, users["ki"])
+    page = ki.get(f"/koordination/pruefung/{material.id}").get_data(as_text=True)
+    assert f'src="/materialien/{material.id}/vorschau"' in page
+    preview = ki.get(f"/materialien/{material.id}/vorschau")
+    assert preview.status_code == 200 and preview.mimetype == "image/webp"
+    assert "(lernen.example.org)" in ki.get(f"/koordination/pruefung/{link.id}").get_data(as_text=True)
+
+
+def test_ki_hides_a_material_directly_from_its_problem_report_in_the_queue(client, users, db, app):
+    material = factories.MaterialFactory(school=users["school_a"], author_id=users["coord_a"].id)
+    post_form(client, f"/materialien/{material.id}/problem", {"reason": "copyright", "text": "Aus einem Buch."})
+    ki = app.test_client()
+    login(ki, users["ki"])
+    queue = ki.get("/koordination/pruefung/").get_data(as_text=True)
+    action = f'action="/koordination/pruefung/{material.id}/ausblenden"'
+    assert action in queue
+    response = post_form(
+        ki, f"/koordination/pruefung/{material.id}/ausblenden", {"reason": "Urheberrecht wird geprüft."}
+    )
+    assert response.status_code == 302
+    db.session.refresh(material)
+    assert material.state == MaterialState.HIDDEN and material.review_reason == "Urheberrecht wird geprüft."
+    queue = ki.get("/koordination/pruefung/").get_data(as_text=True)
+    assert action not in queue and "Das Material ist ausgeblendet." in queue
+
+
 # --- sharing and review ----------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -37,6 +38,18 @@ class Table:
     name: str
     header: list[str]
     rows: list[list]
+
+
+def download_name(kind: str, year: int, extension: str, *, filtered: bool) -> str:
+    """One naming scheme for every export and the annual report: what it holds, the school year, "gefiltert" when
+    filters narrowed it, and the day of the export, e.g. ``schulen-2026-27-gefiltert-2026-12-01.csv``."""
+    parts = [kind, schoolyear.label(year).replace("/", "-"), *(["gefiltert"] if filtered else [])]
+    return "-".join([*parts, schoolyear.local_today().isoformat()]) + "." + extension
+
+
+def table_is_filtered(filters: TableFilter) -> bool:
+    """Whether the schools table is narrowed beyond its school year (the order narrows nothing)."""
+    return bool(set(filters.as_args()) - {"jahr", "sort"})
 
 
 def _yes_no(value: bool) -> str:
@@ -112,7 +125,8 @@ def activities_export(year: int, municipality: str = "") -> Table:
         _("School"),
         _("Municipality"),
         _("Title"),
-        _("Start"),
+        # "Start" alone also names the home page; the column is the activity's first day.
+        pgettext("date an activity begins", "Start"),
         _("End"),
         _("Type"),
         _("Topics"),

@@ -19,14 +19,13 @@ from ..core.models import OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
 from ..core.requests import date_arg, id_arg
-from ..core.text import slugify
 from ..extensions import db
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
 from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
 from ..schools.vocab import SCHOOL_TYPES
+from . import audit_labels, exports, presentation, reminders, services
 from . import audit_log as audit_log_service
-from . import exports, presentation, reminders, services
 from .forms import NoteForm, ReminderForm
 from .services import Scope, TableFilter
 
@@ -146,6 +145,7 @@ def school(school_id: int):
         coordinators=school_services.coordinators(school),
         notes=services.notes(school),
         deliveries=services.deliveries(school),
+        reminder_kind_label=audit_labels.reminder_kind_label,
         note_form=NoteForm(),
     )
 
@@ -269,8 +269,8 @@ def export_schools(fmt: str):
     filters = _table_filter()
     table = exports.schools_export(filters)
     data = exports.export("schools", table, fmt, filters.as_args())
-    stamp = schoolyear.local_today().isoformat()
-    return _download(data, exports.FORMATS[fmt][1], f"schulen-{filters.year}-{stamp}.{fmt}")
+    name = exports.download_name("schulen", filters.year, fmt, filtered=exports.table_is_filtered(filters))
+    return _download(data, exports.FORMATS[fmt][1], name)
 
 
 @bp.get("/export/aktivitaeten.<any(csv, xlsx):fmt>")
@@ -280,7 +280,8 @@ def export_activities(fmt: str):
     scope = _scope()
     table = exports.activities_export(scope.year, scope.municipality)
     data = exports.export("activities", table, fmt, {"year": scope.year, "municipality": scope.municipality})
-    return _download(data, exports.FORMATS[fmt][1], f"aktivitaeten-{scope.year}.{fmt}")
+    name = exports.download_name("aktivitaeten", scope.year, fmt, filtered=bool(scope.municipality))
+    return _download(data, exports.FORMATS[fmt][1], name)
 
 
 @bp.get("/jahresbericht.pdf")
@@ -291,8 +292,8 @@ def annual_report():
 
     scope = _scope()
     data = report(scope)
-    suffix = f"-{slugify(scope.municipality, fallback='gemeinde')}" if scope.municipality else ""
-    return _download(data, "application/pdf", f"jahresbericht-{scope.year}{suffix}.pdf")
+    name = exports.download_name("jahresbericht", scope.year, "pdf", filtered=bool(scope.municipality))
+    return _download(data, "application/pdf", name)
 
 
 # --- registrations ---------------------------------------------------------------------------------------------
@@ -422,6 +423,7 @@ def audit_log():
         page=page,
         pages=page_count(found.total, AUDIT_PER_PAGE),
         args=args,
-        actions=found.actions,
-        object_types=found.object_types,
+        actions=sorted(((a, audit_labels.action_label(a)) for a in found.actions), key=lambda c: c[1].lower()),
+        object_types=sorted(((o, audit_labels.object_label(o)) for o in found.object_types), key=lambda c: c[1]),
+        labels=audit_labels,
     )

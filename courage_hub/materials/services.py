@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
@@ -46,10 +46,43 @@ class MaterialFilter:
     sort: str = ""
 
     @property
-    def effective_sort(self) -> str:
-        if self.sort in SORTS and (self.sort != "relevanz" or self.q):
-            return self.sort
+    def default_sort(self) -> str:
+        """Best match while there are search words, otherwise the newest first."""
         return "relevanz" if search.query_words(self.q) else "neu"
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort in SORTS and (self.sort != "relevanz" or search.query_words(self.q)):
+            return self.sort
+        return self.default_sort
+
+    @property
+    def active_filters(self) -> int:
+        """How many of the filters narrow the list (the search words and the order do not count)."""
+        return sum(
+            1
+            for value in (self.topic, self.level, self.material_type, self.language, self.licence, self.school)
+            if value
+        )
+
+    def canonical(self) -> MaterialFilter:
+        """The same filters with the order left out where it is the default, so that one list has one URL."""
+        sort = "" if self.effective_sort == self.default_sort else self.effective_sort
+        return replace(self, sort=sort)
+
+    def url_args(self) -> dict[str, str]:
+        """The filters as the list's query parameters, without empty ones."""
+        args = {
+            "q": self.q,
+            "thema": self.topic,
+            "stufe": self.level,
+            "art": self.material_type,
+            "sprache": self.language,
+            "lizenz": self.licence,
+            "schule": self.school,
+            "sortierung": self.sort,
+        }
+        return {key: value for key, value in args.items() if value}
 
 
 @dataclass

@@ -63,14 +63,21 @@ def _filters() -> services.MaterialFilter:
         licence=pick("lizenz", LICENCES),
         school=args.get("schule", "")[:220],
         sort=pick("sortierung", services.SORTS),
-    )
+    ).canonical()
 
 
 @bp.get("/")
 def index():
-    """Search and browse public materials; every filter lives in the URL, so a link can be shared."""
+    """Search and browse public materials; every filter lives in the URL, so a link can be shared.
+
+    Search words sort by best match unless another order is chosen. A URL with empty fields or the default order
+    (as the search form sends it) is redirected to the one short URL of the same list.
+    """
     filters = _filters()
     page = requested_page()
+    canonical = {**filters.url_args(), **({"seite": str(page)} if page > 1 else {})}
+    if request.args.to_dict(flat=False) != {key: [value] for key, value in canonical.items()}:
+        return redirect(url_for("materials.index", **canonical))
     materials, total = services.list_page(filters, page, PER_PAGE)
     return render_template(
         "materials/index.html",
