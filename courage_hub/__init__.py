@@ -130,6 +130,7 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import home  # noqa: F401  (adds the start page to the core blueprint)
     from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp

@@ -1,4 +1,4 @@
-"""Public pages of the site: start page, legal pages, health check and language choice."""
+"""Public pages of the site: legal pages, health check and language choice (the start page is in ``home.py``)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,6 @@ from .redisguard import redis_errors
 from .urls import safe_next_url
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def index():
-    """Explain Courage Hub to a visitor and lead pupils, schools and staff onward."""
-    return render_template("core/index.html")
 
 
 @bp.get("/start")
