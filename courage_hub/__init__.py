@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEVELOPMENT_PUBLIC_URL, DEVELOPMENT_SECRET, LOCAL_HOSTS, load_config
+from .config import DEVELOPMENT_PUBLIC_URL, DEVELOPMENT_SECRET, LOCAL_HOSTS, load_config, missing_operator_settings
 from .extensions import babel, csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _check_secret_key(app)
     _check_public_url(app)
+    _warn_about_operator_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     engine_options.setdefault("hide_parameters", True)  # error messages and logs never carry what a visitor typed
@@ -97,6 +98,13 @@ def _check_public_url(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts))
 
 
+def _warn_about_operator_settings(app: Flask) -> None:
+    """Log which operator details the imprint still lacks (the site runs, but its legal pages are incomplete)."""
+    missing = missing_operator_settings(app.config)
+    if missing and app.config["ENV_NAME"] == "production":
+        app.logger.warning("Imprint incomplete: set %s (see README, Configuration).", ", ".join(missing))
+
+
 def _init_extensions(app: Flask) -> None:
     from .core import db as core_db
     from .core import pagecache, ratelimit
@@ -122,6 +130,7 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import home  # noqa: F401  (adds the start page to the core blueprint)
     from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp

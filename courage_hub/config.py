@@ -6,7 +6,8 @@ Every setting has a safe default for development; production must at least set `
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
 
 
@@ -20,6 +21,11 @@ def _bool(name: str, default: bool = False) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _date(name: str, default: date) -> date:
+    value = os.environ.get(name)
+    return date.fromisoformat(value.strip()) if value and value.strip() else default
 
 
 def _list(name: str) -> list[str]:
@@ -84,7 +90,34 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": ("de", "en"),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
+        # The operator named in the imprint, the privacy notice and the accessibility statement (see README).
+        **{name: (os.environ.get(name) or "").strip() for name in OPERATOR_SETTINGS},
+        # The accessibility feedback address; the operator's e-mail when unset.
+        "ACCESSIBILITY_CONTACT_EMAIL": (os.environ.get("ACCESSIBILITY_CONTACT_EMAIL") or "").strip(),
+        # "partial" (teilweise vereinbar) or "full" (vollständig vereinbar) with BITV 2.0.
+        "ACCESSIBILITY_STATUS": "full" if os.environ.get("ACCESSIBILITY_STATUS") == "full" else "partial",
+        # When the statement was written and when the site was last reviewed (YYYY-MM-DD).
+        "ACCESSIBILITY_STATEMENT_DATE": _date("ACCESSIBILITY_STATEMENT_DATE", ACCESSIBILITY_STATEMENT_DATE),
+        "ACCESSIBILITY_REVIEW_DATE": _date("ACCESSIBILITY_REVIEW_DATE", ACCESSIBILITY_STATEMENT_DATE),
     }
+
+
+# The operator's details for the legal pages; each one unset is named to staff on those pages and in the log.
+OPERATOR_SETTINGS = (
+    "OPERATOR_NAME",  # e.g. "Kreis Soest – Kommunales Integrationszentrum"
+    "OPERATOR_ADDRESS",  # lines separated by ";", e.g. "Hoher Weg 1–3; 59494 Soest"
+    "OPERATOR_REPRESENTATIVE",  # who represents the operator by law, e.g. "Landrätin Eva Irrgang"
+    "OPERATOR_EMAIL",
+    "OPERATOR_PHONE",
+    "OPERATOR_SUPERVISORY_AUTHORITY",  # e.g. "Bezirksregierung Arnsberg, Seibertzstraße 1, 59821 Arnsberg"
+)
+# The day this version of the accessibility statement was written (and, by default, last reviewed).
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 1)
+
+
+def missing_operator_settings(config: Mapping) -> list[str]:
+    """Names of the operator settings that are still empty: the legal pages are incomplete until they are set."""
+    return [name for name in OPERATOR_SETTINGS if not config.get(name)]
 
 
 DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"  # `flask run`; production must set PUBLIC_URL

@@ -134,7 +134,10 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
             school_type = rng.choices(types, type_w)[0]
             town = towns[i % len(towns)] if i < 3 * len(towns) else rng.choice(towns)
             status = rng.choices(statuses, status_w)[0]
-        name = f"{school_type} {PLACE_WORDS[(i * 7) % len(PLACE_WORDS)]} {town}"
+        for shift in range(len(PLACE_WORDS)):
+            name = f"{school_type} {PLACE_WORDS[(i * 7 + shift) % len(PLACE_WORDS)]} {town}"
+            if slugify(name) not in used_slugs:
+                break
         slug = base = slugify(name)
         n = 2
         while slug in used_slugs:
@@ -160,7 +163,7 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
                 "status": status,
                 # A few fresh registrations wait in the KI's queue.
                 "approval": Approval.PENDING if i >= 2 and i % 17 == 5 else Approval.APPROVED,
-                "description": "",
+                "description": SCHOOL_DESCRIPTIONS[i % len(SCHOOL_DESCRIPTIONS)] if status in PUBLIC_LIKE else "",
                 "created_at": now,
                 "updated_at": now,
             }
@@ -168,6 +171,18 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
     return rows
 
 
+PUBLIC_LIKE = (SchoolStatus.AUFGENOMMEN, *PREPARING_STATUSES)
+SCHOOL_DESCRIPTIONS = (
+    "Unsere **Courage-AG** trifft sich jeden Donnerstag in der Mittagspause. Jedes Jahr gestalten wir das Gedenken "
+    "am 9. November und einen Aktionstag zum 21. März.",
+    "Bei uns lernen Kinder aus über 20 Ländern. Wir wollen, dass sich alle willkommen fühlen – und schauen hin, "
+    "wenn jemand ausgegrenzt wird.",
+    "Die SV organisiert Workshops zu Zivilcourage und Hass im Netz. Unsere Patin begleitet uns seit der Aufnahmefeier.",
+    "Wir arbeiten mit der Gedenkstätte in der Nachbarstadt zusammen und laden jedes Jahr Zeitzeug*innen oder "
+    "ihre Nachkommen ein.",
+    "Schüler*innen der Oberstufe bilden jüngere Jahrgänge als *Courage-Scouts* aus: Sie erkennen Mobbing und "
+    "wissen, wo es Hilfe gibt.",
+)
 PATRON_NAMES = (
     ("Bürgermeisterin der Stadt", "Stadtverwaltung"),
     ("Bürgermeister der Gemeinde", "Gemeindeverwaltung"),
@@ -254,26 +269,173 @@ def _event(school_id: int, kind: EventKind, at: datetime, **fields) -> dict:
     }
 
 
-ACTIVITY_TITLES = (
-    ("Projekttag/Projektwoche", "Projekttag „Vielfalt macht uns stark“", ["Rassismus", "Vielfalt und Religionen"]),
-    ("Workshop", "Workshop gegen Hate Speech im Netz", ["Hate Speech und Desinformation", "Mobbing und Cybermobbing"]),
-    ("Gedenkveranstaltung", "Gedenken am 9. November", ["Erinnerungskultur und Gedenken", "Antisemitismus"]),
-    ("Fahrt/Exkursion", "Exkursion zu einer Gedenkstätte", ["Erinnerungskultur und Gedenken", "Rechtsextremismus"]),
+# (type, title, topics, fixed day (month, day) or None, description). Remembrance and action days fall on their date.
+ACTIVITY_TEMPLATES = (
     (
-        "Ausstellung",
-        "Ausstellung „Sinti und Roma in unserer Region“",
-        ["Antiziganismus (Rassismus gegen Sinti und Roma)"],
+        "Gedenkveranstaltung",
+        "Gedenken an die Novemberpogrome",
+        ["Erinnerungskultur und Gedenken", "Antisemitismus"],
+        (11, 9),
+        "Am 9. November lasen Schüler*innen auf dem Schulhof die Namen der jüdischen Familien aus unserem Ort vor, "
+        "die 1938 verfolgt wurden. Danach legten sie Blumen an den Stolpersteinen in der Nachbarschaft nieder.",
     ),
-    ("Courage-AG", "Courage-AG plant den Aktionstag", ["Demokratie und Zivilcourage"]),
-    ("Theater/Kunst/Musik", "Theaterstück über Flucht und Ankommen", ["Flucht und Migration"]),
+    (
+        "Gedenkveranstaltung",
+        "Gedenkstunde zum Holocaust-Gedenktag",
+        ["Erinnerungskultur und Gedenken", "Antisemitismus"],
+        (1, 27),
+        "Zum Jahrestag der Befreiung von Auschwitz gestalteten die Geschichtskurse eine Gedenkstunde mit Texten, "
+        "Musik und einer Schweigeminute für alle Opfer des Nationalsozialismus.",
+    ),
     (
         "Schulfest/Aktionstag",
         "Aktionstag zum Internationalen Tag gegen Rassismus",
         ["Rassismus", "Antischwarzer Rassismus"],
+        (3, 21),
+        "Am 21. März gab es in allen Klassen Stationen zu Alltagsrassismus, eine Menschenkette um die Schule und "
+        "eine Fotowand mit Botschaften gegen Rassismus.",
     ),
-    ("Wettbewerb", "Plakatwettbewerb „Respekt!“", ["Sexismus", "Homo- und Transfeindlichkeit"]),
-    ("Zeitzeugengespräch", "Gespräch mit einer Zeitzeugin", ["Erinnerungskultur und Gedenken"]),
+    (
+        "Ausstellung",
+        "Ausstellung zum Internationalen Tag der Roma",
+        ["Antiziganismus (Rassismus gegen Sinti und Roma)", "Erinnerungskultur und Gedenken"],
+        (4, 8),
+        "Die Courage-AG zeigte zum 8. April eine Ausstellung über die Geschichte der Sinti und Roma in Westfalen und "
+        "sprach mit Besucher*innen über Vorurteile, die bis heute wirken.",
+    ),
+    (
+        "Schulfest/Aktionstag",
+        "Regenbogentag gegen Homo- und Transfeindlichkeit",
+        ["Homo- und Transfeindlichkeit", "Vielfalt und Religionen"],
+        (5, 17),
+        "Zum 17. Mai hissten Schüler*innen die Regenbogenflagge, die SV lud zu einer Gesprächsrunde mit einem "
+        "queeren Jugendverband ein.",
+    ),
+    (
+        "Theater/Kunst/Musik",
+        "Theaterstück zum Weltflüchtlingstag",
+        ["Flucht und Migration"],
+        (6, 20),
+        "Die Theater-AG spielte Szenen aus Interviews mit Menschen, die nach Deutschland geflüchtet sind, und "
+        "sprach danach mit dem Publikum über das Ankommen in einer neuen Schule.",
+    ),
+    (
+        "Projekttag/Projektwoche",
+        "Projektwoche „Vielfalt macht uns stark“",
+        ["Rassismus", "Vielfalt und Religionen"],
+        None,
+        "Eine Woche lang arbeiteten alle Jahrgänge in Projektgruppen zu Herkunft, Religion und Sprache. Zum Abschluss "
+        "stellten die Gruppen ihre Ergebnisse den Eltern vor.",
+    ),
+    (
+        "Workshop",
+        "Workshop: Gegenrede gegen Hass im Netz",
+        ["Hate Speech und Desinformation", "Mobbing und Cybermobbing"],
+        None,
+        "Mit Referent*innen einer Medienberatung übten die Schüler*innen, Hasskommentare zu erkennen, zu melden und "
+        "sachlich zu widersprechen.",
+    ),
+    (
+        "Fahrt/Exkursion",
+        "Fahrt zum NS-Dokumentationszentrum Köln",
+        ["Erinnerungskultur und Gedenken", "Rechtsextremismus"],
+        None,
+        "Die Schüler*innen besuchten das EL-DE-Haus, sahen die Inschriften in den Gefängniszellen und sprachen "
+        "anschließend darüber, wie Ausgrenzung damals begann.",
+    ),
+    (
+        "Courage-AG",
+        "Courage-AG überarbeitet die Schulordnung",
+        ["Demokratie und Zivilcourage"],
+        None,
+        "Die Courage-AG sammelte Vorschläge aus allen Klassen und brachte einen Absatz gegen Diskriminierung in die "
+        "Schulkonferenz ein, der dort angenommen wurde.",
+    ),
+    (
+        "Wettbewerb",
+        "Plakatwettbewerb „Respekt!“",
+        ["Sexismus", "Homo- und Transfeindlichkeit"],
+        None,
+        "Über 60 Plakate wurden eingereicht; eine Jury aus Schüler*innen wählte die besten aus, die nun im Foyer "
+        "hängen.",
+    ),
+    (
+        "Zeitzeugengespräch",
+        "Gespräch mit einer Zeitzeugin",
+        ["Erinnerungskultur und Gedenken"],
+        None,
+        "Eine Zeitzeugin erzählte von ihrer Kindheit im Versteck. Die Schüler*innen hatten ihre Fragen vorher im "
+        "Unterricht vorbereitet.",
+    ),
+    (
+        "Workshop",
+        "Argumentationstraining gegen Stammtischparolen",
+        ["Rechtsextremismus", "Demokratie und Zivilcourage"],
+        None,
+        "In Rollenspielen übten die Teilnehmenden, auf rassistische Sprüche in Familie, Verein und Bus zu reagieren.",
+    ),
+    (
+        "Workshop",
+        "Workshop: Muslimfeindlichkeit begegnen",
+        ["Muslimfeindlichkeit", "Vielfalt und Religionen"],
+        None,
+        "Gemeinsam mit einer Moscheegemeinde aus der Nachbarschaft sprachen die Schüler*innen über Vorurteile und "
+        "eigene Erfahrungen.",
+    ),
+    (
+        "Projekttag/Projektwoche",
+        "Projekttag Barrierefreiheit",
+        ["Ableismus (Behindertenfeindlichkeit)"],
+        None,
+        "Mit Rollstuhl und Augenbinde erkundeten die Klassen das Schulgebäude und schrieben eine Liste der Barrieren "
+        "an die Schulleitung.",
+    ),
+    (
+        "Fortbildung",
+        "Fortbildung für das Kollegium: diskriminierungssensibel unterrichten",
+        ["Rassismus", "Klassismus"],
+        None,
+        "Ein Nachmittag für Lehrkräfte und Schulsozialarbeit mit dem KI: Beispiele aus Schulbüchern, Sprache im "
+        "Unterricht und Anlaufstellen bei Diskriminierung.",
+    ),
 )
+# Who ran a report, so that the same kind of project at many schools still reads as each school's own.
+GROUPS = (
+    "der Klasse {grade}a",
+    "der Klasse {grade}b",
+    "der Klasse {grade}c",
+    "des Jahrgangs {grade}",
+    "der SV",
+    "der Courage-AG",
+    "der Geschichts-AG",
+    "der Oberstufe",
+)
+
+
+def _activity_title(base: str, fixed: tuple[int, int] | None, start: date, rng: random.Random, used: set[str]) -> str:
+    """A title not used yet: remembrance days carry their year, other reports the group that ran them."""
+    for _ in range(40):
+        if fixed:
+            group = rng.choice(("", "", " der SV", " der Courage-AG", " der Oberstufe"))
+            title = f"{base} {start.year}{group}"
+        else:
+            title = f"{base} {rng.choice(GROUPS).format(grade=rng.randrange(5, 11))}"
+        if title not in used:
+            break
+    used.add(title)
+    return title
+
+
+def _activity_start(fixed: tuple[int, int] | None, first_day: date, last_day: date, rng: random.Random) -> date:
+    """A day in [first_day, last_day]: the remembrance day itself, or a school day outside the summer holidays."""
+    if fixed:
+        days = [date(year, *fixed) for year in range(first_day.year, last_day.year + 1)]
+        days = [day for day in days if first_day <= day <= last_day] or [last_day]
+        return rng.choice(days)
+    while True:
+        day = first_day + timedelta(days=rng.randrange((last_day - first_day).days + 1))
+        if day.month not in (7, 8) and day.weekday() < 5:
+            return day
 
 
 def _demo_image(rng: random.Random) -> Image.Image:
@@ -298,40 +460,51 @@ def _seed_activities(count: int, rng: random.Random, with_photos: int = 12) -> i
     school_ids = list(db.session.scalars(select(School.id).where(School.status == SchoolStatus.AUFGENOMMEN)))
     if missing <= 0 or not school_ids:
         return 0
-    first_day = bounds(current_school_year() - 6)[0]
-    span = (local_today() - first_day).days
     now = utcnow()
-    rows = []
+    first_day = bounds(current_school_year() - 6)[0]
+    last_day = local_today()
+    used = set(db.session.scalars(select(Activity.title)))
+    rows, topics_of = [], []
     for i in range(missing):
-        kind, title, _topics = ACTIVITY_TITLES[i % len(ACTIVITY_TITLES)]
-        start = first_day + timedelta(days=rng.randrange(span))
+        kind, base, topics, fixed, description = ACTIVITY_TEMPLATES[rng.randrange(len(ACTIVITY_TEMPLATES))]
+        start = _activity_start(fixed, first_day, last_day, rng)
+        # Written up a few days afterwards, at a believable time of day.
+        written = datetime(start.year, start.month, start.day, 15, tzinfo=UTC) + timedelta(
+            days=rng.randrange(1, 10), minutes=rng.randrange(0, 300)
+        )
+        written = min(written, now)
+        draft = i % 10 == 9
+        topics_of.append(topics)
         rows.append(
             {
                 "school_id": school_ids[(i * 7919) % len(school_ids)],
-                "title": title,
+                "title": _activity_title(base, fixed, start, rng, used),
                 "start_date": start,
                 "school_year": school_year_of(start),
                 "activity_type": kind,
-                "counts_as_project": kind != "Fortbildung",
-                "description": "Schüler*innen haben das Projekt vorbereitet und mit der ganzen Schule durchgeführt.",
-                "groups": f"Jahrgang {5 + i % 8}",
-                "participants": 20 + i % 200,
+                "counts_as_project": kind not in ("Fortbildung", "Regionaltreffen", "Sonstiges"),
+                "description": description,
+                "groups": "",
+                "participants": rng.randrange(15, 40) if kind == "Workshop" else rng.randrange(25, 400),
                 "partners": "",
                 "links": "",
                 "photo_consent": True,
                 "moderation_reason": "",
                 "version": 1,
-                "state": ActivityState.DRAFT if i % 10 == 9 else ActivityState.PUBLISHED,
-                "published_at": None if i % 10 == 9 else now,
-                "created_at": now,
-                "updated_at": now,
+                "state": ActivityState.DRAFT if draft else ActivityState.PUBLISHED,
+                "published_at": None if draft else written,
+                "created_at": written,
+                "updated_at": written,
             }
         )
     for chunk in range(0, len(rows), 5000):
         db.session.execute(insert(Activity), rows[chunk : chunk + 5000])
-    new = db.session.execute(select(Activity.id, Activity.title).where(Activity.id > existing_max(existing))).all()
-    topics_by_title = {title: topics for _k, title, topics in ACTIVITY_TITLES}
-    topic_rows = [{"activity_id": aid, "topic": t} for aid, title in new for t in topics_by_title[title]]
+    new = db.session.execute(
+        select(Activity.id, Activity.title).where(Activity.id > existing_max(existing)).order_by(Activity.id)
+    ).all()
+    topic_rows = [
+        {"activity_id": aid, "topic": t} for (aid, _title), ts in zip(new, topics_of, strict=True) for t in ts
+    ]
     for chunk in range(0, len(topic_rows), 10000):
         db.session.execute(insert(ActivityTopic), topic_rows[chunk : chunk + 10000])
     files = []

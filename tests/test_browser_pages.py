@@ -304,6 +304,6 @@ def test_ki_rejects_a_registration_with_a_reason_and_the_registrant_is_told(page
     assert reason in outbox_text(site, REGISTRANT)
 
     page.goto(site.url + "/koordination/postausgang")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Postausgang: nicht zugestellte Mails")
-    expect(page.locator("main")).to_contain_text("Alle Mails wurden zugestellt.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Postausgang: nicht zugestellte E-Mails")
+    expect(page.locator("main")).to_contain_text("Alle E-Mails wurden zugestellt.")
     assert_accessible(page)

@@ -142,7 +142,7 @@ def test_the_last_admin_cannot_delete_the_account(app, db, users, login_as):
     client = login_as("admin")
     response = post_form(client, "/konto/loeschen", {"password": PASSWORD, "confirm": "y"})
     assert response.status_code == 200 and db.session.get(User, admin_id) is not None
-    assert "Sie sind die letzte Administration." in response.get_data(as_text=True)
+    assert "Sie sind die letzte Person mit Administrationsrechten." in response.get_data(as_text=True)
     second_id = factories.UserFactory(role=Role.ADMIN).id
     response = post_form(client, "/konto/loeschen", {"password": PASSWORD, "confirm": "y"})
     assert response.status_code == 302

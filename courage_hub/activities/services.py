@@ -356,3 +356,40 @@ def remove_file(activity: Activity, file_id: int, user: User | None = None) -> b
 
 def get_file(file_id: int) -> ActivityFile | None:
     return db.session.get(ActivityFile, file_id)
+
+
+# --- the network at a glance (start page) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkOverview:
+    members: int  # admitted schools shown publicly
+    projects: int  # public reports that count as a project of the current school year
+    school_year: int
+    latest: list[Activity]
+
+
+def network_overview(latest: int = 3) -> NetworkOverview:
+    """The start page's figures and newest public reports in three queries (counts together, reports, topics+files)."""
+    year = schoolyear.current_school_year()
+    members = (
+        select(func.count(School.id))
+        .where(School.is_public, School.status == SchoolStatus.AUFGENOMMEN)
+        .scalar_subquery()
+    )
+    projects = (
+        select(func.count(Activity.id))
+        .join(School)
+        .where(Activity.is_public, obligation_condition(year))
+        .scalar_subquery()
+    )
+    member_count, project_count = db.session.execute(select(members, projects)).one()
+    newest = db.session.scalars(
+        select(Activity)
+        .join(School)
+        .where(Activity.is_public)
+        .order_by(*FEED_ORDER)
+        .limit(latest)
+        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
+    ).all()
+    return NetworkOverview(members=member_count, projects=project_count, school_year=year, latest=list(newest))

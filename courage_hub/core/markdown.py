@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_module
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -21,3 +23,19 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(cleaned)  # noqa: S704 - sanitized by nh3 just above
+
+
+def plain_text(text: str, limit: int | None = None) -> str:
+    """Markdown → plain text on one line (no tags, no Markdown marks), cut at a word boundary to ``limit`` characters.
+
+    For places that take text, not HTML: meta descriptions, feed summaries.
+    """
+    html = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    words = html_module.unescape(nh3.clean(html, tags=set())).split()
+    plain = " ".join(words)
+    if limit is None or len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:–-") + "…"

@@ -1,4 +1,4 @@
-"""Public pages of the site: start page, legal pages, health check and language choice."""
+"""Public pages of the site: legal pages, health check and language choice (the start page is in ``home.py``)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,14 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from ..config import missing_operator_settings
 from ..extensions import db
 from .mail import backlog
+from .permissions import can_use_coordination
 from .redisguard import redis_errors
 from .urls import safe_next_url
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def index():
-    """Explain Courage Hub to a visitor and lead pupils, schools and staff onward."""
-    return render_template("core/index.html")
 
 
 @bp.get("/start")
@@ -32,19 +28,35 @@ def home():
     return redirect(url_for("schools.my_schools"))
 
 
+def legal_page(template: str):
+    """A legal page filled from the operator settings; staff and admins also see which settings are still empty."""
+    config = current_app.config
+    address = [line.strip() for line in config["OPERATOR_ADDRESS"].split(";") if line.strip()]
+    return render_template(
+        template,
+        operator_name=config["OPERATOR_NAME"] or config["KREIS_NAME"],
+        operator_address=address,
+        feedback_email=config["ACCESSIBILITY_CONTACT_EMAIL"] or config["OPERATOR_EMAIL"],
+        missing_settings=missing_operator_settings(config) if can_use_coordination(current_user) else [],
+    )
+
+
 @bp.get("/impressum")
 def imprint():
-    return render_template("core/impressum.html")
+    """Who runs the site, how to reach them, who represents them and who supervises them."""
+    return legal_page("core/impressum.html")
 
 
 @bp.get("/datenschutz")
 def privacy():
-    return render_template("core/datenschutz.html")
+    """Which personal data the site keeps, why and for how long, and who is responsible."""
+    return legal_page("core/datenschutz.html")
 
 
 @bp.get("/barrierefreiheit")
 def accessibility():
-    return render_template("core/barrierefreiheit.html")
+    """The accessibility statement after the BITV 2.0 template."""
+    return legal_page("core/barrierefreiheit.html")
 
 
 @bp.get("/leichte-sprache")

@@ -1,4 +1,10 @@
-"""Controlled vocabularies shared by activities and materials (German labels, see the domain guide)."""
+"""Controlled vocabularies shared by activities and materials (German labels, see the domain guide).
+
+The labels of the vocabularies (topics, activity and material types, levels, school types) are intentionally German
+in every interface language: they are stored as they are, filter URLs and exports carry them, and they name the
+categories of the German network "Schule ohne Rassismus – Schule mit Courage". The English interface shows them as
+proper names, like the names of schools and municipalities.
+"""
 
 from __future__ import annotations
 

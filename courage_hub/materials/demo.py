@@ -1,11 +1,15 @@
 """Believable demo materials: a curated set with generated PDFs and links to well-known public resources, then as
-many generated link materials as asked for (bulk inserts, so 100,000 take seconds)."""
+many generated link materials as asked for (bulk inserts, so 100,000 take seconds).
+
+Generated titles name the site they link to and are unique for the first few hundred; only benchmark sizes beyond
+that repeat them. Publication dates spread over five years, and downloads grow with a material's age."""
 
 from __future__ import annotations
 
 import hashlib
 import random
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -145,37 +149,48 @@ CURATED = (
     ),
 )
 
+# (phrase, topic, site): each generated link goes to a site that fits its topic, and its title names that site.
 WORDS = (
-    ("Vorurteile", "Rassismus"),
-    ("Zivilcourage im Alltag", "Demokratie und Zivilcourage"),
-    ("Erinnern an den 9. November", "Erinnerungskultur und Gedenken"),
-    ("Flucht und Ankommen", "Flucht und Migration"),
-    ("Gleichberechtigung", "Sexismus"),
-    ("Vielfalt in der Klasse", "Vielfalt und Religionen"),
-    ("Gerüchte und Fake News", "Hate Speech und Desinformation"),
-    ("Regenbogen und Respekt", "Homo- und Transfeindlichkeit"),
-    ("Barrieren abbauen", "Ableismus (Behindertenfeindlichkeit)"),
-    ("Antisemitismus heute", "Antisemitismus"),
-    ("Antiziganismus erkennen", "Antiziganismus (Rassismus gegen Sinti und Roma)"),
-    ("Muslimfeindlichkeit begegnen", "Muslimfeindlichkeit"),
+    ("Vorurteile erkennen", "Rassismus", "bpb"),
+    ("Zivilcourage im Alltag", "Demokratie und Zivilcourage", "sor"),
+    ("Erinnern an den 9. November", "Erinnerungskultur und Gedenken", "annefrank"),
+    ("Flucht und Ankommen", "Flucht und Migration", "bpb"),
+    ("Gleichberechtigung", "Sexismus", "bpb"),
+    ("Vielfalt in der Klasse", "Vielfalt und Religionen", "sor"),
+    ("Gerüchte und Fake News", "Hate Speech und Desinformation", "klicksafe"),
+    ("Regenbogen und Respekt", "Homo- und Transfeindlichkeit", "sor"),
+    ("Barrieren abbauen", "Ableismus (Behindertenfeindlichkeit)", "bpb"),
+    ("Antisemitismus heute", "Antisemitismus", "annefrank"),
+    ("Antiziganismus erkennen", "Antiziganismus (Rassismus gegen Sinti und Roma)", "sintiundroma"),
+    ("Muslimfeindlichkeit begegnen", "Muslimfeindlichkeit", "bpb"),
 )
+SITES = {
+    "bpb": ("bpb", "Bundeszentrale für politische Bildung", "https://www.bpb.de/"),
+    "sor": (
+        "SOR-SMC",
+        "Bundeskoordination Schule ohne Rassismus – Schule mit Courage",
+        "https://www.schule-ohne-rassismus.org/",
+    ),
+    "annefrank": ("Anne Frank Zentrum", "Anne Frank Zentrum", "https://www.annefrank.de/"),
+    "klicksafe": ("klicksafe", "klicksafe", "https://www.klicksafe.de/"),
+    "sintiundroma": (
+        "Dokumentationszentrum",
+        "Dokumentationszentrum Deutscher Sinti und Roma",
+        "https://www.sintiundroma.org/",
+    ),
+}
 TYPES = ("Arbeitsblatt", "Methode/Übung", "Projektidee", "Unterrichtsreihe", "Präsentation", "Linkliste")
+# (levels, how a title says who it is for)
 LEVEL_SETS = (
-    ["Primarstufe"],
-    ["Sekundarstufe I"],
-    ["Sekundarstufe I", "Sekundarstufe II"],
-    ["Sekundarstufe II"],
-    ["Berufskolleg"],
-    ["Erwachsene/Fortbildung"],
+    (["Primarstufe"], "für die Grundschule"),
+    (["Sekundarstufe I"], "für die Sekundarstufe I"),
+    (["Sekundarstufe I", "Sekundarstufe II"], "für die Sekundarstufen I und II"),
+    (["Sekundarstufe II"], "für die Oberstufe"),
+    (["Berufskolleg"], "für das Berufskolleg"),
+    (["Erwachsene/Fortbildung"], "für Lehrkräfte"),
 )
 LICENCE_CYCLE = ("cc-by", "cc-by-sa", "cc0", "cc-by-nc", "cc-by", "cc-by-nc-sa")
-LINKS = (
-    "https://www.schule-ohne-rassismus.org/",
-    "https://www.bpb.de/",
-    "https://www.annefrank.de/",
-    "https://www.klicksafe.de/",
-    "https://www.sintiundroma.org/",
-)
+PUBLISHED_WITHIN_DAYS = 5 * 365
 
 
 def _pdf_row(title: str, description: str) -> dict:
@@ -212,14 +227,28 @@ def seed_materials(count: int, rng: random.Random) -> int:
             source = _pdf_row(title, description) if link is None else {"link_url": link}
             school_id = None if kind in ("Linkliste", "Präsentation", "Broschüre/Themenheft") else school_ids[i]
         else:
-            phrase, topic = WORDS[i % len(WORDS)]
-            kind = TYPES[(i // len(WORDS)) % len(TYPES)]
-            title = f"{kind}: {phrase} ({i})"
-            topic_list, level_list = [topic], LEVEL_SETS[i % len(LEVEL_SETS)]
-            description = f"Material zum Thema {topic} für {', '.join(level_list)}. Mit Hinweisen zur Durchführung."
-            source, licence, tags = {"link_url": LINKS[i % len(LINKS)]}, LICENCE_CYCLE[i % 6], phrase
+            j = i - len(CURATED)
+            phrase, topic, site_key = WORDS[j % len(WORDS)]
+            kind = TYPES[(j // len(WORDS)) % len(TYPES)]
+            level_list, audience = LEVEL_SETS[(j // (len(WORDS) * len(TYPES))) % len(LEVEL_SETS)]
+            short, site_name, url = SITES[site_key]
+            title = f"{short}: {phrase} – {kind} {audience}"
+            topic_list = [topic]
+            description = (
+                f"Ein Angebot von {site_name} zum Thema {topic}, {audience}. "
+                "Die Schule hat es im Unterricht erprobt und empfiehlt es mit Hinweisen zur Durchführung weiter."
+            )
+            source, licence, tags = {"link_url": url}, LICENCE_CYCLE[j % 6], phrase
             school_id = school_ids[(i * 7919) % len(school_ids)] if i % 5 else None
         state = MaterialState.REVIEW if i % 25 == 24 else MaterialState.PUBLISHED
+        # Published some time in the last five years; older materials have been downloaded more often.
+        age = (
+            timedelta(days=rng.randrange(3, 20))
+            if state == MaterialState.REVIEW
+            else timedelta(days=rng.randrange(10, PUBLISHED_WITHIN_DAYS), minutes=rng.randrange(0, 24 * 60))
+        )
+        created = now - age
+        downloads = 0 if state == MaterialState.REVIEW else int(age.days / 30 * rng.uniform(0.2, 3.5))
         rows.append(
             {
                 "school_id": school_id,
@@ -232,11 +261,11 @@ def seed_materials(count: int, rng: random.Random) -> int:
                 "material_type": kind,
                 "state": state,
                 "review_reason": "",
-                "published_at": now if state == MaterialState.PUBLISHED else None,
-                "download_count": rng.randrange(0, 400),
+                "published_at": created + timedelta(days=1) if state == MaterialState.PUBLISHED else None,
+                "download_count": downloads,
                 "version": 1,
-                "created_at": now,
-                "updated_at": now,
+                "created_at": created,
+                "updated_at": created,
                 "storage_name": None,
                 "preview_name": None,
                 "original_name": None,
