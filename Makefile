@@ -113,7 +113,7 @@ seed: install
 
 # Re-extract the message catalog after changing user-visible strings, then translate and compile.
 translations: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o courage_hub/translations/messages.pot --no-location --sort-output . templates/_macros
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o courage_hub/translations/messages.pot --no-location --sort-output --ignore-dirs '.* ._ mutants' . templates/_macros
 	$(BIN)/pybabel update -i courage_hub/translations/messages.pot -d courage_hub/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d courage_hub/translations
 
