@@ -46,3 +46,19 @@ def test_coordinator_reports_with_photo_and_public_sees_it(page: Page, site, tmp
     expect(anonymous.locator("main")).to_contain_text("Aktionstag Zivilcourage im Browser")
     assert_accessible(anonymous)
     anonymous.context.close()
+
+
+def test_failed_report_moves_focus_to_error_summary_listed_in_field_order(page: Page, site):
+    sign_in(page, site.url, "koordination@example.org")
+    page.get_by_role("link", name="Aktivität melden").first.click()
+    page.locator("#participants").fill("-5")
+    page.locator("#links").fill("keine Adresse")
+    page.locator("main form button[name=action][value=publish]").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    targets = summary.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href').slice(1))")
+    assert {"title", "start_date", "activity_type", "topics", "participants", "links"} <= set(targets)
+    field_order = page.locator("main form [id]").evaluate_all("nodes => nodes.map(n => n.id)")
+    assert targets == sorted(targets, key=field_order.index)
+    assert_accessible(page)

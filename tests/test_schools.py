@@ -602,3 +602,9 @@ def test_directory_query_count_does_not_grow_with_the_number_of_schools(app, cli
     large = count_queries(client, "/schulen/")
     assert small == large
     assert large <= 5
+
+
+def test_registration_error_summary_lists_problems_in_the_order_of_the_fields(client, db):
+    response = post_form(client, "/schulen/registrieren", registration(schulnummer="12345", name=""))
+    summary = response.get_data(as_text=True).split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 0 <= summary.index('href="#schulnummer"') < summary.index('href="#name"')
