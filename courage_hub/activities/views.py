@@ -169,8 +169,13 @@ class _KeptFiles:
         self.alt_errors: dict[str, list[str]] = {}
         self.photos.keep(form.photos.data or [])
         self.attachments.keep(form.attachments.data or [])
-        form.photos.errors = [*form.photos.errors, *self.photos.errors.get("", [])]
-        form.attachments.errors = [*form.attachments.errors, *self.attachments.errors.get("", [])]
+
+    def report_problems(self, form: ActivityForm) -> bool:
+        """After validation: show files refused while being kept (empty, too large); True if there were any."""
+        for pending, field in ((self.photos, form.photos), (self.attachments, form.attachments)):
+            if pending.errors:
+                field.errors = [*field.errors, *pending.errors.get("", [])]
+        return bool(self.photos.errors or self.attachments.errors)
 
     def for_service(self) -> tuple[list[services.NewPhoto], list[services.NewAttachment]]:
         """Every kept file for the service, which checks and stores them; problems come back under these keys."""
@@ -247,7 +252,8 @@ def _save(form: ActivityForm, school: School, activity: Activity | None, kept: _
     Chosen files are kept whatever goes wrong, so that a forgotten tick costs no upload; new photos come back
     once with a field for their description.
     """
-    if not form.validate_on_submit() or _date_problem(form) or form.photos.errors or form.attachments.errors:
+    valid = form.validate_on_submit()
+    if kept.report_problems(form) or not valid or _date_problem(form):
         return None
     publish = request.form.get("action") == "publish"
     try:
