@@ -244,6 +244,28 @@ def test_photos_and_attachment_survive_a_forgotten_consent_and_are_attached_with
     assert not any(pending_root().iterdir())  # the kept copies are gone once stored
 
 
+def test_one_input_takes_several_photos_each_described_afterwards(client, users, db):
+    login(client, users["coord_a"])
+    page = client.get(f"/aktivitaeten/neu?schule={users['school_a'].slug}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="photos"[^>]*multiple', page) and 'id="photo_1"' not in page
+    photos = [(png_bytes(), f"bild{n}.png", f"Bild {n}") for n in range(1, 5)]
+    response = create(client, users["school_a"], report(photo_consent="y"), photos=photos)
+    assert response.status_code == 302
+    rows = db.session.scalars(select(ActivityFile).order_by(ActivityFile.position)).all()
+    assert [(f.original_name, f.alt_text) for f in rows] == [(name, alt) for _c, name, alt in photos]
+
+
+def test_at_most_ten_photos_are_kept_from_one_choice(client, users, db):
+    login(client, users["coord_a"])
+    url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
+    chosen = multipart(report(photo_consent="y"), photos=[(png_bytes(), f"bild{n}.png") for n in range(11)])
+    response = post_form(client, url, chosen, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "höchstens 10 Dateien" in response.get_data(as_text=True)
+    assert len(pending_tokens(response)["photo"]) == 10
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
 def test_a_kept_file_can_be_removed_before_saving(client, users, db):
     login(client, users["coord_a"])
     url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
