@@ -118,6 +118,7 @@ def register_cli(app: Flask) -> None:
             "delivered_mails": "zugestellte Mails älter als 30 Tage (Protokoll)",
             "orphan_files": "verwaiste Upload-Dateien",
             "temp_files": "abgebrochene Uploads",
+            "pending_uploads": "in Formularen zwischengespeicherte Dateien älter als 1 Stunde",
         }
         result = run_cleanup()
         for key, label in labels.items():

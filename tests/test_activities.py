@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import time
 import zipfile
 from datetime import UTC, date, datetime
 from xml.etree import ElementTree
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from courage_hub.activities.models import Activity, ActivityFile, ActivityState
 from courage_hub.activities.services import obligation_met
 from courage_hub.core.schoolyear import label, school_year_of
-from courage_hub.core.uploads import path_for, safe_filename
+from courage_hub.core.uploads import path_for, pending_root, remove_expired_pending, safe_filename
 from courage_hub.materials.samples import simple_pdf
 
 from .conftest import count_queries, login, post_form
@@ -61,16 +62,41 @@ def png_bytes() -> bytes:
 
 
 def multipart(data: dict, **files) -> dict:
+    """Form data with files: a (content, name) pair per field, or a list of them for a field taking several."""
     payload = dict(data)
-    for key, (content, name) in files.items():
-        payload[key] = (io.BytesIO(content), name)
+    for key, value in files.items():
+        pairs = value if isinstance(value, list) else [value]
+        payload[key] = [(io.BytesIO(content), name) for content, name in pairs]
     return payload
 
 
-def create(client, school, data, **files):
-    return post_form(
-        client, f"/aktivitaeten/neu?schule={school.slug}", multipart(data, **files), content_type="multipart/form-data"
-    )
+PENDING_RE = re.compile(r'name="pending-(photo|attachment)" value="([0-9a-f]{32})"')
+
+
+def pending_tokens(response) -> dict[str, list[str]]:
+    """The tokens of the files the re-rendered form keeps, per kind ("photo", "attachment")."""
+    tokens: dict[str, list[str]] = {"photo": [], "attachment": []}
+    for kind, token in PENDING_RE.findall(response.get_data(as_text=True)):
+        tokens[kind].append(token)
+    return tokens
+
+
+def create(client, school, data, photos=(), url=None, **files):
+    """Send the report form as a person does: photos, given as (content, name, description), are chosen first;
+    the form comes back with a description field per photo, which is filled in and sent with the kept files."""
+    url = url or f"/aktivitaeten/neu?schule={school.slug}"
+    if photos:
+        chosen = multipart(data, photos=[(content, name) for content, name, _alt in photos], **files)
+        first = post_form(client, url, chosen, content_type="multipart/form-data")
+        tokens = pending_tokens(first)
+        data = {
+            **data,
+            "pending-photo": tokens["photo"],
+            "pending-attachment": tokens["attachment"],
+            **{f"alt-{token}": alt for token, (_c, _n, alt) in zip(tokens["photo"], photos, strict=False)},
+        }
+        files = {}
+    return post_form(client, url, multipart(data, **files), content_type="multipart/form-data")
 
 
 def only_activity(db) -> Activity:
@@ -176,14 +202,108 @@ def test_stale_edit_shows_a_conflict_and_keeps_both_texts(app, users, db):
     assert db.session.scalar(select(Activity.title).where(Activity.id == activity.id)) == "Erste"
 
 
-def test_failed_validation_keeps_input_and_says_files_must_be_chosen_again(client, users, db):
+def test_failed_validation_keeps_input_and_chosen_files(client, users, db):
     login(client, users["coord_a"])
-    response = create(client, users["school_a"], report(title="", description="Viel Text, der nicht verloren geht"))
+    data = report(title="", description="Viel Text, der nicht verloren geht")
+    response = create(client, users["school_a"], data, attachments=(simple_pdf("Ablauf", "Plan"), "ablauf.pdf"))
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Viel Text, der nicht verloren geht" in html
-    assert "erneut" in html and "Dateien" in html
+    assert "Bereits hochgeladen: ablauf.pdf" in html and len(pending_tokens(response)["attachment"]) == 1
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_photos_and_attachment_survive_a_forgotten_consent_and_are_attached_without_new_upload(client, users, db):
+    login(client, users["coord_a"])
+    url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
+    chosen = multipart(
+        report(),
+        photos=[(jpeg_with_gps(), "foto.jpg"), (png_bytes(), "buehne.png")],
+        attachments=(simple_pdf("Ablauf", "Plan"), "ablauf.pdf"),
+    )
+    first = post_form(client, url, chosen, content_type="multipart/form-data")
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "Bereits hochgeladen: foto.jpg" in html and "Bereits hochgeladen: buehne.png" in html
+    assert "Bereits hochgeladen: ablauf.pdf" in html
+    tokens = pending_tokens(first)
+    described = {f"alt-{token}": alt for token, alt in zip(tokens["photo"], ["Plakat", "Bühne"], strict=True)}
+    kept = {"pending-photo": tokens["photo"], "pending-attachment": tokens["attachment"], **described}
+    forgot_consent = post_form(client, url, {**report(), **kept}, content_type="multipart/form-data")
+    assert forgot_consent.status_code == 200 and CONSENT_ERROR in forgot_consent.get_data(as_text=True)
+    assert pending_tokens(forgot_consent) == tokens  # still kept, nothing chosen again
+    saved = post_form(client, url, {**report(photo_consent="y"), **kept}, content_type="multipart/form-data")
+    assert saved.status_code == 302
+    files = db.session.scalars(select(ActivityFile).order_by(ActivityFile.id)).all()
+    assert [(f.kind, f.original_name, f.alt_text) for f in files] == [
+        ("photo", "foto.jpg", "Plakat"),
+        ("photo", "buehne.png", "Bühne"),
+        ("attachment", "ablauf.pdf", ""),
+    ]
+    assert all(path_for(f.storage_name).is_file() for f in files)
+    assert not any(pending_root().iterdir())  # the kept copies are gone once stored
+
+
+def test_one_input_takes_several_photos_each_described_afterwards(client, users, db):
+    login(client, users["coord_a"])
+    page = client.get(f"/aktivitaeten/neu?schule={users['school_a'].slug}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="photos"[^>]*multiple', page) and 'id="photo_1"' not in page
+    photos = [(png_bytes(), f"bild{n}.png", f"Bild {n}") for n in range(1, 5)]
+    response = create(client, users["school_a"], report(photo_consent="y"), photos=photos)
+    assert response.status_code == 302
+    rows = db.session.scalars(select(ActivityFile).order_by(ActivityFile.position)).all()
+    assert [(f.original_name, f.alt_text) for f in rows] == [(name, alt) for _c, name, alt in photos]
+
+
+def test_at_most_ten_photos_are_kept_from_one_choice(client, users, db):
+    login(client, users["coord_a"])
+    url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
+    chosen = multipart(report(photo_consent="y"), photos=[(png_bytes(), f"bild{n}.png") for n in range(11)])
+    response = post_form(client, url, chosen, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "höchstens 10 Dateien" in response.get_data(as_text=True)
+    assert len(pending_tokens(response)["photo"]) == 10
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_a_kept_file_can_be_removed_before_saving(client, users, db):
+    login(client, users["coord_a"])
+    url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
+    chosen = multipart(report(title=""), attachments=[(simple_pdf("A", "a"), "a.pdf"), (simple_pdf("B", "b"), "b.pdf")])
+    tokens = pending_tokens(post_form(client, url, chosen, content_type="multipart/form-data"))["attachment"]
+    kept = {"pending-attachment": tokens, "pending-attachment-remove": tokens[0]}
+    assert post_form(client, url, {**report(), **kept}, content_type="multipart/form-data").status_code == 302
+    assert db.session.scalars(select(ActivityFile.original_name)).all() == ["b.pdf"]
+
+
+def test_another_user_cannot_use_a_kept_file(app, client, users, db):
+    login(client, users["coord_a"])
+    url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
+    chosen = multipart(report(title=""), attachments=(simple_pdf("Geheim", "nur A"), "geheim.pdf"))
+    tokens = pending_tokens(post_form(client, url, chosen, content_type="multipart/form-data"))["attachment"]
+    assert len(tokens) == 1
+    other = app.test_client()
+    login(other, users["coord_b"])
+    other_url = f"/aktivitaeten/neu?schule={users['school_b'].slug}"
+    response = post_form(
+        other, other_url, {**report(), "pending-attachment": tokens}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
+    assert "geheim.pdf" not in other.get(other_url).get_data(as_text=True)
+
+
+def test_cleanup_removes_kept_files_after_an_hour(app, client, users, db):
+    login(client, users["coord_a"])
+    url = f"/aktivitaeten/neu?schule={users['school_a'].slug}"
+    chosen = multipart(report(title=""), attachments=(simple_pdf("A", "a"), "a.pdf"))
+    tokens = pending_tokens(post_form(client, url, chosen, content_type="multipart/form-data"))["attachment"]
+    assert remove_expired_pending(time.time() + 60) == 0
+    assert remove_expired_pending(time.time() + 3601) == 1
+    assert not any(pending_root().iterdir())
+    response = post_form(client, url, {**report(), "pending-attachment": tokens}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
 
 
 def test_end_date_before_start_is_refused(client, users, db):
@@ -205,7 +325,7 @@ def test_markdown_is_sanitized(app, client, users, db):
 
 def test_delete_asks_for_confirmation_and_removes_files(app, client, users, db):
     login(client, users["coord_a"])
-    create(client, users["school_a"], report(photo_consent="y", alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    create(client, users["school_a"], report(photo_consent="y"), photos=[(jpeg_with_gps(), "a.jpg", "Plakat")])
     activity = only_activity(db)
     stored = db.session.scalars(select(ActivityFile)).one()
     paths = [path_for(stored.storage_name), path_for(stored.thumb_name)]
@@ -260,8 +380,8 @@ def test_photo_loses_exif_and_gps_and_gets_a_thumbnail(app, client, users, db):
     response = create(
         client,
         users["school_a"],
-        report(photo_consent="y", alt_1="Schüler*innen malen ein Banner"),
-        photo_1=(jpeg_with_gps(), "IMG_0001.jpg"),
+        report(photo_consent="y"),
+        photos=[(jpeg_with_gps(), "IMG_0001.jpg", "Schüler*innen malen ein Banner")],
     )
     assert response.status_code == 302
     stored = db.session.scalars(select(ActivityFile)).one()
@@ -284,11 +404,11 @@ ALT_TEXT_ERROR = "Bitte beschreiben Sie das Foto für Menschen, die es nicht seh
 
 def test_photo_needs_consent_and_alt_text(client, users, db):
     login(client, users["coord_a"])
-    no_consent = create(client, users["school_a"], report(alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    no_consent = create(client, users["school_a"], report(), photos=[(jpeg_with_gps(), "a.jpg", "Plakat")])
     consent_error, alt_error = CONSENT_ERROR, ALT_TEXT_ERROR
     assert no_consent.status_code == 200 and consent_error in no_consent.get_data(as_text=True)
     assert alt_error not in no_consent.get_data(as_text=True)  # the alt text was given
-    no_alt = create(client, users["school_a"], report(photo_consent="y"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    no_alt = create(client, users["school_a"], report(photo_consent="y"), photos=[(jpeg_with_gps(), "a.jpg", "")])
     assert no_alt.status_code == 200
     assert alt_error in no_alt.get_data(as_text=True)
     assert consent_error not in no_alt.get_data(as_text=True)  # the consent was given: only the alt text is missing
@@ -378,7 +498,7 @@ def test_files_of_drafts_are_hidden_from_others(app, client, users, db):
 
 def test_photo_is_removed_at_once_including_files(client, users, db):
     login(client, users["coord_a"])
-    create(client, users["school_a"], report(photo_consent="y", alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg"))
+    create(client, users["school_a"], report(photo_consent="y"), photos=[(jpeg_with_gps(), "a.jpg", "Plakat")])
     activity, stored = only_activity(db), db.session.scalars(select(ActivityFile)).one()
     paths = [path_for(stored.storage_name), path_for(stored.thumb_name)]
     response = post_form(client, f"/aktivitaeten/{activity.id}/dateien/{stored.id}/entfernen", {})
@@ -400,9 +520,7 @@ def test_photo_over_ten_megabytes_is_refused(client, users, db, monkeypatch):
 
     monkeypatch.setattr(uploads, "PHOTO_MAX_BYTES", 1000)
     login(client, users["coord_a"])
-    response = create(
-        client, users["school_a"], report(photo_consent="y", alt_1="x"), photo_1=(jpeg_with_gps(), "a.jpg")
-    )
+    response = create(client, users["school_a"], report(photo_consent="y"), photos=[(jpeg_with_gps(), "a.jpg", "x")])
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(ActivityFile)) == 0
 
@@ -645,8 +763,8 @@ def test_photos_and_attachments_are_served_under_the_report_title_never_the_uplo
     response = create(
         client,
         users["school_a"],
-        report(title="Gedenkfahrt „Erinnern“ nach Münster", photo_consent="y", alt_1="Ein Banner"),
-        photo_1=(jpeg_with_gps(), "Max_8a.jpg"),
+        report(title="Gedenkfahrt „Erinnern“ nach Münster", photo_consent="y"),
+        photos=[(jpeg_with_gps(), "Max_8a.jpg", "Ein Banner")],
         attachments=(pdf, "Einverständnis_Lena_Schmidt.pdf"),
     )
     assert response.status_code == 302

@@ -270,9 +270,7 @@ def test_report_save_failing_after_files_and_rows_were_written_leaves_nothing_be
     event.listen(Session, "after_flush", crash_after_the_file_rows)
     try:
         with pytest.raises(RuntimeError, match="worker died"):
-            create(
-                client, users["school_a"], report(photo_consent="y", alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg")
-            )
+            create(client, users["school_a"], report(photo_consent="y"), photos=[(jpeg_with_gps(), "a.jpg", "Plakat")])
     finally:
         event.remove(Session, "after_flush", crash_after_the_file_rows)
     db.session.rollback()
@@ -281,7 +279,7 @@ def test_report_save_failing_after_files_and_rows_were_written_leaves_nothing_be
     assert files_in_storage() == []
     # The same report saves normally afterwards, with its photo and thumbnail.
     response = create(
-        client, users["school_a"], report(photo_consent="y", alt_1="Plakat"), photo_1=(jpeg_with_gps(), "a.jpg")
+        client, users["school_a"], report(photo_consent="y"), photos=[(jpeg_with_gps(), "a.jpg", "Plakat")]
     )
     assert response.status_code == 302
     assert len(files_in_storage()) == 2

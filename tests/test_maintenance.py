@@ -186,3 +186,18 @@ def test_cleanup_twice_changes_nothing_the_second_time(app, db, users):
     assert runner.invoke(args=["cleanup"]).exit_code == 0
     second = maintenance.run_cleanup()
     assert set(second.counts.values()) == {0}
+
+
+def test_cleanup_removes_files_kept_by_forms_after_an_hour_but_not_younger_ones(app):
+    from courage_hub.core.uploads import pending_root
+
+    root = pending_root()
+    old, young = root / ("a" * 32 + ".bin"), root / ("b" * 32 + ".bin")
+    for path in (old, young, old.with_suffix(".json"), young.with_suffix(".json")):
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    for path in (old, old.with_suffix(".json")):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    result = maintenance.run_cleanup()
+    assert result.counts["pending_uploads"] == 1
+    assert sorted(p.name for p in root.iterdir()) == sorted([young.name, young.with_suffix(".json").name])

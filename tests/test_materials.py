@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from courage_hub.core.db import utcnow
 from courage_hub.core.models import AuditEntry, ThrottleEvent
-from courage_hub.core.uploads import upload_root
+from courage_hub.core.uploads import path_for, pending_root, upload_root
 from courage_hub.materials.models import Material, MaterialReport, MaterialState
 from courage_hub.materials.samples import simple_pdf
 
@@ -412,6 +412,34 @@ def test_failed_form_keeps_what_was_typed(client, users, db):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'value="Mein Titel bleibt"' in page
     assert "Bitte wählen Sie mindestens ein Thema" in page
+    assert db.session.scalar(select(func.count(Material.id))) == 0
+
+
+KEPT_FILE_RE = re.compile(r'name="pending-material" value="([0-9a-f]{32})"')
+
+
+def test_file_survives_a_failed_form_and_is_shared_without_choosing_it_again(client, users, db):
+    login(client, users["coord_a"])
+    failed = share(client, {"topics": []}, file=(PDF, "blatt.pdf"))
+    page = failed.get_data(as_text=True)
+    assert failed.status_code == 200 and "Bereits hochgeladen: blatt.pdf" in page
+    tokens = KEPT_FILE_RE.findall(page)
+    assert len(tokens) == 1
+    response = share(client, {"pending-material": tokens[0]}, file=None)
+    assert response.status_code == 302
+    material = latest(db)
+    assert material.original_name == "blatt.pdf" and path_for(material.storage_name).read_bytes() == PDF
+    assert not any(pending_root().iterdir())
+
+
+def test_another_user_cannot_share_a_kept_material_file(app, client, users, db):
+    login(client, users["coord_a"])
+    tokens = KEPT_FILE_RE.findall(share(client, {"topics": []}).get_data(as_text=True))
+    other = app.test_client()
+    login(other, users["coord_b"])
+    payload = {**form(), "pending-material": tokens[0]}
+    response = post_form(other, "/materialien/teilen", payload, content_type="multipart/form-data")
+    assert response.status_code == 200 and "Bitte wählen Sie eine Datei" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Material.id))) == 0
 
 

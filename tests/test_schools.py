@@ -602,3 +602,32 @@ def test_directory_query_count_does_not_grow_with_the_number_of_schools(app, cli
     large = count_queries(client, "/schulen/")
     assert small == large
     assert large <= 5
+
+
+def test_registration_error_summary_lists_problems_in_the_order_of_the_fields(client, db):
+    response = post_form(client, "/schulen/registrieren", registration(schulnummer="12345", name=""))
+    summary = response.get_data(as_text=True).split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 0 <= summary.index('href="#schulnummer"') < summary.index('href="#name"')
+
+
+def test_chosen_logo_survives_a_failed_profile_form_and_only_for_its_uploader(app, client, users, db):
+    school = users["school_a"]
+    login(client, users["coord_a"])
+    data = profile_form(school, postcode="123")
+    data["logo"] = (io.BytesIO(jpeg_with_gps()), "logo.jpg")
+    url = f"/schulen/{school.slug}/bearbeiten"
+    failed = post_form(client, url, data, content_type="multipart/form-data")
+    page = failed.get_data(as_text=True)
+    assert failed.status_code == 200 and "Bereits hochgeladen: logo.jpg" in page
+    tokens = re.findall(r'name="pending-logo" value="([0-9a-f]{32})"', page)
+    assert len(tokens) == 1
+    other = app.test_client()
+    login(other, users["ki"])
+    stolen = post_form(other, url, {**profile_form(school), "pending-logo": tokens[0]})
+    assert stolen.status_code == 302
+    assert db.session.scalar(select(School.logo_filename).where(School.id == school.id)) is None
+    db.session.refresh(school)
+    saved = post_form(client, url, {**profile_form(school), "pending-logo": tokens[0]})
+    assert saved.status_code == 302
+    assert db.session.scalar(select(School.logo_filename).where(School.id == school.id)) is not None
+    assert app.test_client().get(f"/schulen/{school.slug}/logo").mimetype == "image/png"

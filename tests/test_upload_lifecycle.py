@@ -48,19 +48,17 @@ def count(db, model) -> int:
 def test_a_failure_on_the_second_photo_removes_the_first_and_writes_no_report(client, users, db, monkeypatch):
     login(client, users["coord_a"])
     fail_on_write(monkeypatch, 3)  # photo 1 writes its display version and thumbnail, photo 2 fails
-    data = report(photo_consent="y", alt_1="Plakat", alt_2="Bühne")
+    photos = [(jpeg_with_gps(), "a.jpg", "Plakat"), (jpeg_with_gps(), "b.jpg", "Bühne")]
     with pytest.raises(OSError):
-        create(client, users["school_a"], data, photo_1=(jpeg_with_gps(), "a.jpg"), photo_2=(jpeg_with_gps(), "b.jpg"))
+        create(client, users["school_a"], report(photo_consent="y"), photos=photos)
     assert stored_files() == []
     assert count(db, Activity) == 0 and count(db, ActivityFile) == 0
 
 
 def test_a_refused_second_photo_removes_the_first_and_names_the_refused_one(client, users, db):
     login(client, users["coord_a"])
-    data = report(photo_consent="y", alt_1="Plakat", alt_2="Bühne")
-    response = create(
-        client, users["school_a"], data, photo_1=(jpeg_with_gps(), "a.jpg"), photo_2=(b"kein Bild", "b.jpg")
-    )
+    photos = [(jpeg_with_gps(), "a.jpg", "Plakat"), (b"kein Bild", "b.jpg", "Bühne")]
+    response = create(client, users["school_a"], report(photo_consent="y"), photos=photos)
     assert response.status_code == 200
     assert "b.jpg" in response.get_data(as_text=True)
     assert stored_files() == []
@@ -72,17 +70,15 @@ def test_a_failing_attachment_after_a_photo_leaves_the_edited_report_as_it_was(c
     assert create(client, users["school_a"], report(title="Vorher")).status_code == 302
     activity = db.session.scalars(select(Activity)).one()
     fail_on_write(monkeypatch, 3)  # the photo writes two files, the attachment (an image, re-encoded) fails
-    data = report(title="Nachher", photo_consent="y", alt_1="Plakat", version=str(activity.version))
+    data = report(title="Nachher", photo_consent="y", version=str(activity.version))
     with pytest.raises(OSError):
-        post_form(
+        create(
             client,
-            f"/aktivitaeten/{activity.id}/bearbeiten",
-            {
-                **data,
-                "photo_1": (io.BytesIO(jpeg_with_gps()), "a.jpg"),
-                "attachments": (io.BytesIO(png_bytes()), "t.png"),
-            },
-            content_type="multipart/form-data",
+            users["school_a"],
+            data,
+            photos=[(jpeg_with_gps(), "a.jpg", "Plakat")],
+            url=f"/aktivitaeten/{activity.id}/bearbeiten",
+            attachments=(png_bytes(), "t.png"),
         )
     assert stored_files() == []
     db.session.refresh(activity)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,8 +21,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..core.forms import FlaskForm
 from ..core.vocab import TOPICS
 from .vocab import ACTIVITY_TYPES
-
-PHOTO_SLOTS = 3
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -94,32 +92,19 @@ class ActivityForm(FlaskForm):
         ),
         description=_l("§ 120 (5) SchulG NRW. A photo can be removed at any time if consent is withdrawn."),
     )
+    photos = MultipleFileField(
+        _l("Photos"),
+        description=_l(
+            "JPEG, PNG or WebP, at most 10 MB each. You can choose several photos at once; after uploading you "
+            "describe each one for people who cannot see it."
+        ),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
     attachments = MultipleFileField(
         _l("Attachments (optional)"),
         description=_l("PDF, ODT, DOCX, ODP, PPTX or images, at most 20 MB each."),
     )
     version = HiddenField()
-
-
-def _add_photo_slots() -> None:
-    for n in range(1, PHOTO_SLOTS + 1):
-        setattr(
-            ActivityForm,
-            f"photo_{n}",
-            FileField(_l("Photo %(n)d", n=n), description=_l("JPEG, PNG or WebP, at most 10 MB.")),
-        )
-        setattr(
-            ActivityForm,
-            f"alt_{n}",
-            StringField(
-                _l("Description of photo %(n)d for people who cannot see it", n=n),
-                validators=[Optional(), Length(max=300)],
-                description=_l("e.g. Pupils paint a banner saying “Courage”"),
-            ),
-        )
-
-
-_add_photo_slots()
 
 
 class UnpublishForm(FlaskForm):

@@ -45,7 +45,7 @@ class ActivityData:
     counts_as_project: bool
     photo_consent: bool
     new_photos: list[NewPhoto] = field(default_factory=list)
-    new_attachments: list[FileStorage] = field(default_factory=list)
+    new_attachments: list[FileStorage | NewAttachment] = field(default_factory=list)
 
 
 @dataclass
@@ -56,6 +56,14 @@ class NewPhoto:
     alt: str
     key: str = "photo"
     alt_key: str = "alt"
+
+
+@dataclass
+class NewAttachment:
+    """A chosen attachment; problems are reported under ``key``."""
+
+    file: FileStorage
+    key: str = "attachments"
 
 
 ATTACHMENTS_KEY = "attachments"  # where problems with attachments are reported
@@ -222,12 +230,16 @@ def _store_uploads(batch: UploadBatch, data: ActivityData) -> _StoredUploads:
     for photo in data.new_photos:
         if not photo.alt.strip():
             batch.reject(photo.alt_key, _("Please describe the photo for people who cannot see it."))
-            continue
+    batch.check()  # a missing description is found before any file is checked and written
+    for photo in data.new_photos:
         file = batch.store(photo.key, store_photo, photo.file)
         if file is not None:
             stored.photos.append((file, photo.alt))
     for upload in data.new_attachments:
-        file = batch.store(ATTACHMENTS_KEY, store_attachment, upload)
+        if isinstance(upload, NewAttachment):
+            file = batch.store(upload.key, store_attachment, upload.file)
+        else:
+            file = batch.store(ATTACHMENTS_KEY, store_attachment, upload)
         if file is not None:
             stored.attachments.append(file)
     batch.check()

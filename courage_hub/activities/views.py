@@ -10,12 +10,12 @@ from ..core import schoolyear
 from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
-from ..core.uploads import UploadsRejected, path_for
+from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
 from ..schools import services as school_services
 from ..schools.models import School
 from . import services
-from .forms import PHOTO_SLOTS, ActivityForm, ButtonForm, UnpublishForm
+from .forms import ActivityForm, ButtonForm, UnpublishForm
 from .models import Activity, ActivityState
 from .vocab import ACTIVITY_TYPES, PROJECT_LIKE_TYPES
 
@@ -160,19 +160,67 @@ def _school_for_new_report() -> School:
     return school
 
 
-def _chosen_uploads(form: ActivityForm) -> tuple[list[services.NewPhoto], list]:
-    """The photos (with their descriptions) and attachments chosen in the form; the service stores them."""
-    photos = []
-    for n in range(1, PHOTO_SLOTS + 1):
-        upload = getattr(form, f"photo_{n}").data
-        if upload and getattr(upload, "filename", ""):
-            alt = getattr(form, f"alt_{n}").data or ""
-            photos.append(services.NewPhoto(upload, alt, key=f"photo_{n}", alt_key=f"alt_{n}"))
-    attachments = [upload for upload in form.attachments.data or [] if upload and getattr(upload, "filename", "")]
-    return photos, attachments
+class _KeptFiles:
+    """The photos and attachments of the form, kept across failed submits until the report is saved."""
+
+    def __init__(self, form: ActivityForm) -> None:
+        self.photos = PendingUploads("photo", max_bytes=PHOTO_MAX_BYTES, limit=services.MAX_PHOTOS)
+        self.attachments = PendingUploads("attachment", limit=services.MAX_ATTACHMENTS)
+        self.alt_errors: dict[str, list[str]] = {}
+        self.photos.keep(form.photos.data or [])
+        self.attachments.keep(form.attachments.data or [])
+
+    def report_problems(self, form: ActivityForm) -> bool:
+        """After validation: show files refused while being kept (empty, too large); True if there were any."""
+        for pending, field in ((self.photos, form.photos), (self.attachments, form.attachments)):
+            if pending.errors:
+                field.errors = [*field.errors, *pending.errors.get("", [])]
+        return bool(self.photos.errors or self.attachments.errors)
+
+    def for_service(self) -> tuple[list[services.NewPhoto], list[services.NewAttachment]]:
+        """Every kept file for the service, which checks and stores them; problems come back under these keys."""
+        photos = [
+            services.NewPhoto(
+                self.photos.open(f),
+                request.form.get(f"alt-{f.token}", "")[:300],
+                key=f"photo-{f.token}",
+                alt_key=f"alt-{f.token}",
+            )
+            for f in self.photos.files
+        ]
+        attachments = [
+            services.NewAttachment(self.attachments.open(f), key=f"attachment-{f.token}")
+            for f in self.attachments.files
+        ]
+        return photos, attachments
+
+    def show_rejection(self, form: ActivityForm, rejected: UploadsRejected) -> None:
+        """Put each problem where the user sees it; a refused file is dropped (it would be refused again)."""
+        for key, messages in rejected.problems.items():
+            kind, _sep, token = key.partition("-")
+            if kind == "alt":
+                self.alt_errors[token] = messages
+            elif kind == "photo":
+                self.photos.drop(token)
+                form.photos.errors.extend(messages)
+            elif kind == "attachment":
+                self.attachments.drop(token)
+                form.attachments.errors.extend(messages)
+            else:
+                getattr(form, key).errors.extend(messages)
+
+    def summary_extra(self) -> dict[str, list[tuple[str, str]]]:
+        """Problems with the descriptions of kept photos, listed in the error summary right after the photo field."""
+        extra = [(f"alt-{token}", message) for token, messages in self.alt_errors.items() for message in messages]
+        return {"photos": extra} if extra else {}
+
+    def done(self) -> None:
+        self.photos.discard()
+        self.attachments.discard()
 
 
-def _data(form: ActivityForm, photos, attachments) -> services.ActivityData:
+def _data(form: ActivityForm, kept: _KeptFiles) -> services.ActivityData:
+    photos, attachments = kept.for_service()
     return services.ActivityData(
         title=form.title.data,
         start_date=form.start_date.data,
@@ -198,24 +246,29 @@ def _date_problem(form: ActivityForm) -> bool:
     return False
 
 
-def _save(form: ActivityForm, school: School, activity: Activity | None):
-    """Validate, store files, save; returns a response or None when the form must be shown again."""
-    if not form.validate_on_submit() or _date_problem(form):
+def _save(form: ActivityForm, school: School, activity: Activity | None, kept: _KeptFiles):
+    """Validate, store files, save; returns a response or None when the form must be shown again.
+
+    Chosen files are kept whatever goes wrong, so that a forgotten tick costs no upload; new photos come back
+    once with a field for their description.
+    """
+    valid = form.validate_on_submit()
+    if kept.report_problems(form) or not valid or _date_problem(form):
         return None
-    data = _data(form, *_chosen_uploads(form))
     publish = request.form.get("action") == "publish"
     try:
         if activity is None:
-            activity = services.create_activity(school, current_user, data, publish=publish)
+            activity = services.create_activity(school, current_user, _data(form, kept), publish=publish)
         else:
+            data = _data(form, kept)
             services.update_activity(activity, current_user, data, parse_version(form.version.data), publish=publish)
     except UploadsRejected as rejected:
-        for key, messages in rejected.problems.items():
-            getattr(form, key).errors.extend(messages)
+        kept.show_rejection(form, rejected)
         return None
     except services.ActivityRuleViolation as violation:
         form.form_errors.append(violation.message)
         return None
+    kept.done()
     if activity.is_published:
         flash(_("The report is published."), "success")
     else:
@@ -233,11 +286,17 @@ def create():
         form.counts_as_project.data = True
     if request.method == "POST" and form.activity_type.data and "counts_as_project" not in request.form:
         form.counts_as_project.data = False
-    response = _save(form, school, None)
+    kept = _KeptFiles(form)
+    response = _save(form, school, None, kept)
     if response is not None:
         return response
     return render_template(
-        "activities/form.html", form=form, school=school, activity=None, project_like=sorted(PROJECT_LIKE_TYPES)
+        "activities/form.html",
+        form=form,
+        school=school,
+        activity=None,
+        kept=kept,
+        project_like=sorted(PROJECT_LIKE_TYPES),
     )
 
 
@@ -250,8 +309,9 @@ def edit(activity_id: int):
     if request.method == "GET":
         form.topics.data = activity.topic_names
         form.version.data = activity.version
+    kept = _KeptFiles(form)
     try:
-        response = _save(form, activity.school, activity)
+        response = _save(form, activity.school, activity, kept)
     except EditConflict:
         current = services.get_activity(activity_id)
         explanation = _(
@@ -271,6 +331,7 @@ def edit(activity_id: int):
         form=form,
         school=activity.school,
         activity=activity,
+        kept=kept,
         project_like=sorted(PROJECT_LIKE_TYPES),
     )
 

@@ -6,6 +6,7 @@ Every rule here matches a promise on the Datenschutz page (templates/core/datens
   school logos) are deleted, and so are temporary files of interrupted uploads. Files younger than
   ``FILE_GRACE`` are never touched: an upload writes its file before its row commits, so a young unreferenced
   file may belong to an upload in progress.
+- Files kept across a failed form submit (``instance/uploads/pending/``) are deleted an hour after they were chosen.
 - Single-use links (password reset, invitation, e-mail confirmation, school invitations) are deleted once used
   or expired: they have done their job.
 - Login-throttle records are deleted after ``THROTTLE_RETENTION`` (their longest window is one hour).
@@ -34,6 +35,7 @@ from sqlalchemy import delete, or_, select
 from ..extensions import db
 from .db import utcnow, write_transaction
 from .models import OutboxMail, OutboxStatus
+from .uploads import remove_expired_pending
 
 FILE_GRACE = timedelta(hours=1)
 THROTTLE_RETENTION = timedelta(hours=24)
@@ -257,6 +259,7 @@ def run_cleanup() -> CleanupResult:
     result.add("delivered_mails", remove_delivered_mails())
     orphans, temps = remove_orphan_files()
     result.add("orphan_files", orphans)
+    result.add("pending_uploads", remove_expired_pending())
     result.add("temp_files", temps)
     optimize_database()
     return result

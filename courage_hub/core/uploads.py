@@ -7,14 +7,21 @@ display version and a thumbnail. Everything lands under
 upload leaves nothing behind: files are written under a temporary name and renamed at the end, and a service that
 stores several files for one save does so inside :func:`upload_batch`, which removes every file of the batch when
 anything in the save fails (a rejected file, a full disk, a rule, the database write).
+
+Files chosen in a form that then fails (a forgotten consent tick, a missing field) are not lost: :class:`PendingUploads`
+keeps them for an hour under ``instance/uploads/pending/`` with random names, tied to the signed-in user's session
+(the token of a pending file is useless to anyone else), and hands them to the owning service on the successful
+submit. Pending files are never served; ``cleanup`` removes expired ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import secrets
+import time
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
@@ -22,8 +29,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 
@@ -36,6 +44,7 @@ MAX_PIXELS = 40_000_000
 DISPLAY_SIZE = (1600, 1600)
 THUMB_SIZE = (480, 480)
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+PENDING_LIFETIME_SECONDS = 3600
 
 
 class UploadRejected(Exception):
@@ -344,3 +353,147 @@ def store_pdf_preview(storage_name: str) -> str | None:
         return None
     name, _path = _write(_encode(image, THUMB_SIZE), ".webp")
     return name
+
+
+# --- files kept across a failed submit -------------------------------------------------------------------------
+
+
+@dataclass
+class PendingFile:
+    """A file chosen in a form that has not been saved yet; only its uploader sees it."""
+
+    token: str
+    original_name: str
+    size: int
+
+
+def pending_root() -> Path:
+    root = Path(current_app.instance_path) / "uploads" / "pending"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _pending_owner() -> str:
+    """The signed-in user and their sign-in (a new sign-in or a sign-out elsewhere makes old tokens useless)."""
+    return hashlib.sha256(("pending:" + str(current_user.get_id())).encode()).hexdigest()
+
+
+def _pending_paths(token: str) -> tuple[Path, Path]:
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        raise FileNotFoundError(token)
+    root = pending_root()
+    return root / f"{token}.bin", root / f"{token}.json"
+
+
+class PendingUploads:
+    """The files one form field keeps across failed submits.
+
+    The form carries the tokens in hidden inputs named ``pending-<purpose>``; a token ticked in
+    ``pending-<purpose>-remove`` is dropped. Only tokens of the same user and sign-in that have not expired count.
+    """
+
+    def __init__(self, purpose: str, max_bytes: int = ATTACHMENT_MAX_BYTES, limit: int = 10) -> None:
+        self.purpose, self.max_bytes, self.limit = purpose, max_bytes, limit
+        self.files: list[PendingFile] = []
+        self.errors: dict[str, list[str]] = {}
+        form = request.form if request.method == "POST" else {}
+        removed = set(form.getlist(self.remove_name)) if form else set()
+        for token in dict.fromkeys(form.getlist(self.field_name) if form else []):
+            pending = self._load(token)
+            if pending is None:
+                continue
+            if token in removed:
+                self._delete(token)
+            else:
+                self.files.append(pending)
+
+    @property
+    def field_name(self) -> str:
+        return f"pending-{self.purpose}"
+
+    @property
+    def remove_name(self) -> str:
+        return f"pending-{self.purpose}-remove"
+
+    def _load(self, token: str) -> PendingFile | None:
+        try:
+            data_path, meta_path = _pending_paths(token)
+            meta = json.loads(meta_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        if meta.get("owner") != _pending_owner() or meta.get("purpose") != self.purpose:
+            return None
+        if time.time() - meta.get("created", 0) > PENDING_LIFETIME_SECONDS or not data_path.is_file():
+            return None
+        return PendingFile(token=token, original_name=meta["name"], size=data_path.stat().st_size)
+
+    def keep(self, uploads: list[FileStorage]) -> list[str]:
+        """Keep newly chosen files (empty or too large ones are refused); returns the new tokens."""
+        tokens = []
+        for upload in uploads:
+            if not upload or not getattr(upload, "filename", ""):
+                continue
+            try:
+                data = _read_limited(upload, self.max_bytes)
+            except UploadRejected as rejected:
+                self.errors.setdefault("", []).append(rejected.message)
+                continue
+            if len(self.files) >= self.limit:
+                self.errors.setdefault("", []).append(_("At most %(n)d files can be added at once.", n=self.limit))
+                break
+            token = secrets.token_hex(16)
+            data_path, meta_path = _pending_paths(token)
+            meta = {
+                "owner": _pending_owner(),
+                "purpose": self.purpose,
+                "name": safe_filename(upload.filename),
+                "created": time.time(),
+            }
+            data_path.write_bytes(data)
+            meta_path.write_text(json.dumps(meta))
+            self.files.append(PendingFile(token=token, original_name=meta["name"], size=len(data)))
+            tokens.append(token)
+        return tokens
+
+    def replace(self, uploads: list[FileStorage]) -> None:
+        """For a field that holds one file: a newly chosen file replaces the kept one."""
+        if any(upload and getattr(upload, "filename", "") for upload in uploads):
+            self.discard()
+            self.keep(uploads[:1])
+
+    def open(self, pending: PendingFile) -> FileStorage:
+        """The kept file as an upload for the owning service (which checks and stores it as usual)."""
+        data_path, _meta = _pending_paths(pending.token)
+        return FileStorage(stream=io.BytesIO(data_path.read_bytes()), filename=pending.original_name)
+
+    def drop(self, token: str) -> None:
+        """Forget one kept file (e.g. one the service refused)."""
+        self.files = [f for f in self.files if f.token != token]
+        self._delete(token)
+
+    def discard(self) -> None:
+        """Delete every kept file (after the successful save, which stored copies through the service)."""
+        for pending in self.files:
+            self._delete(pending.token)
+        self.files = []
+
+    @staticmethod
+    def _delete(token: str) -> None:
+        with suppress(FileNotFoundError):
+            for path in _pending_paths(token):
+                path.unlink(missing_ok=True)
+
+
+def remove_expired_pending(now: float | None = None) -> int:
+    """Delete kept form files older than PENDING_LIFETIME_SECONDS; returns how many files were kept that long."""
+    now = time.time() if now is None else now
+    removed = 0
+    root = pending_root()
+    for path in root.iterdir():
+        try:
+            if path.is_file() and now - path.stat().st_mtime > PENDING_LIFETIME_SECONDS:
+                path.unlink(missing_ok=True)
+                removed += path.suffix == ".bin"
+        except FileNotFoundError:
+            continue
+    return removed

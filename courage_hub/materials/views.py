@@ -14,7 +14,7 @@ from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
-from ..core.uploads import UploadsRejected, path_for
+from ..core.uploads import PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
 from ..schools import services as school_services
 from ..schools.models import School
@@ -234,18 +234,34 @@ def _data(form: MaterialForm) -> services.MaterialData:
     )
 
 
-def _chosen_file(form: MaterialForm, required: bool):
+def _kept_file(form: MaterialForm) -> PendingUploads:
+    """The material's file, kept across failed submits; a newly chosen file replaces a kept one."""
+    kept = PendingUploads("material", max_bytes=services.MATERIAL_MAX_BYTES, limit=1)
+    if form.source.data == "datei" and form.file.data:
+        kept.replace([form.file.data])
+    return kept
+
+
+def _valid(form: MaterialForm, kept: PendingUploads) -> bool:
+    """Validate the form; a file refused while being kept (empty, too large) is reported at the file field."""
+    valid = form.validate_on_submit()
+    if kept.errors:
+        form.file.errors = [*form.file.errors, *kept.errors.get("", [])]
+    return valid and not kept.errors
+
+
+def _chosen_file(form: MaterialForm, kept: PendingUploads, required: bool):
     """The chosen file (the service checks and stores it), None if there is none, or False if one is missing."""
-    upload = form.file.data
-    if form.source.data != "datei" or not upload or not getattr(upload, "filename", ""):
+    if form.source.data != "datei" or not kept.files:
         if form.source.data == "datei" and required:
             form.file.errors.append(_("Please choose a file."))
             return False
         return None
-    return upload
+    return kept.open(kept.files[0])
 
 
-def _show_rejection(form: MaterialForm, rejected: UploadsRejected) -> None:
+def _show_rejection(form: MaterialForm, kept: PendingUploads, rejected: UploadsRejected) -> None:
+    kept.discard()  # a refused file would be refused again
     for key, messages in rejected.problems.items():
         getattr(form, key).errors.extend(messages)
 
@@ -258,23 +274,25 @@ def share():
     schools = _school_choices()
     if request.method == "GET" and not form.attribution.data and len(schools) == 1:
         form.attribution.data = schools[0].name
-    if form.validate_on_submit():
+    kept = _kept_file(form)
+    if _valid(form, kept):
         school = _chosen_school(schools)
-        upload = _chosen_file(form, required=True)
+        upload = _chosen_file(form, kept, required=True)
         if upload is not False:
             data = _data(form)
             data.upload = upload
             try:
                 material = services.create_material(current_user, school, data)
             except UploadsRejected as rejected:
-                _show_rejection(form, rejected)
-                return render_template("materials/form.html", form=form, material=None, schools=schools)
+                _show_rejection(form, kept, rejected)
+                return render_template("materials/form.html", form=form, material=None, schools=schools, kept=kept)
+            kept.discard()
             if material.is_published:
                 flash(_("The material is published."), "success")
             else:
                 flash(_("Thank you! The KI checks the material and then publishes it."), "success")
             return redirect(url_for("materials.detail", material_id=material.id))
-    return render_template("materials/form.html", form=form, material=None, schools=schools)
+    return render_template("materials/form.html", form=form, material=None, schools=schools, kept=kept)
 
 
 @bp.route("/<int:material_id>/bearbeiten", methods=["GET", "POST"])
@@ -287,16 +305,17 @@ def edit(material_id: int):
         form.topics.data, form.levels.data = material.topic_names, material.level_names
         form.version.data = material.version
         form.source.data = "link" if material.is_link else "datei"
-    if form.validate_on_submit():
-        upload = _chosen_file(form, required=material.is_link)
+    kept = _kept_file(form)
+    if _valid(form, kept):
+        upload = _chosen_file(form, kept, required=material.is_link)
         if upload is not False:
             data = _data(form)
             data.upload = upload
             try:
                 services.update_material(material, current_user, data, parse_version(form.version.data))
             except UploadsRejected as rejected:
-                _show_rejection(form, rejected)
-                return render_template("materials/form.html", form=form, material=material, schools=[])
+                _show_rejection(form, kept, rejected)
+                return render_template("materials/form.html", form=form, material=material, schools=[], kept=kept)
             except EditConflict:
                 current = services.get_material(material_id)
                 explanation = _(
@@ -309,12 +328,13 @@ def edit(material_id: int):
                     "core/conflict.html", saved=current, form=form, explanation=explanation, edit_url=edit_url
                 )
                 return page, 409
+            kept.discard()
             if material.state == MaterialState.REVIEW:
                 flash(_("Saved. The KI checks the changes and then publishes the material again."), "success")
             else:
                 flash(_("Saved."), "success")
             return redirect(url_for("materials.detail", material_id=material.id))
-    return render_template("materials/form.html", form=form, material=material, schools=[])
+    return render_template("materials/form.html", form=form, material=material, schools=[], kept=kept)
 
 
 @bp.post("/<int:material_id>/zurueckziehen")

@@ -18,6 +18,7 @@ from ..core.permissions import (
     require,
 )
 from ..core.ratelimit import RateLimited, hashed_key, limiter
+from ..core.uploads import PendingUploads
 from ..extensions import db
 from . import services
 from .forms import (
@@ -254,18 +255,23 @@ def edit(slug: str):
     _municipality_choices(form)
     if request.method == "GET":
         form.profile_version.data = school.profile_version
-    if form.validate_on_submit():
+    kept = PendingUploads("logo", max_bytes=LOGO_MAX_BYTES, limit=1)  # a chosen logo survives a failed submit
+    if form.logo.data and getattr(form.logo.data, "filename", ""):
+        kept.replace([form.logo.data])
+    valid = form.validate_on_submit()
+    if kept.errors:
+        form.logo.errors = [*form.logo.errors, *kept.errors.get("", [])]
+    if valid and not kept.errors:
         logo_png = None
-        if form.logo.data and getattr(form.logo.data, "filename", ""):
+        if kept.files:
+            upload = kept.open(kept.files[0])
             try:
                 logo_png = reencode_image(
-                    form.logo.data.read(),
-                    name=form.logo.data.filename,
-                    max_size=(400, 400),
-                    max_bytes=LOGO_MAX_BYTES,
+                    upload.read(), name=upload.filename, max_size=(400, 400), max_bytes=LOGO_MAX_BYTES
                 )
             except ImageRejected as rejected:
                 form.logo.errors.append(rejected.message)
+                kept.discard()  # it would be refused again
         if not form.logo.errors:
             values = {field: getattr(form, field).data for field in services.PROFILE_FIELDS}
             values["public_email"] = values["public_email"] or None
@@ -278,9 +284,10 @@ def edit(slug: str):
             except EditConflict:
                 db.session.refresh(school)
                 return render_template("schools/conflict.html", school=school, form=form), 409
+            kept.discard()
             flash(_("The profile has been saved."), "success")
             return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/edit.html", school=school, form=form)
+    return render_template("schools/edit.html", school=school, form=form, kept=kept)
 
 
 # --- the joining process ---------------------------------------------------------------------------------------
