@@ -1,0 +1,171 @@
+"""Mails people wait for: the KI hears of registrations and problem reports, schools and authors of decisions."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+
+from courage_hub.core.mail import outbox_messages
+from courage_hub.materials.models import MaterialState
+from courage_hub.schools.models import SchoolStatus
+
+from . import factories
+from .conftest import login, post_form
+from .test_schools import registration
+
+
+def sent_mails() -> list[EmailMessage]:
+    return [BytesParser(policy=policy.default).parsebytes(path.read_bytes()) for path in outbox_messages()]
+
+
+def mails_to(address: str) -> list[EmailMessage]:
+    return [mail for mail in sent_mails() if mail["To"] == address]
+
+
+def text_of(mail: EmailMessage) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def second_ki(users):
+    """A second active KI account, and one inactive and one unconfirmed that must get nothing."""
+    factories.UserFactory(role=factories.Role.KI_STAFF, is_active=False, email="weg@ki.example")
+    factories.UserFactory(role=factories.Role.KI_STAFF, email_confirmed_at=None, email="neu@ki.example")
+    return factories.UserFactory(role=factories.Role.KI_STAFF, name="KI Zwei", email="zwei@ki.example")
+
+
+# --- registration ----------------------------------------------------------------------------------------------
+
+
+def test_new_registration_mails_every_active_ki_account_with_a_link_to_the_queue(client, users, second_ki):
+    response = post_form(client, "/schulen/registrieren", registration())
+    assert response.status_code == 302
+    to_ki = [m for m in sent_mails() if m["To"] in (users["ki"].email, second_ki.email)]
+    assert sorted(m["To"] for m in to_ki) == sorted([users["ki"].email, second_ki.email])
+    assert not mails_to("weg@ki.example") and not mails_to("neu@ki.example")
+    body = text_of(to_ki[0])
+    assert "Sekundarschule am Mühlenbach Ense" in to_ki[0]["Subject"]
+    assert "Pat Lehrkraft" in body and "pat@schule-ense.example" in body
+    assert "http://localhost/koordination/registrierungen" in body
+
+
+def test_refused_registration_mails_no_ki_account(client, users):
+    taken = registration(schulnummer=users["school_a"].schulnummer)
+    assert post_form(client, "/schulen/registrieren", taken).status_code == 200
+    assert mails_to(users["ki"].email) == []
+
+
+# --- admission -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def applied(users, db):
+    school = users["school_a"]
+    school.status = SchoolStatus.ANTRAG_GESTELLT
+    db.session.commit()
+    second = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator A2")
+    factories.MembershipFactory(user=second, school=school)
+    return school, second
+
+
+def test_admission_mails_every_coordinator_of_the_school(client, users, applied):
+    school, second = applied
+    login(client, users["ki"])
+    response = post_form(client, f"/schulen/{school.slug}/status", {"status": "aufgenommen", "note": "Bestätigt"})
+    assert response.status_code == 302
+    admitted = [m for m in sent_mails() if "aufgenommen" in m["Subject"]]
+    assert sorted(m["To"] for m in admitted) == sorted([users["coord_a"].email, second.email])
+    assert school.name in text_of(admitted[0])
+    assert f"http://localhost/schulen/{school.slug}/verwalten" in text_of(admitted[0])
+    assert mails_to(users["coord_b"].email) == []
+
+
+def test_other_status_changes_and_a_refused_admission_send_no_admission_mail(app, client, users, applied):
+    school, _second = applied
+    coordinator = app.test_client()
+    login(coordinator, users["coord_a"])
+    post_form(coordinator, f"/schulen/{school.slug}/status", {"status": "aufgenommen"})  # only the KI may
+    login(client, users["ki"])
+    post_form(client, f"/schulen/{school.slug}/status", {"status": "aufgenommen", "note": ""})  # note missing
+    post_form(client, f"/schulen/{school.slug}/status", {"status": "vorbereitung", "note": "Zurück"})
+    assert sent_mails() == []
+
+
+# --- material review -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_review(users):
+    return factories.MaterialFactory(
+        school=users["school_a"], author_id=users["coord_a"].id, state=MaterialState.REVIEW, title="Quiz Vielfalt"
+    )
+
+
+def review(client, material_id: int, **data):
+    return post_form(client, f"/koordination/pruefung/{material_id}", data)
+
+
+CHECKS = {f"check_{k}": "y" for k in ("no_pupils", "framing", "licence", "works")}
+
+
+def test_approval_mails_the_author_with_the_link(client, users, in_review):
+    login(client, users["ki"])
+    assert review(client, in_review.id, decision="approve", **CHECKS).status_code == 302
+    [mail] = sent_mails()
+    assert mail["To"] == users["coord_a"].email
+    assert "Quiz Vielfalt" in text_of(mail)
+    assert f"http://localhost/materialien/{in_review.id}" in text_of(mail)
+
+
+def test_returned_material_mails_the_author_with_the_reason(client, users, in_review):
+    login(client, users["ki"])
+    response = review(client, in_review.id, decision="reject", reason="Bitte die Quelle des Fotos nennen.")
+    assert response.status_code == 302
+    [mail] = sent_mails()
+    assert mail["To"] == users["coord_a"].email
+    assert "Bitte die Quelle des Fotos nennen." in text_of(mail)
+    assert f"http://localhost/materialien/{in_review.id}/bearbeiten" in text_of(mail)
+
+
+def test_refused_review_decisions_mail_nobody(app, client, users, in_review):
+    login(client, users["ki"])
+    assert review(client, in_review.id, decision="approve", check_works="y").status_code == 200  # checklist open
+    assert review(client, in_review.id, decision="reject", reason=" ").status_code == 200  # no reason
+    coordinator = app.test_client()
+    login(coordinator, users["coord_b"])
+    assert review(coordinator, in_review.id, decision="approve", **CHECKS).status_code == 403  # not KI staff
+    assert [(m["To"], m["Subject"]) for m in sent_mails()] == []
+
+
+def test_review_of_a_material_whose_author_is_gone_mails_nobody(client, users, in_review, db):
+    users["coord_a"].is_active = False
+    db.session.commit()
+    login(client, users["ki"])
+    assert review(client, in_review.id, decision="approve", **CHECKS).status_code == 302
+    assert sent_mails() == []
+
+
+# --- problem reports -------------------------------------------------------------------------------------------
+
+
+def test_problem_report_mails_every_active_ki_account(client, users, second_ki):
+    material = factories.MaterialFactory(school=users["school_a"], title="Plakat Zivilcourage")
+    data = {"reason": "copyright", "text": "Das Bild stammt aus einem Buch."}
+    assert post_form(client, f"/materialien/{material.id}/problem", data).status_code == 302
+    mails = sent_mails()
+    assert sorted(m["To"] for m in mails) == sorted([users["ki"].email, second_ki.email])
+    body = text_of(mails[0])
+    assert "Plakat Zivilcourage" in mails[0]["Subject"]
+    assert "Urheberrecht verletzt" in body and "Das Bild stammt aus einem Buch." in body
+    assert "http://localhost/koordination/pruefung/" in body
+
+
+def test_refused_problem_report_mails_nobody(client, users):
+    material = factories.MaterialFactory(school=users["school_a"])
+    honeypot = {"reason": "other", "text": "Spam", "website_url": "http://spam.example"}
+    assert post_form(client, f"/materialien/{material.id}/problem", honeypot).status_code == 302
+    assert post_form(client, f"/materialien/{material.id}/problem", {"reason": "nonsense"}).status_code == 200
+    assert sent_mails() == []
