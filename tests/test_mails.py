@@ -169,3 +169,46 @@ def test_refused_problem_report_mails_nobody(client, users):
     assert post_form(client, f"/materialien/{material.id}/problem", honeypot).status_code == 302
     assert post_form(client, f"/materialien/{material.id}/problem", {"reason": "nonsense"}).status_code == 200
     assert sent_mails() == []
+
+
+# --- Reply-To: the KI's contact address ------------------------------------------------------------------------
+
+
+def reminder_form(school_id: int) -> dict:
+    return {
+        "schule": [str(school_id)],
+        "kind": "obligation",
+        "subject": "{schule}: Projekt {schuljahr}",
+        "body": "Liebe {koordination},\nantworten Sie einfach auf diese Mail.",
+        "preview_school": str(school_id),
+        "action": "send",
+    }
+
+
+def test_reminder_carries_the_ki_contact_address_as_reply_to(app, client, users):
+    app.config["KI_CONTACT_EMAIL"] = "courage@ki-soest.example"
+    login(client, users["ki"])
+    assert post_form(client, "/koordination/erinnerungen", reminder_form(users["school_a"].id)).status_code == 302
+    [mail] = sent_mails()
+    assert mail["To"] == users["coord_a"].email
+    assert mail["Reply-To"] == "courage@ki-soest.example"
+
+
+def test_without_a_contact_address_replies_to_a_reminder_go_to_the_sender(app, client, users):
+    assert app.config["KI_CONTACT_EMAIL"] is None
+    login(client, users["ki"])
+    post_form(client, "/koordination/erinnerungen", reminder_form(users["school_a"].id))
+    [mail] = sent_mails()
+    assert mail["Reply-To"] == users["ki"].email
+
+
+def test_rejected_registration_can_be_answered_to_the_ki(app, client, users, db):
+    app.config["KI_CONTACT_EMAIL"] = "courage@ki-soest.example"
+    pending = users["school_pending"]
+    registrant = factories.UserFactory(role=factories.Role.COORDINATOR)
+    pending.registered_by_id = registrant.id
+    db.session.commit()
+    login(client, users["ki"])
+    post_form(client, f"/koordination/registrierungen/{pending.id}/ablehnen", {"reason": "Keine Schule im Kreis"})
+    [mail] = mails_to(registrant.email)
+    assert mail["Reply-To"] == "courage@ki-soest.example"

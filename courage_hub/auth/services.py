@@ -218,3 +218,9 @@ def ki_staff_emails() -> list[str]:
             .order_by(User.id)
         )
     )
+
+
+def ki_contact_addresses() -> list[str]:
+    """Where a message to the KI goes: its contact address (KI_CONTACT_EMAIL), else every active KI staff account."""
+    address = current_app.config.get("KI_CONTACT_EMAIL")
+    return [address] if address else ki_staff_emails()

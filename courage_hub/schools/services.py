@@ -574,6 +574,7 @@ def reject_registration(school: School, user: User, reason: str) -> None:
                 _("Courage Hub: your registration"),
                 render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
                 kind="registration_rejected",
+                reply_to=current_app.config.get("KI_CONTACT_EMAIL") or user.email,  # "simply reply to the KI"
             )
 
 
