@@ -7,10 +7,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 import pytest
+from sqlalchemy import func, select
 
 from courage_hub.core.mail import outbox_messages
 from courage_hub.materials.models import MaterialState
-from courage_hub.schools.models import SchoolStatus
+from courage_hub.schools.models import EventKind, SchoolEvent, SchoolStatus
 
 from . import factories
 from .conftest import login, post_form
@@ -212,3 +213,84 @@ def test_rejected_registration_can_be_answered_to_the_ki(app, client, users, db)
     post_form(client, f"/koordination/registrierungen/{pending.id}/ablehnen", {"reason": "Keine Schule im Kreis"})
     [mail] = mails_to(registrant.email)
     assert mail["Reply-To"] == "courage@ki-soest.example"
+
+
+# --- "Kontakt zur Koordination" --------------------------------------------------------------------------------
+
+
+def contact_path(school) -> str:
+    return f"/schulen/{school.slug}/kontakt-koordination"
+
+
+MESSAGE = {"subject": "Frage zum Aktionstag", "message": "Wer kann uns im März bei einem Workshop beraten?"}
+
+
+def test_coordinator_writes_to_the_ki_contact_address_and_the_copy_stays_on_the_timeline(app, client, users, db):
+    app.config["KI_CONTACT_EMAIL"] = "courage@ki-soest.example"
+    school, coordinator = users["school_a"], users["coord_a"]
+    login(client, coordinator)
+    manage = client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+    assert f'href="{contact_path(school)}"' in manage
+    assert post_form(client, contact_path(school), MESSAGE).status_code == 302
+    [mail] = sent_mails()
+    assert mail["To"] == "courage@ki-soest.example"
+    assert mail["Reply-To"] == coordinator.email
+    assert "Frage zum Aktionstag" in mail["Subject"] and school.name in mail["Subject"]
+    assert "Wer kann uns im März bei einem Workshop beraten?" in text_of(mail)
+    assert f"http://localhost/koordination/schulen/{school.id}" in text_of(mail)
+
+    event = db.session.scalars(select(SchoolEvent).where(SchoolEvent.kind == EventKind.MESSAGE)).one()
+    assert (event.school_id, event.user_id, event.internal) == (school.id, coordinator.id, True)
+    assert "Wer kann uns im März" in event.note
+    ki = app.test_client()
+    login(ki, users["ki"])
+    assert "Wer kann uns im März" in ki.get(f"/koordination/schulen/{school.id}").get_data(as_text=True)
+    public = app.test_client().get(f"/schulen/{school.slug}").get_data(as_text=True)
+    assert "Wer kann uns im März" not in public
+
+
+def test_without_a_contact_address_the_message_goes_to_every_active_ki_account(client, users, second_ki):
+    login(client, users["coord_a"])
+    post_form(client, contact_path(users["school_a"]), MESSAGE)
+    assert sorted(m["To"] for m in sent_mails()) == sorted([users["ki"].email, second_ki.email])
+    assert all(m["Reply-To"] == users["coord_a"].email for m in sent_mails())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**MESSAGE, "subject": "Frage\nBcc: alle@example.org"},  # a header line smuggled into the subject
+        {**MESSAGE, "subject": "x" * 151},
+        {**MESSAGE, "message": "kurz"},
+        {**MESSAGE, "message": "x" * 5001},
+        {**MESSAGE, "subject": " "},
+    ],
+)
+def test_invalid_message_is_shown_again_and_sends_nothing(client, users, db, data):
+    login(client, users["coord_a"])
+    response = post_form(client, contact_path(users["school_a"]), data)
+    assert response.status_code == 200
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+    assert sent_mails() == []
+    assert db.session.scalar(select(func.count()).where(SchoolEvent.kind == EventKind.MESSAGE)) == 0
+
+
+def test_only_the_schools_own_coordinators_can_write(app, client, users):
+    school = users["school_a"]
+    login(client, users["coord_b"])
+    assert post_form(client, contact_path(school), MESSAGE).status_code == 403
+    ki = app.test_client()
+    login(ki, users["ki"])
+    assert ki.get(contact_path(school)).status_code == 403
+    assert 'kontakt-koordination"' not in ki.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+    assert app.test_client().get(contact_path(school)).status_code == 302  # to the sign-in page
+    assert sent_mails() == []
+
+
+def test_an_account_can_send_ten_messages_an_hour(client, users, db):
+    login(client, users["coord_a"])
+    for _ in range(10):
+        assert post_form(client, contact_path(users["school_a"]), MESSAGE).status_code == 302
+    assert post_form(client, contact_path(users["school_a"]), MESSAGE).status_code == 429
+    assert db.session.scalar(select(func.count()).where(SchoolEvent.kind == EventKind.MESSAGE)) == 10
+    assert len(sent_mails()) == 10
