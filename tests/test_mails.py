@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -294,3 +295,24 @@ def test_an_account_can_send_ten_messages_an_hour(client, users, db):
     assert post_form(client, contact_path(users["school_a"]), MESSAGE).status_code == 429
     assert db.session.scalar(select(func.count()).where(SchoolEvent.kind == EventKind.MESSAGE)) == 10
     assert len(sent_mails()) == 10
+
+
+# --- the weekly digest -----------------------------------------------------------------------------------------
+
+
+def test_digest_lists_only_pending_registrations_of_the_week_each_place_named_once(app, users, db):
+    factories.SchoolFactory(name="Grundschule am Lindenweg", municipality="Ense", approval=factories.Approval.PENDING)
+    old = factories.SchoolFactory(
+        name="Hauptschule Vorjahr", municipality="Geseke", approval=factories.Approval.PENDING
+    )
+    old.created_at = old.created_at - timedelta(days=10)
+    factories.SchoolFactory(name="Berufskolleg Abgelehnt", approval=factories.Approval.REJECTED)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["send-digest"])
+    assert result.exit_code == 0, result.output
+    [mail] = sent_mails()
+    lines = text_of(mail).splitlines()
+    listed = [line for line in lines if line.startswith("- ")]
+    # school_a and school_b were created this week too, but they are admitted members: no news for the KI.
+    assert listed == ["- Realschule an der Aue Werl", "- Grundschule am Lindenweg (Ense)"]
+    assert "Neue Registrierungen: 2" in lines
