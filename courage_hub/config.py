@@ -54,6 +54,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Courage Hub <noreply@courage-hub.invalid>"),
+        # The KI's contact address: Reply-To of reminders, recipient of "Kontakt zur Koordination" (later per region).
+        "KI_CONTACT_EMAIL": os.environ.get("KI_CONTACT_EMAIL") or None,
         # /healthz says "degraded" when the oldest undelivered mail has waited longer than this.
         "MAIL_BACKLOG_ALERT_MINUTES": _int("MAIL_BACKLOG_ALERT_MINUTES", 15),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),

@@ -73,3 +73,20 @@ def test_school_registers_is_approved_and_records_ballot_and_patron(page: Page, 
     expect(timeline).to_contain_text("Abstimmung erfolgreich")
     expect(page.locator(".steps li.current")).to_contain_text("Abstimmung erfolgreich")
     assert_accessible(page)
+
+
+def test_coordinator_writes_to_the_coordination_from_the_school_page(page: Page, site):
+    base = site.url
+    sign_in(page, base, "koordination@example.org")
+    page.goto(base + "/start")
+    page.get_by_role("link", name="Kontakt zur Koordination").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kontakt zur Koordination")
+    assert_accessible(page)
+    page.locator("main form button[type=submit]").click()  # nothing filled in
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Betreff").fill("Frage zum Aktionstag")
+    page.get_by_label("Ihre Nachricht").fill("Wer kann uns im März bei einem Workshop beraten?")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_contain_text("Koordination")
+    assert_accessible(page)

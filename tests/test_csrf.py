@@ -332,6 +332,7 @@ FIELDS = {
     "materials.report_problem": {"reason": "other"},
     "materials.share": {"source": "link"},
     "schools.change_status": {"status": "abstimmung_erfolgreich", "note": "Die Abstimmung liegt vor."},
+    "schools.contact_coordination": {"message": "Wer kann uns beim Aktionstag beraten?"},
 }
 
 

@@ -98,19 +98,20 @@ def test_with_the_relay_down_people_succeed_and_each_mail_is_sent_once_when_it_i
     assert invited.status_code == 302
 
     waiting = rows()
-    assert [m.kind for m in waiting] == ["registration", "password_reset", "school_invitation"]
+    # The KI's notice of the new registration is queued with it.
+    assert [m.kind for m in waiting] == ["registration_new", "registration", "password_reset", "school_invitation"]
     assert all(m.status == OutboxStatus.PENDING and m.attempts == 1 and m.last_error for m in waiting)
     health = client.get("/healthz").get_json()
-    assert health["mail"]["waiting"] == 3
+    assert health["mail"]["waiting"] == 4
 
     later(monkeypatch, timedelta(minutes=2))
     with smtp_server(smtp_port, Recorder()) as relay:
-        assert "zugestellt: 3" in deliver(app)
+        assert "zugestellt: 4" in deliver(app)
         assert "zugestellt: 0" in deliver(app)
     assert sorted(r for m in relay.messages for r in m.rcpt_tos) == sorted(
-        ["pat@schule-ense.example", users["coord_a"].email, "neu@schule.example"]
+        [users["ki"].email, "pat@schule-ense.example", users["coord_a"].email, "neu@schule.example"]
     )
-    assert len(relay.messages) == 3
+    assert len(relay.messages) == 4
     assert all(m.status == OutboxStatus.SENT and m.body == "" for m in rows())
 
 

@@ -119,6 +119,9 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/schulen/<slug>/aufnahmefeier"): KI_ONLY,
     ("POST", "/schulen/<slug>/aufnahmefeier"): {**KI_ONLY, "ki": DONE},
     ("POST", "/schulen/<slug>/kontakt"): {**KI_ONLY, "ki": DONE},
+    # "Kontakt zur Koordination": the school's own coordinators write to the KI (mail and a timeline copy).
+    ("GET", "/schulen/<slug>/kontakt-koordination"): {**SCHOOL_A_INTERNAL, "ki": 403},
+    ("POST", "/schulen/<slug>/kontakt-koordination"): {**SCHOOL_A_INTERNAL, "coord_a": DONE, "ki": 403},
     ("GET", "/schulen/einladung/<token>"): {ALL: 410},
     ("POST", "/schulen/einladung/<token>"): {ALL: 410},
     # Activities: the sample report is a draft of school A (invisible to everyone but its editors).
@@ -383,6 +386,7 @@ def matches(response, want: int | str) -> bool:
 FORM_DATA: dict[str, dict[str, str]] = {
     "schools.change_status": {"status": "antrag_gestellt", "note": "Urkunde noch nicht da"},  # one step back
     "schools.contact_flag": {"flagged": "1", "reason": "Seit zwei Jahren kein Bericht"},
+    "schools.contact_coordination": {"subject": "Frage zum Aktionstag", "message": "Wer kann uns beraten?"},
     "coordination.add_note": {"text": "Rueckruf vereinbart"},
     "coordination.reject": {"reason": "Diese Schule liegt nicht im Kreis."},
     "activities.unpublish": {"reason": "Ein Foto ohne Einwilligung"},

@@ -1,5 +1,8 @@
 """The weekly digest for KI staff: new registrations, new reports, open reviews, schools that need contact.
 
+It lists only what is new and waits for the KI: registrations of the period that are still pending (an approved or
+admitted school is no news), each school named once with its municipality unless the name already says it.
+
 Run by cron or a systemd timer: ``flask --app courage_hub send-digest``.
 """
 
@@ -14,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..activities.models import Activity, ActivityState
-from ..auth.models import Role, User
+from ..auth.services import ki_staff_emails
 from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
@@ -41,8 +44,8 @@ def build_digest(days: int = 7, now: datetime | None = None) -> Digest:
     registrations = list(
         db.session.scalars(
             select(School)
-            .where(School.created_at >= since, School.approval != Approval.REJECTED)
-            .order_by(School.created_at)
+            .where(School.created_at >= since, School.approval == Approval.PENDING)
+            .order_by(School.created_at, School.id)
         )
     )
     new_reports = (Activity.state == ActivityState.PUBLISHED, Activity.published_at >= since)
@@ -61,20 +64,26 @@ def build_digest(days: int = 7, now: datetime | None = None) -> Digest:
     return Digest(since, registrations, reports, count, pending, review, problems, contact)
 
 
+def school_label(school: School) -> str:
+    """The school's name, with its municipality in brackets unless the name already contains it."""
+    if school.municipality and school.municipality.casefold() in school.name.casefold():
+        return school.name
+    return f"{school.name} ({school.municipality})" if school.municipality else school.name
+
+
 def send_digest(days: int = 7) -> int:
     """Mail the digest to every active KI staff account; returns how many mails went out."""
     digest = build_digest(days)
-    recipients = db.session.scalars(
-        select(User).where(User.role == Role.KI_STAFF, User.is_active.is_(True), User.email_confirmed_at.isnot(None))
-    ).all()
+    recipients = ki_staff_emails()
     body = render_template(
         "coordination/mail/digest.txt",
         digest=digest,
         days=days,
+        school_label=school_label,
         dashboard=external_url("coordination.dashboard"),
         contact=external_url("coordination.contact"),
     )
     with write_transaction():
-        for user in recipients:
-            send_mail(user.email, _("Courage Hub: the week in the network"), body, kind="digest")
+        for address in recipients:
+            send_mail(address, _("Courage Hub: the week in the network"), body, kind="digest")
     return len(recipients)

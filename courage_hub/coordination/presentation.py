@@ -33,6 +33,12 @@ MAIL_KINDS = {
     "school_invitation": _l("Invitation to coordinate a school"),
     "reminder": _l("Reminder"),
     "digest": _l("Weekly digest"),
+    "registration_new": _l("New registration (to the KI)"),
+    "school_admitted": _l("School admitted"),
+    "material_approved": _l("Material published"),
+    "material_returned": _l("Material returned"),
+    "material_report": _l("Problem report (to the KI)"),
+    "contact_ki": _l("Message to the coordination"),
 }
 SHARE_COLOUR = "#1e6b34"
 

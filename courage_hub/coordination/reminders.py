@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -144,6 +145,8 @@ def send_reminders(draft: Draft, schools: list[School], user: User) -> Outcome:
     mails = [compose(draft, school) for school in schools]  # before any commit expires the loaded coordinators
     outcome = Outcome(sent=[], without_address=[m.school for m in mails if not m.to])
     user_id = user.id
+    # The reminders say "reply to this mail": replies go to the KI's contact address (or to the sender).
+    reply_to = current_app.config.get("KI_CONTACT_EMAIL") or user.email
     with write_transaction():
         reminder = Reminder(
             kind=draft.kind, subject=draft.subject, body=draft.body, school_year=draft.year, sent_by_id=user_id
@@ -154,7 +157,7 @@ def send_reminders(draft: Draft, schools: list[School], user: User) -> Outcome:
             continue
         school = mail.school
         with write_transaction():
-            send_mail(", ".join(mail.to), mail.subject, mail.body, kind="reminder")
+            send_mail(", ".join(mail.to), mail.subject, mail.body, kind="reminder", reply_to=reply_to)
             db.session.add(
                 ReminderDelivery(
                     reminder_id=reminder.id, school_id=school.id, kind=draft.kind, recipients=", ".join(mail.to)[:2000]

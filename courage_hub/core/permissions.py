@@ -71,6 +71,11 @@ def can_manage_process(user: User | Any, school: School) -> bool:
     return is_ki_staff(user) or is_member_of(user, school)
 
 
+def can_contact_coordination(user: User | Any, school: School) -> bool:
+    """Write to the KI ("Kontakt zur Koordination") on behalf of this school: its own coordinators."""
+    return is_member_of(user, school)
+
+
 def _coordinates_school_id(user: User | Any, school_id: int) -> bool:
     if not is_coordinator(user):
         return False
@@ -160,6 +165,7 @@ TEMPLATE_PERMISSIONS = {
     "can_edit_school": can_edit_school,
     "can_view_school_internals": can_view_school_internals,
     "can_manage_process": can_manage_process,
+    "can_contact_coordination": can_contact_coordination,
     "is_ki_staff": is_ki_staff,
     "can_report_for": can_report_for,
     "can_edit_activity": can_edit_activity,

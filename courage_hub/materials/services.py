@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field, replace
 from typing import Any
 
+from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
+from ..auth.services import ki_staff_emails
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
 from ..core.links import external_url
+from ..core.mail import send_mail
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.permissions import is_ki_staff
 from ..core.uploads import (
@@ -29,7 +33,7 @@ from ..extensions import db
 from ..schools.models import School
 from . import search
 from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
-from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, SUBJECT, TYPE_URIS
+from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, REPORT_REASONS, SUBJECT, TYPE_URIS
 
 SORTS = ("neu", "downloads", "titel", "relevanz")
 
@@ -382,6 +386,13 @@ def approve(material: Material, reviewer: User) -> None:
             before={"state": before},
             after={"state": material.state, "checklist": ", ".join(key for key, _label in CHECKLIST)},
         )
+        _mail_author(
+            material,
+            _("Courage Hub: your material has been published"),
+            "materials/mail/approved.txt",
+            "material_approved",
+            link=external_url("materials.detail", material_id=material.id),
+        )
 
 
 def reject(material: Material, reviewer: User, reason: str) -> None:
@@ -397,6 +408,22 @@ def reject(material: Material, reviewer: User, reason: str) -> None:
             before={"state": before},
             after={"state": material.state, "reason": material.review_reason},
         )
+        _mail_author(
+            material,
+            _("Courage Hub: your material needs changes"),
+            "materials/mail/returned.txt",
+            "material_returned",
+            link=external_url("materials.edit", material_id=material.id),
+            reason=material.review_reason,
+        )
+
+
+def _mail_author(material: Material, subject: str, template: str, kind: str, **values: str) -> None:
+    """Tell the material's author (if the account still exists and is active) about the review's outcome."""
+    author = db.session.get(User, material.author_id) if material.author_id else None
+    if author is None or not author.is_active:
+        return
+    send_mail(author.email, subject, render_template(template, user=author, material=material, **values), kind=kind)
 
 
 def hide(material: Material, reason: str) -> None:
@@ -423,7 +450,23 @@ def report_problem(material: Material, reason: str, text: str) -> MaterialReport
     with write_transaction():
         report = MaterialReport(material_id=material.id, reason=reason, text=text.strip())
         db.session.add(report)
+        _mail_ki_about_report(material, reason, text.strip())
     return report
+
+
+def _mail_ki_about_report(material: Material, reason: str, text: str) -> None:
+    """Tell every KI staff account about a problem report at once: a reported material may need hiding quickly."""
+    body = render_template(
+        "materials/mail/problem_report.txt",
+        material=material,
+        reason=REPORT_REASONS.get(reason, reason),
+        text=text,
+        material_link=external_url("materials.detail", material_id=material.id),
+        queue_link=external_url("material_review.queue"),
+    )
+    subject = _("Courage Hub: problem reported with “%(title)s”", title=" ".join(material.title.split()))
+    for address in ki_staff_emails():
+        send_mail(address, subject, body, kind="material_report")
 
 
 def resolve_report(report: MaterialReport, user: User, resolution: str) -> None:

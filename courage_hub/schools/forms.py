@@ -204,3 +204,31 @@ class RejectForm(FlaskForm):
         validators=[DataRequired(message=_l("Please give a reason.")), Length(max=2000)],
         render_kw={"rows": 4},
     )
+
+
+CONTACT_SUBJECT_MAX = 150
+CONTACT_MESSAGE_MAX = 5000
+
+
+class ContactCoordinationForm(FlaskForm):
+    """ "Kontakt zur Koordination": a coordinator writes to the KI (subject on one line, a message)."""
+
+    subject = StringField(
+        _l("Subject"),
+        validators=[
+            DataRequired(message=_l("Please enter a subject.")),
+            Length(max=CONTACT_SUBJECT_MAX, message=_l("The subject can be at most %(max)d characters long.")),
+        ],
+    )
+    message = TextAreaField(
+        _l("Your message"),
+        validators=[
+            DataRequired(message=_l("Please write your message.")),
+            Length(
+                min=10,
+                max=CONTACT_MESSAGE_MAX,
+                message=_l("The message must be between %(min)d and %(max)d characters long."),
+            ),
+        ],
+        render_kw={"rows": 10},
+    )

@@ -194,6 +194,7 @@ class EventKind(enum.StrEnum):
     CONTACT_FLAG = "contact_flag"
     COORDINATORS = "coordinators"
     REMINDER = "reminder"
+    MESSAGE = "message"  # a coordinator's message to the KI ("Kontakt zur Koordination"), internal
 
 
 class SchoolEvent(db.Model):

@@ -185,6 +185,26 @@ def _move(school: School, to: SchoolStatus, user: User | None, note: str) -> Non
     school.status = to
     if to == SchoolStatus.AUFGENOMMEN and school.admitted_on is None:
         school.admitted_on = local_today()
+    if to == SchoolStatus.AUFGENOMMEN:
+        _mail_admission(school)
+
+
+def _mail_admission(school: School) -> None:
+    """Tell the school's active coordinators that the school is now a member (queued with the status change)."""
+    for person in coordinators(school):
+        if not person.is_active:
+            continue
+        send_mail(
+            person.email,
+            _("Courage Hub: %(school)s has been admitted to the network", school=school.name),
+            render_template(
+                "schools/mail/admitted.txt",
+                user=person,
+                school=school,
+                link=external_url("schools.manage", slug=school.slug),
+            ),
+            kind="school_admitted",
+        )
 
 
 def passed_ballot(school: School) -> Ballot | None:
@@ -394,6 +414,7 @@ def register_school(data: Registration, signed_in: User | None) -> School | None
         school.registered_by_id = user.id
         db.session.add(Membership(user_id=user.id, school_id=school.id))
         _log(school, EventKind.REGISTRATION, user, _("Registered by %(name)s", name=user.name))
+        _mail_ki_about_registration(school, user)
         if signed_in is None:
             raw = issue_token(user, TokenPurpose.EMAIL_CONFIRMATION, timedelta(days=7))
             send_mail(
@@ -408,6 +429,22 @@ def register_school(data: Registration, signed_in: User | None) -> School | None
                 kind="registration",
             )
     return school
+
+
+def _mail_ki_about_registration(school: School, registrant: User) -> None:
+    """Tell every KI staff account about a new registration at once (not only in the weekly digest)."""
+    from ..auth.services import ki_staff_emails
+
+    body = render_template(
+        "schools/mail/new_registration.txt",
+        school=school,
+        registrant=registrant,
+        link=external_url("coordination.registrations"),
+    )
+    for address in ki_staff_emails():
+        send_mail(
+            address, _("Courage Hub: new registration of %(school)s", school=school.name), body, kind="registration_new"
+        )
 
 
 def _mail_existing_account(user: User, data: Registration) -> None:
@@ -477,6 +514,7 @@ def reject_registration(school: School, user: User, reason: str) -> None:
                 _("Courage Hub: your registration"),
                 render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
                 kind="registration_rejected",
+                reply_to=current_app.config.get("KI_CONTACT_EMAIL") or user.email,  # "simply reply to the KI"
             )
 
 

@@ -10,6 +10,7 @@ from ..core.db import EditConflict, parse_version
 from ..core.images import ImageRejected, reencode_image, upload_dir
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import (
+    can_contact_coordination,
     can_edit_school,
     can_manage_process,
     can_view_school_internals,
@@ -20,13 +21,14 @@ from ..core.permissions import (
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
-from . import services
+from . import contact, services
 from .forms import (
     AcceptInvitationForm,
     ApplicationForm,
     BallotForm,
     CeremonyForm,
     ConfirmForm,
+    ContactCoordinationForm,
     ContactFlagForm,
     InviteForm,
     PatronForm,
@@ -433,6 +435,21 @@ def contact_flag(slug: str):
             services.set_contact_flag(school, current_user, flagged=flagged, reason=form.reason.data or "")
             flash(_("Contact flag set.") if flagged else _("Contact flag cleared."), "success")
     return redirect(url_for("schools.manage", slug=school.slug))
+
+
+@bp.route("/schulen/<slug>/kontakt-koordination", methods=["GET", "POST"])
+@login_required
+def contact_coordination(slug: str):
+    """ "Kontakt zur Koordination": a coordinator writes to the KI; a copy stays on the school's timeline."""
+    school = _internal_school_or_404(slug)
+    if not can_contact_coordination(current_user, school):
+        abort(403)
+    form = ContactCoordinationForm()
+    if form.validate_on_submit():
+        contact.contact_coordination(school, current_user, form.subject.data, form.message.data)
+        flash(_("Your message has been sent to the coordination at the KI."), "success")
+        return redirect(url_for("schools.manage", slug=school.slug))
+    return render_template("schools/contact_coordination.html", school=school, form=form)
 
 
 # --- coordinators ----------------------------------------------------------------------------------------------
