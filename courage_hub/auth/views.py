@@ -19,6 +19,7 @@ from .forms import (
     ConfirmEmailForm,
     CreateAccountForm,
     DeleteAccountForm,
+    FirstPasswordForm,
     ForgotPasswordForm,
     LoginForm,
     NewRecoveryCodesForm,
@@ -231,10 +232,10 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
-def _set_password_page(token: str, purposes: tuple[TokenPurpose, ...], template: str):
+def _set_password_page(token: str, purposes: tuple[TokenPurpose, ...], template: str, form_class=SetPasswordForm):
     if services.valid_token(token, purposes) is None:
         return render_template("auth/token_invalid.html"), 410
-    form = SetPasswordForm()
+    form = form_class()
     if form.validate_on_submit():
         user = services.set_password_with_token(token, purposes, form.password.data)
         if user is None:
@@ -255,7 +256,9 @@ def reset_password(token: str):
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Accept an invitation by choosing a password."""
-    return _set_password_page(token, (TokenPurpose.INVITATION,), "auth/accept_invitation.html")
+    return _set_password_page(
+        token, (TokenPurpose.INVITATION,), "auth/accept_invitation.html", form_class=FirstPasswordForm
+    )
 
 
 @bp.route("/konto/bestaetigen/<token>", methods=["GET", "POST"])

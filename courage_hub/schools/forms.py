@@ -80,7 +80,7 @@ class RegistrationForm(SchoolFieldsMixin, FlaskForm):
         _l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=200)]
     )
     email = EmailField(_l("Your e-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "email"})
-    password, password_confirm = new_password_fields()
+    password, password_confirm = new_password_fields(first=True)
     # Honeypot: invisible to people, filled by bots.
     website_url = StringField(_l("Leave this field empty"), validators=[Optional()])
 
@@ -191,7 +191,7 @@ class AcceptInvitationForm(FlaskForm):
     name = StringField(
         _l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=200)]
     )
-    password, password_confirm = new_password_fields()
+    password, password_confirm = new_password_fields(first=True)
 
 
 class ConfirmForm(FlaskForm):
