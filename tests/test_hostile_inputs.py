@@ -312,6 +312,7 @@ def test_hostile_input_never_causes_a_500_and_changes_nothing_unless_saved(app, 
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
+        "invitation_id": samples["invitation"].id,
         "school_id": users["school_pending"].id,
     }
     failures: list[str] = []
@@ -472,6 +473,7 @@ def test_huge_ids_on_every_int_route_are_not_found_for_every_role(app, users, sa
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
+        "invitation_id": samples["invitation"].id,
     }
     failures, checked = [], 0
     for rule in app.url_map.iter_rules():
@@ -521,6 +523,7 @@ def test_a_form_part_without_a_name_is_a_german_400_on_every_post_route(app, use
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
+        "invitation_id": samples["invitation"].id,
     }
     failures, checked = [], 0
     for rule in app.url_map.iter_rules():
@@ -575,6 +578,7 @@ def test_extreme_dates_and_huge_numbers_in_every_get_filter_give_no_500(app, use
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
+        "invitation_id": samples["invitation"].id,
     }
     names = query_parameter_names()
     failures, checked = [], 0

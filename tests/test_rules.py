@@ -131,6 +131,7 @@ SIGNED_IN_ONLY = {
     "schools.application": "/schulen/{slug}/antrag",
     "schools.ceremony": "/schulen/{slug}/aufnahmefeier",
     "schools.invite": "/schulen/{slug}/koordination/einladen",
+    "schools.remove_coordinator": "/schulen/{slug}/koordination/1/entfernen",
     "schools.my_schools": "/meine-schulen",
 }
 NO_OBJECT = {"schools.register", "schools.registered", "schools.accept_invitation"}

@@ -8,7 +8,7 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from courage_hub.core.mail import outbox_messages
 from courage_hub.schools.models import Membership
@@ -57,3 +57,118 @@ def test_account_invited_by_the_admin_sets_a_password_not_a_new_one(app, client,
     page = app.test_client().get(mail_link()).get_data(as_text=True)
     assert re.search(r"<label[^>]*for=\"password\"[^>]*>\s*Passwort", page)
     assert "Neues Passwort" not in page
+
+
+# --- leaving, open invitations, accepting ----------------------------------------------------------------------
+
+
+def test_leaving_the_coordination_asks_for_confirmation_first(client, users, db):
+    from .factories import MembershipFactory, UserFactory
+
+    school, me = users["school_a"], users["coord_a"]
+    MembershipFactory(user=UserFactory(), school=school)
+    login(client, me)
+    manage = client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+    leave = f"/schulen/{school.slug}/koordination/{me.id}/entfernen"
+    assert f'<a href="{leave}">Koordination verlassen</a>' in manage  # a link to the question, not a button
+    question = client.get(leave)
+    assert question.status_code == 200
+    page = question.get_data(as_text=True)
+    assert "wirklich verlassen" in page and "Ja, Koordination verlassen" in page
+    assert me.id in members_of(db, school)  # asking changed nothing
+    assert post_form(client, leave, {}).status_code == 302
+    assert me.id not in members_of(db, school)
+
+
+def invite(client, school, email):
+    return post_form(client, f"/schulen/{school.slug}/koordination/einladen", {"email": email})
+
+
+def test_open_invitations_are_listed_and_can_be_withdrawn(app, client, users, db):
+    from courage_hub.schools.models import SchoolInvitation
+
+    school = users["school_a"]
+    login(client, users["coord_a"])
+    invite(client, school, "falsch@schule.example")
+    link = mail_link()
+    invitation = db.session.scalar(select(SchoolInvitation))
+    manage = client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+    withdraw = f"/schulen/{school.slug}/koordination/einladungen/{invitation.id}/zurueckziehen"
+    assert "falsch@schule.example" in manage and f'action="{withdraw}"' in manage
+    assert post_form(client, withdraw, {}).status_code == 302
+    assert "Offene Einladungen" not in client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+    dead = app.test_client().get(link)
+    assert dead.status_code == 410
+    page = dead.get_data(as_text=True)
+    assert "Diese Einladung wurde zurückgezogen" in page
+    assert "Bitten Sie Coordinator A oder das KI um eine neue Einladung" in page
+    assert "Passwort" not in page  # not the reset text
+    answer = post_form(app.test_client(), link, {"name": "X", "password": "x" * 12, "password_confirm": "x" * 12})
+    assert answer.status_code == 410
+    assert members_of(db, school) == {users["coord_a"].id}
+
+
+def test_resending_an_invitation_gives_a_new_link_and_the_old_one_stops_working(app, client, users, db):
+    from courage_hub.schools.models import SchoolInvitation
+
+    school = users["school_a"]
+    login(client, users["coord_a"])
+    invite(client, school, "neu@schule.example")
+    old_link = mail_link()
+    first = db.session.scalar(select(SchoolInvitation))
+    resend = f"/schulen/{school.slug}/koordination/einladungen/{first.id}/erneut-senden"
+    assert post_form(client, resend, {}).status_code == 302
+    new_link = mail_link()
+    assert new_link != old_link and len(outbox_messages()) == 2
+    assert app.test_client().get(old_link).status_code == 410
+    newcomer = app.test_client()
+    data = {"name": "Nele Neu", "password": "Ein-gutes-Passwort-1", "password_confirm": "Ein-gutes-Passwort-1"}
+    assert post_form(newcomer, new_link, data).status_code == 302
+    assert len(members_of(db, school)) == 2
+
+
+def test_accepting_an_invitation_with_a_new_account_signs_the_person_in(app, client, users, db):
+    school = users["school_a"]
+    login(client, users["coord_a"])
+    invite(client, school, "neu@schule.example")
+    newcomer = app.test_client()
+    data = {"name": "Nele Neu", "password": "Ein-gutes-Passwort-1", "password_confirm": "Ein-gutes-Passwort-1"}
+    response = post_form(newcomer, mail_link(), data)
+    assert response.headers["Location"].endswith(f"/schulen/{school.slug}/verwalten")
+    page = newcomer.get(f"/schulen/{school.slug}/verwalten")
+    assert page.status_code == 200 and "Nele Neu" in page.get_data(as_text=True)
+
+
+def test_accepting_an_invitation_with_an_existing_account_leads_to_the_school(app, client, users, db):
+    login(client, users["coord_a"])
+    invite(client, users["school_a"], users["coord_b"].email)
+    owner = app.test_client()
+    login(owner, users["coord_b"])
+    response = post_form(owner, mail_link(), {})
+    assert response.headers["Location"].endswith(f"/schulen/{users['school_a'].slug}/verwalten")
+    assert owner.get(f"/schulen/{users['school_a'].slug}/verwalten").status_code == 200
+
+
+def test_a_used_invitation_link_says_it_was_accepted(app, client, users, db):
+    login(client, users["coord_a"])
+    invite(client, users["school_a"], "neu@schule.example")
+    link = mail_link()
+    data = {"name": "Nele Neu", "password": "Ein-gutes-Passwort-1", "password_confirm": "Ein-gutes-Passwort-1"}
+    post_form(app.test_client(), link, data)
+    page = app.test_client().get(link)
+    assert page.status_code == 410
+    assert "Diese Einladung wurde bereits angenommen" in page.get_data(as_text=True)
+
+
+def test_an_expired_invitation_link_says_it_expired_and_whom_to_ask(app, client, users, db):
+    from courage_hub.schools.models import SchoolInvitation
+
+    login(client, users["coord_a"])
+    invite(client, users["school_a"], "spaet@schule.example")
+    invitation = db.session.scalar(select(SchoolInvitation))
+    invitation.expires_at = invitation.created_at
+    db.session.commit()
+    page = app.test_client().get(mail_link()).get_data(as_text=True)
+    assert "Diese Einladung ist abgelaufen" in page and "7 Tage gültig" in page
+    assert "Bitten Sie Coordinator A oder das KI um eine neue Einladung zu Gesamtschule am Lindenhof" in page
+    assert "Neuen Link anfordern" not in page

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from ..core.permissions import can_manage_accounts, require
@@ -29,16 +29,14 @@ from .forms import (
     TurnOffSecondFactorForm,
 )
 from .models import Role, TokenPurpose, User
-from .session import begin_pending_login, clear_pending_login, pending_login_user, pending_next_url
+from .session import begin_pending_login, clear_pending_login, pending_login_user, pending_next_url, start_session
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 
 
 def _start_session(user: User) -> None:
-    session.clear()
-    session.permanent = True
-    login_user(user)
+    start_session(user)
 
 
 def _client_ip() -> str:

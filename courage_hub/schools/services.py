@@ -593,33 +593,38 @@ def invite_coordinator(school: School, inviter: User, email: str, *, replaces: U
     existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if existing is not None and school.id in membership_school_ids_fresh(existing):
         raise RuleViolation(_("This person already coordinates the school."))
-    raw, token_hash = new_link_token()
     with write_transaction():
-        db.session.add(
-            SchoolInvitation(
-                school_id=school.id,
-                email=email,
-                token_hash=token_hash,
-                invited_by_id=inviter.id,
-                replaces_user_id=replaces.id if replaces else None,
-                expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
-            )
+        return add_invitation(school, inviter, email, replaces_user_id=replaces.id if replaces else None)
+
+
+def add_invitation(school: School, inviter: User, email: str, *, replaces_user_id: int | None) -> str:
+    """Store a new invitation and mail its link (inside the caller's write transaction); returns the raw token."""
+    raw, token_hash = new_link_token()
+    db.session.add(
+        SchoolInvitation(
+            school_id=school.id,
+            email=email,
+            token_hash=token_hash,
+            invited_by_id=inviter.id,
+            replaces_user_id=replaces_user_id,
+            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
-        note = _("Invitation sent to %(email)s", email=email)
-        _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
-        send_mail(
-            email,
-            _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
-            render_template(
-                "schools/mail/invitation.txt",
-                school=school,
-                inviter=inviter,
-                days=INVITATION_DAYS,
-                handover=replaces is not None,
-                link=external_url("schools.accept_invitation", token=raw),
-            ),
-            kind="school_invitation",
-        )
+    )
+    note = _("Invitation sent to %(email)s", email=email)
+    _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
+    send_mail(
+        email,
+        _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
+        render_template(
+            "schools/mail/invitation.txt",
+            school=school,
+            inviter=inviter,
+            days=INVITATION_DAYS,
+            handover=replaces_user_id is not None,
+            link=external_url("schools.accept_invitation", token=raw),
+        ),
+        kind="school_invitation",
+    )
     return raw
 
 
