@@ -172,3 +172,77 @@ def test_an_expired_invitation_link_says_it_expired_and_whom_to_ask(app, client,
     assert "Diese Einladung ist abgelaufen" in page and "7 Tage gültig" in page
     assert "Bitten Sie Coordinator A oder das KI um eine neue Einladung zu Gesamtschule am Lindenhof" in page
     assert "Neuen Link anfordern" not in page
+
+
+# --- the admission date ----------------------------------------------------------------------------------------
+
+
+def admit(client, school, **extra):
+    data = {"status": "aufgenommen", "note": "Bestätigung der Bundeskoordination liegt vor", **extra}
+    return post_form(client, f"/schulen/{school.slug}/status", data)
+
+
+def test_member_since_shows_the_admission_date_the_ki_entered_not_the_day_of_the_click(client, users, db):
+    from .factories import SchoolFactory, SchoolStatus
+
+    school = SchoolFactory(status=SchoolStatus.ANTRAG_GESTELLT, admitted_on=None)
+    login(client, users["ki"])
+    assert admit(client, school, admitted_on="2024-03-15").status_code == 302
+    db.session.refresh(school)
+    assert str(school.admitted_on) == "2024-03-15"
+    profile = client.get(f"/schulen/{school.slug}").get_data(as_text=True)
+    assert "15.03.2024" in profile
+
+
+def test_without_an_entered_date_the_admission_takes_the_ceremony_date(client, users, db):
+    from datetime import date
+
+    from .factories import SchoolFactory, SchoolStatus
+
+    school = SchoolFactory(status=SchoolStatus.ANTRAG_GESTELLT, admitted_on=None, ceremony_date=date(2025, 2, 3))
+    login(client, users["ki"])
+    admit(client, school)
+    db.session.refresh(school)
+    assert school.admitted_on == date(2025, 2, 3)
+
+
+def test_ceremony_recorded_later_gives_a_member_school_without_date_its_admission_date(client, users, db):
+    from datetime import date
+
+    from .factories import SchoolFactory, SchoolStatus
+
+    school = SchoolFactory(status=SchoolStatus.AUFGENOMMEN, admitted_on=None, ceremony_date=None)
+    login(client, users["ki"])
+    post_form(client, f"/schulen/{school.slug}/aufnahmefeier", {"ceremony_date": "2025-06-20", "held": "y"})
+    db.session.refresh(school)
+    assert school.admitted_on == date(2025, 6, 20)
+
+
+def test_admission_date_in_the_future_is_refused(client, users, db):
+    from datetime import date, timedelta
+
+    from .factories import SchoolFactory, SchoolStatus
+
+    school = SchoolFactory(status=SchoolStatus.ANTRAG_GESTELLT, admitted_on=None)
+    login(client, users["ki"])
+    admit(client, school, admitted_on=(date.today() + timedelta(days=30)).isoformat())
+    db.session.refresh(school)
+    assert school.status == SchoolStatus.ANTRAG_GESTELLT and school.admitted_on is None
+
+
+def test_a_ceremony_dated_before_the_admission_gets_a_warning(client, users, db):
+    from datetime import date
+
+    from .factories import SchoolFactory, SchoolStatus
+
+    school = SchoolFactory(status=SchoolStatus.AUFGENOMMEN, admitted_on=date(2025, 5, 1))
+    login(client, users["ki"])
+    response = post_form(
+        client, f"/schulen/{school.slug}/aufnahmefeier", {"ceremony_date": "2025-04-01"}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "Die Aufnahmefeier (01.04.2025) liegt vor der Aufnahme (01.05.2025)" in page
+    # The manage page keeps saying it until a date is corrected.
+    assert "liegt vor der Aufnahme" in client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+    post_form(client, f"/schulen/{school.slug}/aufnahmefeier", {"ceremony_date": "2025-06-01"})
+    assert "liegt vor der Aufnahme" not in client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)

@@ -210,7 +210,20 @@ def _move(school: School, to: SchoolStatus, user: User | None, note: str) -> Non
     _log(school, EventKind.STATUS, user, note, from_status=school.status, to_status=to)
     school.status = to
     if to == SchoolStatus.AUFGENOMMEN and school.admitted_on is None:
-        school.admitted_on = local_today()
+        school.admitted_on = admission_date(school, None)
+
+
+def admission_date(school: School, entered: date | None) -> date:
+    """The day the school became a member: as entered by the KI, else its admission ceremony's day, else today.
+
+    "Mitglied seit" shows it; it is not the day someone clicked the status (that day is in the timeline).
+    """
+    return entered or school.ceremony_date or local_today()
+
+
+def ceremony_before_admission(school: School) -> bool:
+    """A ceremony dated before the admission is probably a typing error: the page warns about it."""
+    return bool(school.ceremony_date and school.admitted_on and school.ceremony_date < school.admitted_on)
 
 
 def _is_before(current: SchoolStatus, target: SchoolStatus) -> bool:
@@ -251,11 +264,15 @@ def coordinator_move_problem(school: School, target: SchoolStatus) -> str | None
     return None
 
 
-def set_status_by_ki(school: School, user: User, target: SchoolStatus, note: str) -> None:
-    """KI staff may set any status; the note says why."""
+def set_status_by_ki(
+    school: School, user: User, target: SchoolStatus, note: str, *, admitted_on: date | None = None
+) -> None:
+    """KI staff may set any status; the note says why. With "aufgenommen" they may give the admission date."""
     with write_transaction():
         _lock(school)
         before = school.status
+        if target == SchoolStatus.AUFGENOMMEN and admitted_on is not None:
+            school.admitted_on = admission_date(school, admitted_on)  # also corrects the date of a member school
         _move(school, target, user, note.strip())
         if before != target:
             audit.record(
@@ -350,8 +367,11 @@ def record_application(school: School, user: User, application_date: date) -> No
 
 
 def save_ceremony(school: School, user: User, *, ceremony_date: date | None, held: bool, note: str) -> None:
+    """Record the planned or held admission ceremony; a member school without admission date takes its day."""
     with write_transaction():
         school.ceremony_date, school.ceremony_held, school.ceremony_note = ceremony_date, held, note.strip()
+        if school.status == SchoolStatus.AUFGENOMMEN and school.admitted_on is None and ceremony_date:
+            school.admitted_on = ceremony_date
         when = ceremony_date.strftime("%d.%m.%Y") if ceremony_date else _("no date yet")
         if held:
             text = _("Admission ceremony held on %(date)s", date=when)

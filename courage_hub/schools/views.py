@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -236,6 +237,7 @@ def manage(slug: str):
         confirm_form=ConfirmForm(),
         format_percent=services.format_percent,
         next_step_problem=services.coordinator_move_problem,
+        ceremony_warning=ceremony_warning(school) if services.ceremony_before_admission(school) else None,
         my_school_count=len(services.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
         activities=activity_services.school_activities(school, include_unpublished=True, limit=20),
         current_year=year,
@@ -380,8 +382,13 @@ def change_status(slug: str):
     form = StatusForm()
     if is_ki_staff(current_user):
         if form.validate_on_submit():
-            services.set_status_by_ki(school, current_user, SchoolStatus(form.status.data), form.note.data)
+            services.set_status_by_ki(
+                school, current_user, SchoolStatus(form.status.data), form.note.data, admitted_on=form.admitted_on.data
+            )
             flash(_("The status is now “%(status)s”.", status=school.status.label), "success")
+            _warn_if_ceremony_before_admission(school)
+        elif form.admitted_on.errors:
+            flash(str(form.admitted_on.errors[0]), "error")
         else:
             flash(_("Please choose a status and say briefly why."), "error")
         return redirect(url_for("schools.manage", slug=school.slug))
@@ -408,8 +415,22 @@ def ceremony(slug: str):
             school, current_user, ceremony_date=form.ceremony_date.data, held=form.held.data, note=form.note.data or ""
         )
         flash(_("The admission ceremony has been saved."), "success")
+        _warn_if_ceremony_before_admission(school)
         return redirect(url_for("schools.manage", slug=school.slug))
     return render_template("schools/ceremony.html", school=school, form=form)
+
+
+def _warn_if_ceremony_before_admission(school: School) -> None:
+    if services.ceremony_before_admission(school):
+        flash(ceremony_warning(school), "warning")
+
+
+def ceremony_warning(school: School) -> str:
+    return _(
+        "The admission ceremony (%(ceremony)s) is dated before the admission (%(admitted)s). Please check both dates.",
+        ceremony=format_date(school.ceremony_date),
+        admitted=format_date(school.admitted_on),
+    )
 
 
 @bp.post("/schulen/<slug>/kontakt")
