@@ -246,3 +246,48 @@ def test_a_ceremony_dated_before_the_admission_gets_a_warning(client, users, db)
     assert "liegt vor der Aufnahme" in client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
     post_form(client, f"/schulen/{school.slug}/aufnahmefeier", {"ceremony_date": "2025-06-01"})
     assert "liegt vor der Aufnahme" not in client.get(f"/schulen/{school.slug}/verwalten").get_data(as_text=True)
+
+
+# --- descriptions render their Markdown, feeds carry plain text -------------------------------------------------
+
+MARKDOWN = (
+    "Wir sind **Courage-Schule** seit 2019.\n\n"
+    "- Projekttag gegen *Rassismus*\n- [Unsere AG](https://schule.example/ag)\n\n"
+    "<script>alert(1)</script>"
+)
+
+
+def test_school_description_renders_its_markdown_sanitised(client, users, db):
+    from .factories import SchoolFactory
+
+    school = SchoolFactory(description=MARKDOWN)
+    page = client.get(f"/schulen/{school.slug}").get_data(as_text=True)
+    assert "<strong>Courage-Schule</strong>" in page and "<em>Rassismus</em>" in page
+    assert '<a href="https://schule.example/ag"' in page
+    assert "**" not in page and "<script>alert" not in page
+
+
+def test_atom_summary_is_plain_text_without_markdown(client, users, db):
+    from xml.etree import ElementTree
+
+    from courage_hub.activities.models import ActivityState
+
+    from .factories import ActivityFactory
+
+    ActivityFactory(school=users["school_a"], state=ActivityState.PUBLISHED, description=MARKDOWN)
+    root = ElementTree.fromstring(client.get("/aktivitaeten/feed.xml").data)
+    summary = root.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}summary")
+    assert summary.get("type") == "text"
+    assert "Wir sind Courage-Schule seit 2019. Projekttag gegen Rassismus Unsere AG" in summary.text
+    assert not any(sign in summary.text for sign in ("**", "](", "<", "- "))
+
+
+def test_amb_metadata_describes_a_material_in_plain_text(client, users, db):
+    from courage_hub.materials.models import MaterialState
+
+    from .factories import MaterialFactory
+
+    material = MaterialFactory(school=users["school_a"], state=MaterialState.PUBLISHED, description=MARKDOWN)
+    description = client.get(f"/materialien/{material.id}.jsonld").get_json()["description"]
+    assert description.startswith("Wir sind Courage-Schule seit 2019. Projekttag gegen Rassismus Unsere AG")
+    assert "**" not in description and "<" not in description

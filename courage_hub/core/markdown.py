@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -21,3 +24,12 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(cleaned)  # noqa: S704 - sanitized by nh3 just above
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown → plain text (for feeds, metadata and summaries): no markup, no Markdown signs, one line."""
+    rendered = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    # Block ends become spaces, so that "Satz.</p><p>Neuer" does not run together.
+    spaced = re.sub(r"</(p|li|h\d|blockquote|pre)>|<br\s*/?>", " ", rendered)
+    stripped = nh3.clean(spaced, tags=set(), strip_comments=True)
+    return " ".join(html.unescape(stripped).split())
