@@ -291,3 +291,51 @@ def test_amb_metadata_describes_a_material_in_plain_text(client, users, db):
     description = client.get(f"/materialien/{material.id}.jsonld").get_json()["description"]
     assert description.startswith("Wir sind Courage-Schule seit 2019. Projekttag gegen Rassismus Unsere AG")
     assert "**" not in description and "<" not in description
+
+
+# --- plural forms ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "text"), [(1, "1 Schule gefunden"), (2, "2 Schulen gefunden")])
+def test_directory_counts_schools_in_singular_and_plural(client, db, count, text):
+    from .factories import SchoolFactory
+
+    for n in range(count):
+        SchoolFactory(name=f"Testschule {n}")
+    page = client.get("/schulen/").get_data(as_text=True)
+    assert text in page
+
+
+@pytest.mark.parametrize(("schools", "text"), [(1, "Erinnerung an 1 Schule verschickt."), (2, "an 2 Schulen")])
+def test_reminder_confirmation_counts_schools_in_singular_and_plural(app, users, login_as, schools, text):
+    from .test_coordination import _reminder_form
+
+    client = login_as("ki")
+    chosen = [users["school_a"].id, users["school_b"].id][:schools]
+    response = post_form(client, "/koordination/erinnerungen", _reminder_form(chosen, "send"), follow_redirects=True)
+    assert text in response.get_data(as_text=True)
+
+
+def test_profile_of_a_school_without_projects_does_not_say_in_0_school_years(client, users, db):
+    from courage_hub.activities.models import ActivityState
+
+    from .factories import ActivityFactory
+
+    school = users["school_a"]
+    page = client.get(f"/schulen/{school.slug}").get_data(as_text=True)
+    assert "In 0 Schuljahren" not in page
+    assert "Die Schule hat noch kein Projekt gegen Diskriminierung gemeldet." in page
+    ActivityFactory(school=school, state=ActivityState.PUBLISHED)
+    page = client.get(f"/schulen/{school.slug}").get_data(as_text=True)
+    assert "In 1 Schuljahr hat die Schule mindestens ein Projekt" in page
+
+
+@pytest.mark.parametrize(("days", "text"), [(1, "1 Tag gültig"), (7, "7 Tage gültig")])
+def test_invitation_mail_says_day_or_days(app, client, users, db, monkeypatch, days, text):
+    from courage_hub.schools import services
+
+    monkeypatch.setattr(services, "INVITATION_DAYS", days)
+    login(client, users["coord_a"])
+    invite(client, users["school_a"], "neu@schule.example")
+    message = BytesParser(policy=policy.default).parsebytes(outbox_messages()[-1].read_bytes())
+    assert text in message.get_body(("plain",)).get_content()
