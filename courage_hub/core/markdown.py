@@ -27,8 +27,12 @@ def render_markdown(text: str) -> Markup:
 
 
 def markdown_to_text(text: str) -> str:
-    """Markdown → plain text (for feeds, metadata and summaries): no markup, no Markdown signs, one line."""
-    rendered = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    """Markdown → plain text (for feeds, metadata and summaries): no Markdown signs, one line.
+
+    The writer's own characters stay as they are (``<`` or ``&`` in a name is text here, not markup); the output
+    is text that each format escapes in its own way.
+    """
+    rendered = md.markdown(html.escape(text or "", quote=False), extensions=["sane_lists"], output_format="html")
     # Block ends become spaces, so that "Satz.</p><p>Neuer" does not run together.
     spaced = re.sub(r"</(p|li|h\d|blockquote|pre)>|<br\s*/?>", " ", rendered)
     stripped = nh3.clean(spaced, tags=set(), strip_comments=True)

@@ -593,11 +593,11 @@ def accept_invitation(token: str):
             if invitation is None:
                 return _dead_invitation_page(token)
         else:
-            flash(_("You now coordinate %(school)s.", school=school_name), "success")
-            if existing is None:
-                if user.second_factor_required:  # never for a coordinator account; kept as a guard
-                    return redirect(url_for("auth.login"))
+            if existing is None and not user.second_factor_required:  # a coordinator account needs no factor
                 auth_services.complete_login(user)
-                start_session(user)  # also ends whatever session the browser had before
+                start_session(user)  # a fresh session: whatever the browser had before ends here
+            flash(_("You now coordinate %(school)s.", school=school_name), "success")
+            if user.second_factor_required:
+                return redirect(url_for("auth.login"))
             return redirect(url_for("schools.manage", slug=school_slug))
     return render_template("schools/accept_invitation.html", invitation=invitation, form=form, existing=existing)
