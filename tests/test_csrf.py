@@ -249,6 +249,24 @@ def _new_coordinator_of_school_a(ctx: Context) -> int:
     return user.id
 
 
+def _new_invitation_of_school_a(ctx: Context) -> int:
+    from datetime import timedelta
+
+    from courage_hub.core.db import utcnow
+    from courage_hub.schools.models import SchoolInvitation
+
+    invitation = SchoolInvitation(
+        school_id=ctx.users["school_a"].id,
+        email="noch.offen@schule.example",
+        token_hash=hashlib.sha256(str(id(ctx)).encode() + str(utcnow()).encode()).hexdigest(),
+        invited_by_id=ctx.users["coord_a"].id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    _db.session.add(invitation)
+    _db.session.commit()
+    return invitation.id
+
+
 def _material_in(state):
     def make(ctx: Context) -> int:
         from courage_hub.materials.models import MaterialState
@@ -291,6 +309,11 @@ def _report_problem(ctx: Context) -> dict:
     }
 
 
+def _accept_invitation(ctx: Context) -> dict:
+    """Accepting signs the new coordinator in: a client of its own, so the public client stays signed out."""
+    return {"client": ctx.app.test_client(), "role": "anonymous"}
+
+
 def _unhide(ctx: Context) -> dict:
     return {"role": "ki", "values": {"material_id": _material_in("hidden")(ctx)}}
 
@@ -318,6 +341,9 @@ ROUTE_SETUP = {
     "materials.withdraw": _values(material_id=_material_in("review")),
     "materials.report_problem": _report_problem,
     "schools.remove_coordinator": _values(user_id=_new_coordinator_of_school_a),
+    "schools.accept_invitation": _accept_invitation,
+    "schools.resend_invitation": _values(invitation_id=_new_invitation_of_school_a),
+    "schools.withdraw_invitation": _values(invitation_id=_new_invitation_of_school_a),
 }
 # Values for fields whose baseline would not be accepted; a name also matches a prefixed field ("off-password").
 FIELDS = {

@@ -190,3 +190,59 @@ def test_the_full_text_index_the_migrations_build_is_the_one_the_app_builds(revi
     migration = _migration(revision)
     assert app_index._sqlite_ddl() == migration.SQLITE_CREATE
     assert app_index._pg_ddl() == migration.POSTGRES_CREATE
+
+
+def test_member_schools_without_admission_date_get_it_from_the_timeline_or_the_ceremony(empty_database_url, tmp_path):
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select, text
+
+    from courage_hub.schools.models import School
+
+    app = create_app(make_config(empty_database_url, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="e3f1a7c9b5d2")
+        rows = (
+            ("Timeline", "111111", "aufgenommen", None, date(2024, 9, 9)),
+            ("Feier", "222222", "aufgenommen", None, date(2023, 11, 9)),
+            ("Schon da", "333333", "aufgenommen", date(2020, 1, 2), None),
+            ("Vorbereitung", "444444", "vorbereitung", None, date(2022, 2, 2)),
+        )
+        for name, number, status, admitted, ceremony in rows:
+            db.session.execute(
+                text(
+                    "INSERT INTO schools (name, slug, schulnummer, school_type, municipality, street, postcode,"
+                    " description, show_while_preparing, status, approval, admitted_on, ceremony_date, ceremony_held,"
+                    " ceremony_note, needs_contact, needs_contact_reason, profile_version, created_at, updated_at)"
+                    " VALUES (:name, :number, :number, 'Gymnasium', 'Soest', '', '', '', false, :status, 'approved',"
+                    " :admitted, :ceremony, false, '', false, '', 1, :now, :now)"
+                ),
+                {
+                    "name": name,
+                    "number": number,
+                    "status": status,
+                    "admitted": admitted,
+                    "ceremony": ceremony,
+                    "now": datetime(2025, 1, 1, tzinfo=UTC if DB_KIND == "postgres" else None),
+                },
+            )
+        school_id = db.session.scalar(text("SELECT id FROM schools WHERE name = 'Timeline'"))
+        clicked = datetime(2024, 5, 31, 22, 30, tzinfo=UTC)  # already 1 June in Berlin
+        db.session.execute(
+            text(
+                "INSERT INTO school_events (school_id, kind, from_status, to_status, note, internal, created_at)"
+                " VALUES (:school, 'status', 'antrag_gestellt', 'aufgenommen', '', false, :at)"
+            ),
+            {"school": school_id, "at": clicked if DB_KIND == "postgres" else clicked.replace(tzinfo=None)},
+        )
+        db.session.commit()
+        upgrade()
+        admitted = dict(db.session.execute(select(School.name, School.admitted_on)).all())
+        assert admitted == {
+            "Timeline": date(2024, 6, 1),
+            "Feier": date(2023, 11, 9),
+            "Schon da": date(2020, 1, 2),
+            "Vorbereitung": None,
+        }
+        db.session.remove()
+        db.engine.dispose()

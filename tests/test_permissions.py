@@ -111,9 +111,21 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     # A coordinator may only move forward; KI staff may set any status.
     ("POST", "/schulen/<slug>/status"): {**SCHOOL_A_INTERNAL, "coord_a": REFUSED_REDIRECT, "ki": DONE},
     # Coordinator A is the school's last coordinator: they must hand over first, KI staff may remove them.
+    ("GET", "/schulen/<slug>/koordination/<int:user_id>/entfernen"): SCHOOL_A_INTERNAL,  # asks first
     ("POST", "/schulen/<slug>/koordination/<int:user_id>/entfernen"): {
         **SCHOOL_A_INTERNAL,
         "coord_a": REFUSED_REDIRECT,
+        "ki": DONE,
+    },
+    # School A's open invitation: its coordination and the KI may send it anew (new link) or withdraw it.
+    ("POST", "/schulen/<slug>/koordination/einladungen/<int:invitation_id>/erneut-senden"): {
+        **SCHOOL_A_INTERNAL,
+        "coord_a": DONE,
+        "ki": DONE,
+    },
+    ("POST", "/schulen/<slug>/koordination/einladungen/<int:invitation_id>/zurueckziehen"): {
+        **SCHOOL_A_INTERNAL,
+        "coord_a": DONE,
         "ki": DONE,
     },
     ("GET", "/schulen/<slug>/aufnahmefeier"): KI_ONLY,
@@ -219,6 +231,7 @@ def sample_values(users, samples, file: str = "file") -> dict[str, object]:
         "material_id": samples["material"].id,
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
+        "invitation_id": samples["invitation"].id,
     }
 
 
@@ -261,7 +274,35 @@ def samples(users, db, app):
     db.session.commit()
     material = _sample_material(users, db)
     mail = _sample_failed_mail(db)
-    return {"draft": draft, "doomed": doomed, "file": files[0], "removable_file": files[1], "mail": mail, **material}
+    invitation = _sample_invitation(users, db)
+    return {
+        "draft": draft,
+        "doomed": doomed,
+        "file": files[0],
+        "removable_file": files[1],
+        "mail": mail,
+        "invitation": invitation,
+        **material,
+    }
+
+
+def _sample_invitation(users, db):
+    """An open invitation to coordinate school A."""
+    from datetime import timedelta
+
+    from courage_hub.core.db import utcnow
+    from courage_hub.schools.models import SchoolInvitation
+
+    invitation = SchoolInvitation(
+        school_id=users["school_a"].id,
+        email="eingeladen@schule.example",
+        token_hash="e" * 64,
+        invited_by_id=users["coord_a"].id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
 
 
 def _sample_failed_mail(db):
@@ -646,7 +687,7 @@ def reset_samples(all_samples: dict, users) -> None:
     from courage_hub.activities.models import Activity, ActivityState
     from courage_hub.extensions import db
     from courage_hub.materials.models import Material, MaterialReport, MaterialState
-    from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
+    from courage_hub.schools.models import Approval, Membership, School, SchoolInvitation, SchoolStatus
 
     for key in ("draft", "draft_b"):
         db.session.execute(
@@ -682,6 +723,11 @@ def reset_samples(all_samples: dict, users) -> None:
     ):
         db.session.add(Membership(user_id=users["coord_a"].id, school_id=users["school_a"].id))
     db.session.execute(update(School).where(School.id == users["school_pending"].id).values(approval=Approval.PENDING))
+    db.session.execute(
+        update(SchoolInvitation)
+        .where(SchoolInvitation.id == all_samples["invitation"].id)
+        .values(used_at=None, withdrawn_at=None)
+    )
     db.session.commit()
 
 
@@ -706,6 +752,7 @@ def requests_for(app, users, all_samples):
         "material_id": all_samples["material"].id,
         "report_id": all_samples["report"].id,
         "mail_id": all_samples["mail"].id,
+        "invitation_id": all_samples["invitation"].id,
     }
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:

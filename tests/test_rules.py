@@ -132,6 +132,7 @@ SIGNED_IN_ONLY = {
     "schools.ceremony": "/schulen/{slug}/aufnahmefeier",
     "schools.invite": "/schulen/{slug}/koordination/einladen",
     "schools.contact_coordination": "/schulen/{slug}/kontakt-koordination",
+    "schools.remove_coordinator": "/schulen/{slug}/koordination/1/entfernen",
     "schools.my_schools": "/meine-schulen",
 }
 NO_OBJECT = {"schools.register", "schools.registered", "schools.accept_invitation"}

@@ -43,6 +43,12 @@ class SetPasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
+class FirstPasswordForm(FlaskForm):
+    """An invited person chooses the first password of their account."""
+
+    password, password_confirm = new_password_fields(first=True)
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),

@@ -11,6 +11,7 @@ import time
 
 from flask import Flask, current_app, session
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 
 from ..extensions import db, login_manager
 from .models import User
@@ -34,6 +35,13 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in with a fresh session (nothing of an earlier visitor's session carries over)."""
+    session.clear()
+    session.permanent = True
+    login_user(user)
 
 
 # --- half signed in: the password was right, the second factor is still missing ----------------------------------

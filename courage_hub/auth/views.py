@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from ..core.permissions import can_manage_accounts, require
@@ -19,6 +19,7 @@ from .forms import (
     ConfirmEmailForm,
     CreateAccountForm,
     DeleteAccountForm,
+    FirstPasswordForm,
     ForgotPasswordForm,
     LoginForm,
     NewRecoveryCodesForm,
@@ -28,16 +29,14 @@ from .forms import (
     TurnOffSecondFactorForm,
 )
 from .models import Role, TokenPurpose, User
-from .session import begin_pending_login, clear_pending_login, pending_login_user, pending_next_url
+from .session import begin_pending_login, clear_pending_login, pending_login_user, pending_next_url, start_session
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 
 
 def _start_session(user: User) -> None:
-    session.clear()
-    session.permanent = True
-    login_user(user)
+    start_session(user)
 
 
 def _client_ip() -> str:
@@ -231,10 +230,10 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
-def _set_password_page(token: str, purposes: tuple[TokenPurpose, ...], template: str):
+def _set_password_page(token: str, purposes: tuple[TokenPurpose, ...], template: str, form_class=SetPasswordForm):
     if services.valid_token(token, purposes) is None:
         return render_template("auth/token_invalid.html"), 410
-    form = SetPasswordForm()
+    form = form_class()
     if form.validate_on_submit():
         user = services.set_password_with_token(token, purposes, form.password.data)
         if user is None:
@@ -255,7 +254,9 @@ def reset_password(token: str):
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Accept an invitation by choosing a password."""
-    return _set_password_page(token, (TokenPurpose.INVITATION,), "auth/accept_invitation.html")
+    return _set_password_page(
+        token, (TokenPurpose.INVITATION,), "auth/accept_invitation.html", form_class=FirstPasswordForm
+    )
 
 
 @bp.route("/konto/bestaetigen/<token>", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -246,7 +247,8 @@ def reminder():
 
 
 def _flash_outcome(outcome: reminders.Outcome) -> None:
-    flash(_("Reminder sent to %(n)d schools.", n=len(outcome.sent)), "success")
+    sent = len(outcome.sent)
+    flash(ngettext("Reminder sent to %(num)d school.", "Reminder sent to %(num)d schools.", sent), "success")
     if outcome.without_address:
         names = ", ".join(s.name for s in outcome.without_address)
         flash(_("No e-mail address known, not sent: %(names)s", names=names), "warning")

@@ -60,10 +60,13 @@ class NewPasswordRule:
             raise ValidationError(problem)
 
 
-def new_password_fields():
-    """A password field with its rules and a confirmation field (for set-password and change-password forms)."""
+def new_password_fields(*, first: bool = False):
+    """A password field with its rules and a confirmation field (for set-password and change-password forms).
+
+    ``first``: the person has no password yet (registration, invitation), so the labels say "Password", not "New".
+    """
     password = PasswordField(
-        _l("New password"),
+        _l("Password") if first else _l("New password"),
         validators=[
             DataRequired(message=_l("Please enter a password.")),
             Length(max=MAX_PASSWORD_LENGTH, message=_l("The password is too long.")),
@@ -73,7 +76,7 @@ def new_password_fields():
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        _l("Repeat the new password"),
+        _l("Repeat the password") if first else _l("Repeat the new password"),
         validators=[
             DataRequired(message=_l("Please repeat the password.")),
             EqualTo("password", message=_l("The two passwords do not match.")),

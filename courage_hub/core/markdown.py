@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_module
+import re
 
 import markdown as md
 import nh3
@@ -39,3 +40,16 @@ def plain_text(text: str, limit: int | None = None) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.;:–-") + "…"
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown → plain text (for feeds, metadata and summaries): no Markdown signs, one line.
+
+    The writer's own characters stay as they are (``<`` or ``&`` in a name is text here, not markup); the output
+    is text that each format escapes in its own way.
+    """
+    rendered = md.markdown(html_module.escape(text or "", quote=False), extensions=["sane_lists"], output_format="html")
+    # Block ends become spaces, so that "Satz.</p><p>Neuer" does not run together.
+    spaced = re.sub(r"</(p|li|h\d|blockquote|pre)>|<br\s*/?>", " ", rendered)
+    stripped = nh3.clean(spaced, tags=set(), strip_comments=True)
+    return " ".join(html_module.unescape(stripped).split())

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from . import schoolyear
 from .links import external_url
-from .markdown import plain_text, render_markdown
+from .markdown import markdown_to_text, plain_text, render_markdown
 from .permissions import TEMPLATE_PERMISSIONS
 
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["plain_text"] = plain_text
+    app.jinja_env.filters["markdown_text"] = markdown_to_text
     app.jinja_env.filters["school_year"] = schoolyear.label
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

@@ -17,6 +17,7 @@ from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
+from ..core.markdown import markdown_to_text
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.permissions import is_ki_staff
 from ..core.uploads import (
@@ -503,7 +504,7 @@ def amb(material: Material) -> dict[str, Any]:
         "id": page,
         "type": ["LearningResource"],
         "name": material.title,
-        "description": material.description,
+        "description": markdown_to_text(material.description),
         "keywords": material.topic_names + material.tag_list,
         "inLanguage": [material.language if material.language in LANGUAGES and material.language != "ls" else "de"],
         "creator": [{"type": "Person" if material.creator_is_person else "Organization", "name": material.attribution}],

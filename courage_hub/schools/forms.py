@@ -15,10 +15,21 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..auth.forms import EMAIL_VALIDATORS
 from ..core.forms import FlaskForm, new_password_fields
+from ..core.schoolyear import local_today
 from .models import STATUS_LABELS, SchoolStatus
 from .vocab import SCHOOL_TYPES
 
@@ -80,7 +91,7 @@ class RegistrationForm(SchoolFieldsMixin, FlaskForm):
         _l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=200)]
     )
     email = EmailField(_l("Your e-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "email"})
-    password, password_confirm = new_password_fields()
+    password, password_confirm = new_password_fields(first=True)
     # Honeypot: invisible to people, filled by bots.
     website_url = StringField(_l("Leave this field empty"), validators=[Optional()])
 
@@ -170,6 +181,18 @@ class StatusForm(FlaskForm):
         validators=[DataRequired(message=_l("Please say briefly why.")), Length(max=2000)],
         render_kw={"rows": 3},
     )
+    admitted_on = DateField(
+        _l("Admitted on"),
+        validators=[Optional()],
+        description=_l(
+            "Only for “Member school”: the day the Bundeskoordination confirmed the admission. "
+            "Left empty, the date of the admission ceremony is taken, or else today."
+        ),
+    )
+
+    def validate_admitted_on(self, field) -> None:
+        if field.data and field.data > local_today():
+            raise ValidationError(_l("The admission date must not be in the future."))
 
 
 class CeremonyForm(FlaskForm):
@@ -191,7 +214,7 @@ class AcceptInvitationForm(FlaskForm):
     name = StringField(
         _l("Your name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=200)]
     )
-    password, password_confirm = new_password_fields()
+    password, password_confirm = new_password_fields(first=True)
 
 
 class ConfirmForm(FlaskForm):

@@ -184,9 +184,22 @@ def _move(school: School, to: SchoolStatus, user: User | None, note: str) -> Non
     _log(school, EventKind.STATUS, user, note, from_status=school.status, to_status=to)
     school.status = to
     if to == SchoolStatus.AUFGENOMMEN and school.admitted_on is None:
-        school.admitted_on = local_today()
+        school.admitted_on = admission_date(school, None)
     if to == SchoolStatus.AUFGENOMMEN:
         _mail_admission(school)
+
+
+def admission_date(school: School, entered: date | None) -> date:
+    """The day the school became a member: as entered by the KI, else its admission ceremony's day, else today.
+
+    "Mitglied seit" shows it; it is not the day someone clicked the status (that day is in the timeline).
+    """
+    return entered or school.ceremony_date or local_today()
+
+
+def ceremony_before_admission(school: School) -> bool:
+    """A ceremony dated before the admission is probably a typing error: the page warns about it."""
+    return bool(school.ceremony_date and school.admitted_on and school.ceremony_date < school.admitted_on)
 
 
 def _mail_admission(school: School) -> None:
@@ -211,11 +224,15 @@ def passed_ballot(school: School) -> Ballot | None:
     return next((b for b in ballots(school) if b.passed), None)
 
 
-def set_status_by_ki(school: School, user: User, target: SchoolStatus, note: str) -> None:
-    """KI staff may set any status; the note says why."""
+def set_status_by_ki(
+    school: School, user: User, target: SchoolStatus, note: str, *, admitted_on: date | None = None
+) -> None:
+    """KI staff may set any status; the note says why. With "aufgenommen" they may give the admission date."""
     with write_transaction():
         _lock(school)
         before = school.status
+        if target == SchoolStatus.AUFGENOMMEN and admitted_on is not None:
+            school.admitted_on = admission_date(school, admitted_on)  # also corrects the date of a member school
         _move(school, target, user, note.strip())
         if before != target:
             audit.record(
@@ -310,8 +327,11 @@ def record_application(school: School, user: User, application_date: date) -> No
 
 
 def save_ceremony(school: School, user: User, *, ceremony_date: date | None, held: bool, note: str) -> None:
+    """Record the planned or held admission ceremony; a member school without admission date takes its day."""
     with write_transaction():
         school.ceremony_date, school.ceremony_held, school.ceremony_note = ceremony_date, held, note.strip()
+        if school.status == SchoolStatus.AUFGENOMMEN and school.admitted_on is None and ceremony_date:
+            school.admitted_on = ceremony_date
         when = ceremony_date.strftime("%d.%m.%Y") if ceremony_date else _("no date yet")
         if held:
             text = _("Admission ceremony held on %(date)s", date=when)
@@ -571,33 +591,38 @@ def invite_coordinator(school: School, inviter: User, email: str, *, replaces: U
     existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if existing is not None and school.id in membership_school_ids_fresh(existing):
         raise RuleViolation(_("This person already coordinates the school."))
-    raw, token_hash = new_link_token()
     with write_transaction():
-        db.session.add(
-            SchoolInvitation(
-                school_id=school.id,
-                email=email,
-                token_hash=token_hash,
-                invited_by_id=inviter.id,
-                replaces_user_id=replaces.id if replaces else None,
-                expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
-            )
+        return add_invitation(school, inviter, email, replaces_user_id=replaces.id if replaces else None)
+
+
+def add_invitation(school: School, inviter: User, email: str, *, replaces_user_id: int | None) -> str:
+    """Store a new invitation and mail its link (inside the caller's write transaction); returns the raw token."""
+    raw, token_hash = new_link_token()
+    db.session.add(
+        SchoolInvitation(
+            school_id=school.id,
+            email=email,
+            token_hash=token_hash,
+            invited_by_id=inviter.id,
+            replaces_user_id=replaces_user_id,
+            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
-        note = _("Invitation sent to %(email)s", email=email)
-        _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
-        send_mail(
-            email,
-            _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
-            render_template(
-                "schools/mail/invitation.txt",
-                school=school,
-                inviter=inviter,
-                days=INVITATION_DAYS,
-                handover=replaces is not None,
-                link=external_url("schools.accept_invitation", token=raw),
-            ),
-            kind="school_invitation",
-        )
+    )
+    note = _("Invitation sent to %(email)s", email=email)
+    _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
+    send_mail(
+        email,
+        _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
+        render_template(
+            "schools/mail/invitation.txt",
+            school=school,
+            inviter=inviter,
+            days=INVITATION_DAYS,
+            handover=replaces_user_id is not None,
+            link=external_url("schools.accept_invitation", token=raw),
+        ),
+        kind="school_invitation",
+    )
     return raw
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -21,7 +22,7 @@ from ..core.permissions import (
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
-from . import contact, services
+from . import contact, invitations, services
 from .forms import (
     AcceptInvitationForm,
     ApplicationForm,
@@ -239,6 +240,7 @@ def manage(slug: str):
         confirm_form=ConfirmForm(),
         format_percent=services.format_percent,
         next_step_problem=services.coordinator_move_problem,
+        ceremony_warning=ceremony_warning(school) if services.ceremony_before_admission(school) else None,
         my_school_count=len(services.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
         activities=activity_services.school_activities(school, include_unpublished=True, limit=20),
         current_year=year,
@@ -389,8 +391,13 @@ def change_status(slug: str):
     form = StatusForm()
     if is_ki_staff(current_user):
         if form.validate_on_submit():
-            services.set_status_by_ki(school, current_user, SchoolStatus(form.status.data), form.note.data)
+            services.set_status_by_ki(
+                school, current_user, SchoolStatus(form.status.data), form.note.data, admitted_on=form.admitted_on.data
+            )
             flash(_("The status is now “%(status)s”.", status=school.status.label), "success")
+            _warn_if_ceremony_before_admission(school)
+        elif form.admitted_on.errors:
+            flash(str(form.admitted_on.errors[0]), "error")
         else:
             flash(_("Please choose a status and say briefly why."), "error")
         return redirect(url_for("schools.manage", slug=school.slug))
@@ -417,8 +424,22 @@ def ceremony(slug: str):
             school, current_user, ceremony_date=form.ceremony_date.data, held=form.held.data, note=form.note.data or ""
         )
         flash(_("The admission ceremony has been saved."), "success")
+        _warn_if_ceremony_before_admission(school)
         return redirect(url_for("schools.manage", slug=school.slug))
     return render_template("schools/ceremony.html", school=school, form=form)
+
+
+def _warn_if_ceremony_before_admission(school: School) -> None:
+    if services.ceremony_before_admission(school):
+        flash(ceremony_warning(school), "warning")
+
+
+def ceremony_warning(school: School) -> str:
+    return _(
+        "The admission ceremony (%(ceremony)s) is dated before the admission (%(admitted)s). Please check both dates.",
+        ceremony=format_date(school.ceremony_date),
+        admitted=format_date(school.admitted_on),
+    )
 
 
 @bp.post("/schulen/<slug>/kontakt")
@@ -485,10 +506,10 @@ def invite(slug: str):
     return render_template("schools/invite.html", school=school, form=form, handover=handover)
 
 
-@bp.post("/schulen/<slug>/koordination/<int:user_id>/entfernen")
+@bp.route("/schulen/<slug>/koordination/<int:user_id>/entfernen", methods=["GET", "POST"])
 @login_required
 def remove_coordinator(slug: str, user_id: int):
-    """Remove a coordinator, or leave (if it is oneself); the last coordinator must hand over first."""
+    """Ask first, then remove a coordinator, or leave (if it is oneself); the last one must hand over first."""
     from ..auth.models import User
 
     school = _process_school(slug)
@@ -496,6 +517,8 @@ def remove_coordinator(slug: str, user_id: int):
     if member is None or school.id not in services.membership_school_ids_fresh(member):
         abort(404)
     form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("schools/remove_coordinator.html", school=school, member=member, form=form)
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -510,12 +533,71 @@ def remove_coordinator(slug: str, user_id: int):
     return redirect(url_for("schools.manage", slug=school.slug))
 
 
+def _school_invitation_or_404(school: School, invitation_id: int):
+    invitation = invitations.open_invitation(school, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/schulen/<slug>/koordination/einladungen/<int:invitation_id>/zurueckziehen")
+@login_required
+def withdraw_invitation(slug: str, invitation_id: int):
+    """Withdraw an open invitation (e.g. sent to a wrong address); its link then explains that."""
+    school = _process_school(slug)
+    invitation = _school_invitation_or_404(school, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitations.withdraw_invitation(school, current_user, invitation)
+    except services.RuleViolation as violation:
+        flash(violation.message, "error")
+    else:
+        flash(_("The invitation to %(email)s has been withdrawn.", email=invitation.email), "success")
+    return redirect(url_for("schools.manage", slug=school.slug))
+
+
+@bp.post("/schulen/<slug>/koordination/einladungen/<int:invitation_id>/erneut-senden")
+@login_required
+def resend_invitation(slug: str, invitation_id: int):
+    """Send an invitation again with a new link (valid for 7 days from now); the old link stops working."""
+    school = _process_school(slug)
+    invitation = _school_invitation_or_404(school, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitations.resend_invitation(school, current_user, invitation)
+    except services.RuleViolation as violation:
+        flash(violation.message, "error")
+    else:
+        flash(_("The invitation to %(email)s has been sent again with a new link.", email=invitation.email), "success")
+    return redirect(url_for("schools.manage", slug=school.slug))
+
+
+def _dead_invitation_page(token: str):
+    """Why this invitation link does not work (accepted, withdrawn, expired) and whom to ask for a new one."""
+    state, invitation, inviter = invitations.dead_link(token)
+    return (
+        render_template(
+            "schools/invitation_invalid.html",
+            state=state.value,
+            invitation=invitation,
+            inviter=inviter,
+            days=services.INVITATION_DAYS,
+        ),
+        410,
+    )
+
+
 @bp.route("/schulen/einladung/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    """Accept an invitation: as the signed-in owner of the address, or by creating an account."""
+    """Accept an invitation: as the signed-in owner of the address, or by creating an account (then signed in)."""
+    from ..auth import services as auth_services
+    from ..auth.session import start_session
+
     invitation = services.valid_invitation(token)
     if invitation is None:
-        return render_template("auth/token_invalid.html"), 410
+        return _dead_invitation_page(token)
     existing = services.account_for_invitation(invitation)
     signed_in = current_user if current_user.is_authenticated else None
     if existing is not None and (signed_in is None or signed_in.id != existing.id):
@@ -528,15 +610,18 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             data = {} if existing else {"name": form.name.data, "password": form.password.data}
-            services.accept_invitation(token, existing, **data)
+            user = services.accept_invitation(token, existing, **data)
         except services.RuleViolation as violation:
             form.form_errors.append(violation.message)
             invitation = services.valid_invitation(token)  # loaded again: the refused transaction expired it
             if invitation is None:
-                return render_template("auth/token_invalid.html"), 410
+                return _dead_invitation_page(token)
         else:
+            if existing is None and not user.second_factor_required:  # a coordinator account needs no factor
+                auth_services.complete_login(user)
+                start_session(user)  # a fresh session: whatever the browser had before ends here
             flash(_("You now coordinate %(school)s.", school=school_name), "success")
-            if existing is not None:
-                return redirect(url_for("schools.manage", slug=school_slug))
-            return redirect(url_for("auth.login"))
+            if user.second_factor_required:
+                return redirect(url_for("auth.login"))
+            return redirect(url_for("schools.manage", slug=school_slug))
     return render_template("schools/accept_invitation.html", invitation=invitation, form=form, existing=existing)
