@@ -97,7 +97,10 @@ def fresh_code(base_url: str, email: str, secret: str = DEMO_TOTP_SECRET) -> str
     """A code the site has not accepted yet for this account: the current step, or the next one (still valid) if
     the account has used the current step already; the app refuses replayed steps."""
     generator = totp(secret)
-    step = max(generator.timecode(datetime.now(UTC)), _last_step.get((base_url, email), -1) + 1)
+    now = generator.timecode(datetime.now(UTC))
+    step = max(now, _last_step.get((base_url, email), -1) + 1)
+    if step > now + 1:  # the app accepts the next step at most: wait for the clock (TOTP), not for the page
+        time.sleep(max(0.0, (step - 1) * generator.interval - time.time()) + 0.1)
     _last_step[(base_url, email)] = step
     return generator.generate_otp(step)
 

@@ -65,16 +65,17 @@ CHART_TEXT_SIZES = """() => [...document.querySelectorAll('svg.chart text')].map
 })"""
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-def test_dashboard_chart_text_is_at_least_twelve_pixels_on_a_phone_and_a_desktop(page: Page, site, width):
-    page.set_viewport_size({"width": width, "height": 900})
+def test_dashboard_chart_text_is_at_least_twelve_pixels_on_a_phone_and_a_desktop(page: Page, site):
+    # One sign-in for both widths: each staff sign-in uses up a TOTP time step, and the app refuses replayed steps.
     sign_in(page, site.url, "ki@example.org")
-    page.goto(site.url + "/koordination/")
-    expect(page.locator("svg.chart").first).to_be_visible()
-    sizes = page.evaluate(CHART_TEXT_SIZES)
-    assert len(sizes) > 20
-    assert min(sizes) >= 12
-    region = page.locator(".chart-scroll").first
-    region.focus()
-    expect(region).to_be_focused()  # a chart wider than the screen scrolls with the keyboard
-    assert_accessible(page)
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(site.url + "/koordination/")
+        expect(page.locator("svg.chart").first).to_be_visible()
+        sizes = page.evaluate(CHART_TEXT_SIZES)
+        assert len(sizes) > 20
+        assert min(sizes) >= 12, f"at {width} px"
+        region = page.locator(".chart-scroll").first
+        region.focus()
+        expect(region).to_be_focused()  # a chart wider than the screen scrolls with the keyboard
+        assert_accessible(page)
