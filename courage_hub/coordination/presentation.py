@@ -85,41 +85,40 @@ def charts(figures: KeyFigures) -> list[Chart]:
 
 
 def _municipality_chart(figures: KeyFigures) -> Chart:
-    series = [svg_charts.Series(status.label, STATUS_COLOURS[status]) for status in ALL_STATUSES]
-    rows = [(row.name, [row.by_status.get(s, 0) for s in ALL_STATUSES]) for row in figures.municipalities]
-    title = _("Schools per municipality by status")
-    busiest = max(figures.municipalities, key=lambda r: r.total, default=None)
-    desc = _("Horizontal bars, one per municipality, stacked by status.")
-    if busiest and busiest.total:
-        desc += " " + _("Most schools: %(name)s (%(n)d).", name=busiest.name, n=busiest.total)
-    svg = svg_charts.stacked_bars("chart-municipalities", title, desc, rows, series)
-    return Chart(
-        id="chart-municipalities",
-        title=title,
-        desc=desc,
-        svg=svg,
-        width=_width(svg),
-        header=[_("Municipality"), *[s.label for s in ALL_STATUSES], _("Total")],
-        rows=[[name, *values, sum(values)] for name, values in rows],
+    return _status_bars_chart(
+        "chart-municipalities",
+        figures.municipalities,
+        _("Schools per municipality by status"),
+        _("Horizontal bars, one per municipality, stacked by status."),
+        _("Municipality"),
     )
 
 
 def _school_type_chart(figures: KeyFigures) -> Chart:
+    return _status_bars_chart(
+        "chart-school-types",
+        figures.school_types,
+        _("Schools per school type by status"),
+        _("Horizontal bars, one per school type, stacked by status."),
+        _("School type"),
+    )
+
+
+def _status_bars_chart(chart_id: str, groups, title: str, desc: str, group_label: str) -> Chart:
+    """Stacked bars of schools by status, one bar per group (municipality, school type), with the same table."""
     series = [svg_charts.Series(status.label, STATUS_COLOURS[status]) for status in ALL_STATUSES]
-    rows = [(row.name, [row.by_status.get(s, 0) for s in ALL_STATUSES]) for row in figures.school_types]
-    title = _("Schools per school type by status")
-    busiest = max(figures.school_types, key=lambda r: r.total, default=None)
-    desc = _("Horizontal bars, one per school type, stacked by status.")
+    rows = [(row.name, [row.by_status.get(s, 0) for s in ALL_STATUSES]) for row in groups]
+    busiest = max(groups, key=lambda r: r.total, default=None)
     if busiest and busiest.total:
         desc += " " + _("Most schools: %(name)s (%(n)d).", name=busiest.name, n=busiest.total)
-    svg = svg_charts.stacked_bars("chart-school-types", title, desc, rows, series)
+    svg = svg_charts.stacked_bars(chart_id, title, desc, rows, series)
     return Chart(
-        id="chart-school-types",
+        id=chart_id,
         title=title,
         desc=desc,
         svg=svg,
         width=_width(svg),
-        header=[_("School type"), *[s.label for s in ALL_STATUSES], _("Total")],
+        header=[group_label, *[s.label for s in ALL_STATUSES], _("Total")],
         rows=[[name, *values, sum(values)] for name, values in rows],
     )
 
