@@ -633,7 +633,7 @@ def test_audit_log_shows_actions_objects_and_values_in_german_words_never_intern
     login(admin, users["admin"])
     page = admin.get("/verwaltung/protokoll/").get_data(as_text=True)
     text = visible_text(page)
-    for label in ("Status geändert", "Export Aktivitäten", "Export Schulen", "Erinnerung verschickt", "Schule"):
+    for label in ("Status geändert", "Aktivitäten exportiert", "Schulen exportiert", "Erinnerung verschickt", "Schule"):
         assert label in text, label
     assert "Aufgenommen" in text and "Ausgetreten" in text  # the status before and after in words
     assert "Jahresprojekt" in text  # the reminder's kind
