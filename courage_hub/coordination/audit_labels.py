@@ -142,7 +142,7 @@ def _value_label(action: str, key: str, value: Any) -> str | None:
     if key in ("year", "jahr") and text.isdigit():
         return schoolyear.label(int(text))
     if key == "checklist":
-        return "; ".join(CHECKLIST_LABELS.get(item.strip(), item.strip()) for item in text.split(","))
+        return "; ".join(str(CHECKLIST_LABELS.get(item.strip(), item.strip())) for item in text.split(","))
     return None
 
 

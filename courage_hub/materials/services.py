@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
@@ -366,10 +367,10 @@ def resubmit_material(material: Material) -> None:
 # --- review and moderation (KI) --------------------------------------------------------------------------------
 
 CHECKLIST = (
-    ("no_pupils", "Keine erkennbaren Schüler*innen ohne Einwilligung (Fotos, Namen)"),
-    ("framing", "Menschenfeindliche Inhalte nur in einem pädagogischen Rahmen"),
-    ("licence", "Die Lizenz ist plausibel (eigene Arbeit oder erlaubte Weitergabe)"),
-    ("works", "Datei lässt sich öffnen bzw. der Link funktioniert"),
+    ("no_pupils", _l("No identifiable pupils without consent (photos, names)")),
+    ("framing", _l("Content hostile to groups of people only within an educational framing")),
+    ("licence", _l("The licence is plausible (own work or sharing that is allowed)")),
+    ("works", _l("The file opens or the link works")),
 )
 
 

@@ -1,8 +1,14 @@
-"""Vocabularies of the materials library (German labels from the domain guide) and their open-metadata mapping."""
+"""Vocabularies of the materials library (German labels from the domain guide) and their open-metadata mapping.
+
+Material types and levels are German names in every interface language (see ``core/vocab.py``); the names of
+languages and licences, the licence hints and the reasons of a problem report are interface text and translated.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
 
 MATERIAL_TYPES = (
     "Arbeitsblatt",
@@ -25,15 +31,15 @@ LEVELS = (
 )
 
 LANGUAGES = {
-    "de": "Deutsch",
-    "en": "Englisch",
-    "tr": "Türkisch",
-    "ar": "Arabisch",
-    "uk": "Ukrainisch",
-    "ru": "Russisch",
-    "pl": "Polnisch",
-    "fr": "Französisch",
-    "ls": "Leichte Sprache",
+    "de": _l("German"),
+    "en": _l("English"),
+    "tr": _l("Turkish"),
+    "ar": _l("Arabic"),
+    "uk": _l("Ukrainian"),
+    "ru": _l("Russian"),
+    "pl": _l("Polish"),
+    "fr": _l("French"),
+    "ls": "Leichte Sprache",  # the name of German Easy Language, as in the footer link
 }
 
 
@@ -42,7 +48,7 @@ class Licence:
     code: str
     label: str
     url: str | None
-    # What a reader may do with the material, in plain German (shown next to the download button).
+    # What a reader may do with the material, in plain words (shown next to the download button).
     hint: str
     allows_reuse: bool
 
@@ -52,49 +58,50 @@ LICENCES = {
     for lic in (
         Licence(
             "cc0",
-            "CC0 1.0 (gemeinfrei)",
+            _l("CC0 1.0 (public domain)"),
             "https://creativecommons.org/publicdomain/zero/1.0/",
-            "Sie dürfen das Material ohne Bedingungen nutzen, teilen und bearbeiten.",
+            _l("You may use, share and adapt the material without conditions."),
             True,
         ),
         Licence(
             "cc-by",
             "CC BY 4.0",
             "https://creativecommons.org/licenses/by/4.0/",
-            "Sie dürfen das Material teilen und bearbeiten, wenn Sie die Urheberin oder den Urheber und die Lizenz "
-            "nennen.",
+            _l("You may share and adapt the material if you name the author and the licence."),
             True,
         ),
         Licence(
             "cc-by-sa",
             "CC BY-SA 4.0",
             "https://creativecommons.org/licenses/by-sa/4.0/",
-            "Sie dürfen das Material teilen und bearbeiten, wenn Sie die Urheberin oder den Urheber nennen und Ihre "
-            "Fassung unter derselben Lizenz weitergeben.",
+            _l(
+                "You may share and adapt the material if you name the author and pass on your version under the same "
+                "licence."
+            ),
             True,
         ),
         Licence(
             "cc-by-nc",
             "CC BY-NC 4.0",
             "https://creativecommons.org/licenses/by-nc/4.0/",
-            "Sie dürfen das Material teilen und bearbeiten, wenn Sie die Urheberin oder den Urheber nennen und es "
-            "nicht kommerziell nutzen.",
+            _l("You may share and adapt the material if you name the author and do not use it commercially."),
             True,
         ),
         Licence(
             "cc-by-nc-sa",
             "CC BY-NC-SA 4.0",
             "https://creativecommons.org/licenses/by-nc-sa/4.0/",
-            "Sie dürfen das Material teilen und bearbeiten, wenn Sie die Urheberin oder den Urheber nennen, es nicht "
-            "kommerziell nutzen und Ihre Fassung unter derselben Lizenz weitergeben.",
+            _l(
+                "You may share and adapt the material if you name the author, do not use it commercially and pass on "
+                "your version under the same licence."
+            ),
             True,
         ),
         Licence(
             "arr",
-            "Alle Rechte vorbehalten",
+            _l("All rights reserved"),
             None,
-            "Sie dürfen das Material ansehen und im Unterricht zeigen oder verlinken, aber nicht verändern oder "
-            "weiterverbreiten.",
+            _l("You may look at the material, show it in class or link to it, but not change or pass it on."),
             False,
         ),
     )
@@ -127,8 +134,8 @@ TYPE_URIS = {
 SUBJECT = {"id": "http://w3id.org/kim/schulfaecher/s1023", "prefLabel": {"de": "Politik"}, "type": "Concept"}
 
 REPORT_REASONS = {
-    "copyright": "Urheberrecht verletzt",
-    "inappropriate": "Unangemessener Inhalt",
-    "broken_link": "Link oder Datei funktioniert nicht",
-    "other": "Etwas anderes",
+    "copyright": _l("Copyright infringed"),
+    "inappropriate": _l("Inappropriate content"),
+    "broken_link": _l("Link or file does not work"),
+    "other": _l("Something else"),
 }
