@@ -98,6 +98,10 @@ def load_config(instance_path: str) -> dict:
         "ACCESSIBILITY_CONTACT_EMAIL": (os.environ.get("ACCESSIBILITY_CONTACT_EMAIL") or "").strip(),
         # "partial" (teilweise vereinbar) or "full" (vollständig vereinbar) with BITV 2.0.
         "ACCESSIBILITY_STATUS": "full" if os.environ.get("ACCESSIBILITY_STATUS") == "full" else "partial",
+        # Where people can turn when feedback on a barrier goes unanswered: "nrw" (the Ombudsstelle of North
+        # Rhine-Westphalia, § 10d BGG NRW, for public bodies of the Land such as a Kreis) or "bund" (the federal
+        # Schlichtungsstelle, § 16 BGG, for federal public bodies).
+        "ACCESSIBILITY_ENFORCEMENT": "bund" if os.environ.get("ACCESSIBILITY_ENFORCEMENT") == "bund" else "nrw",
         # When the statement was written and when the site was last reviewed (YYYY-MM-DD).
         "ACCESSIBILITY_STATEMENT_DATE": _date("ACCESSIBILITY_STATEMENT_DATE", ACCESSIBILITY_STATEMENT_DATE),
         "ACCESSIBILITY_REVIEW_DATE": _date("ACCESSIBILITY_REVIEW_DATE", ACCESSIBILITY_STATEMENT_DATE),

@@ -65,8 +65,39 @@ def test_accessibility_statement_follows_the_bitv_template(client, app, operator
     assert "1. Dezember 2026" in main and "15. März 2027" in main  # date of the statement and of the last review
     assert "Nicht barrierefreie Inhalte" in main and "<li>" in main  # known gaps
     assert 'href="mailto:barrierefrei@kreis-soest.example"' in main  # feedback contact from the settings
-    assert "§ 16 Behindertengleichstellungsgesetz" in main and "www.schlichtungsstelle-bgg.de" in main
-    assert "Mauerstraße 53, 10117 Berlin" in main
+    assert "Durchsetzungsverfahren" in main and "Ombudsstelle" in main  # the enforcement body (default: NRW)
+
+
+NRW_OMBUDS = "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen"
+FEDERAL_BOARD = "Schlichtungsstelle nach dem Behindertengleichstellungsgesetz"
+
+
+def test_a_kreis_in_nrw_names_the_ombudsstelle_of_the_land_by_default(client, operator):
+    main = text_of(client, "/barrierefreiheit")
+    assert NRW_OMBUDS in main and "§ 10d Behindertengleichstellungsgesetz Nordrhein-Westfalen" in main
+    assert (
+        "Fürstenwall 25, 40219 Düsseldorf" in main and 'href="mailto:ombudsstelle-barrierefreie-it@mags.nrw.de"' in main
+    )
+    assert FEDERAL_BOARD not in main and "Mauerstraße" not in main and "§ 16" not in main
+
+
+def test_a_federal_operator_names_the_schlichtungsstelle(client, app, operator):
+    app.config["ACCESSIBILITY_ENFORCEMENT"] = "bund"
+    main = text_of(client, "/barrierefreiheit")
+    assert FEDERAL_BOARD in main and "§ 16 Behindertengleichstellungsgesetz" in main
+    assert "Mauerstraße 53, 10117 Berlin" in main and "www.schlichtungsstelle-bgg.de" in main
+    assert "Ombudsstelle" not in main and "Fürstenwall" not in main
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "nrw"), ("nrw", "nrw"), ("bund", "bund"), ("federal", "nrw")])
+def test_enforcement_setting_comes_from_the_environment(monkeypatch, tmp_path, value, expected):
+    from courage_hub.config import load_config
+
+    if value is None:
+        monkeypatch.delenv("ACCESSIBILITY_ENFORCEMENT", raising=False)
+    else:
+        monkeypatch.setenv("ACCESSIBILITY_ENFORCEMENT", value)
+    assert load_config(str(tmp_path))["ACCESSIBILITY_ENFORCEMENT"] == expected
 
 
 def test_fully_compliant_site_says_so(client, app, operator):
