@@ -6,10 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..access.policy import can_edit_activity, can_moderate, can_report_for, can_view_activity
 from ..core import schoolyear
 from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
+from ..core.permissions import require
 from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
 from ..schools import services as school_services

@@ -14,11 +14,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
+from ..access.policy import can_manage_accounts, can_review_registrations, can_use_coordination
 from ..activities.services import obligation_years, school_activities
 from ..core import mail, schoolyear
 from ..core.models import OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
+from ..core.permissions import require
 from ..core.requests import date_arg, id_arg
 from ..extensions import db
 from ..schools import services as school_services

@@ -7,18 +7,18 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..core.db import EditConflict, parse_version
-from ..core.images import ImageRejected, reencode_image, upload_dir
-from ..core.pagination import page_count, requested_page
-from ..core.permissions import (
+from ..access.policy import (
     can_contact_coordination,
     can_edit_school,
     can_manage_process,
     can_view_school_internals,
     is_coordinator,
     is_ki_staff,
-    require,
 )
+from ..core.db import EditConflict, parse_version
+from ..core.images import ImageRejected, reencode_image, upload_dir
+from ..core.pagination import page_count, requested_page
+from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
