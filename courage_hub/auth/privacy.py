@@ -157,8 +157,8 @@ class DeletionRefused(Exception):
 
 def delete_account(user: User, password: str) -> None:
     """Delete the signed-in person's account after checking the password and the rules above."""
-    from ..core.maintenance import delete_schools, stored_files_of_schools
     from ..core.uploads import delete_files
+    from ..maintenance import delete_schools, stored_files_of_schools
     from ..schools.models import EventKind, Membership, SchoolEvent, SchoolInvitation
 
     if not verify_password(user.password_hash, password or ""):
