@@ -17,8 +17,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from courage_hub.access import policy
 from courage_hub.core import permissions, rules, schoolyear
 from courage_hub.core.rules import hybrid_rule
-from courage_hub.schools import process, services
-from courage_hub.schools.models import SchoolStatus
+from courage_hub.schools import process, services, steps
+from courage_hub.schools.models import STATUS_ORDER, SchoolStatus
 
 # --- the access policy -------------------------------------------------------------------------------------------
 
@@ -260,13 +260,13 @@ def test_ballot_problem_names_each_impossible_total(eligible, yes, no, invalid, 
 
 
 def test_is_before_follows_the_order_of_the_steps():
-    order = list(process.STATUS_ORDER)
+    order = list(STATUS_ORDER)
     for i, current in enumerate(order):
         for j, target in enumerate(order):
-            assert process.is_before(current, target) is (i < j), (current, target)
+            assert steps.is_before(current, target) is (i < j), (current, target)
     for status in order:
-        assert process.is_before(SchoolStatus.AUSGETRETEN, status) is False
-        assert process.is_before(status, SchoolStatus.AUSGETRETEN) is False
+        assert steps.is_before(SchoolStatus.AUSGETRETEN, status) is False
+        assert steps.is_before(status, SchoolStatus.AUSGETRETEN) is False
 
 
 def step_school(status, *, patron_confirmed=False, application=False, has_patron=True):
@@ -292,7 +292,7 @@ def test_coordinators_never_record_admission_or_leaving(ballot):
     ballot(True)
     for target in (SchoolStatus.AUFGENOMMEN, SchoolStatus.AUSGETRETEN):
         school_ = step_school(SchoolStatus.ANTRAG_GESTELLT, patron_confirmed=True, application=True)
-        assert process.coordinator_move_problem(school_, target) == (
+        assert steps.coordinator_move_problem(school_, target) == (
             "Only the KI records admission or leaving the network. Please contact the KI."
         )
 
@@ -301,38 +301,36 @@ def test_coordinators_cannot_stay_or_go_back(ballot):
     ballot(True)
     already = "The school is already at this step or further; steps cannot be undone here."
     school_ = step_school(SchoolStatus.VORBEREITUNG)
-    assert process.coordinator_move_problem(school_, SchoolStatus.VORBEREITUNG) == already
-    assert process.coordinator_move_problem(school_, SchoolStatus.INTERESSE) == already
-    assert process.coordinator_move_problem(step_school(SchoolStatus.INTERESSE), SchoolStatus.VORBEREITUNG) is None
+    assert steps.coordinator_move_problem(school_, SchoolStatus.VORBEREITUNG) == already
+    assert steps.coordinator_move_problem(school_, SchoolStatus.INTERESSE) == already
+    assert steps.coordinator_move_problem(step_school(SchoolStatus.INTERESSE), SchoolStatus.VORBEREITUNG) is None
 
 
 def test_moving_on_needs_a_passed_ballot(ballot):
     school_ = step_school(SchoolStatus.VORBEREITUNG)
-    assert process.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) == (
+    assert steps.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) == (
         f"This step needs {BALLOT_MISSING}."
     )
     ballot(True)
-    assert process.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) is None
+    assert steps.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) is None
 
 
 def test_the_application_step_needs_ballot_confirmed_patron_and_date(ballot):
     target = SchoolStatus.ANTRAG_GESTELLT
     status = SchoolStatus.ABSTIMMUNG_ERFOLGREICH
     patron, date_ = "the confirmation of the patron", "the date of the application"
-    assert process.coordinator_move_problem(step_school(status, has_patron=False), target) == (
+    assert steps.coordinator_move_problem(step_school(status, has_patron=False), target) == (
         f"This step needs {BALLOT_MISSING} and {patron} and {date_}."
     )
     ballot(True)
-    assert process.coordinator_move_problem(step_school(status), target) == f"This step needs {patron} and {date_}."
-    assert process.coordinator_move_problem(step_school(status, application=True), target) == (
+    assert steps.coordinator_move_problem(step_school(status), target) == f"This step needs {patron} and {date_}."
+    assert steps.coordinator_move_problem(step_school(status, application=True), target) == (
         f"This step needs {patron}."
     )
-    assert process.coordinator_move_problem(step_school(status, patron_confirmed=True), target) == (
+    assert steps.coordinator_move_problem(step_school(status, patron_confirmed=True), target) == (
         f"This step needs {date_}."
     )
-    assert (
-        process.coordinator_move_problem(step_school(status, patron_confirmed=True, application=True), target) is None
-    )
+    assert steps.coordinator_move_problem(step_school(status, patron_confirmed=True, application=True), target) is None
 
 
 # --- rules written once, read as Python and as SQL ----------------------------------------------------------------

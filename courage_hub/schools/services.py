@@ -34,8 +34,9 @@ from .models import (
     SchoolInvitation,
     SchoolStatus,
 )
-from .process import BALLOT_THRESHOLD_PERCENT, ballot_passes, ballot_problem, coordinator_move_problem
-from .process import is_before as _is_before
+from .process import BALLOT_THRESHOLD_PERCENT, ballot_passes, ballot_problem
+from .steps import coordinator_move_problem
+from .steps import is_before as _is_before
 
 INVITATION_DAYS = 7
 
