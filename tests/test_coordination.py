@@ -349,12 +349,13 @@ def test_send_digest_mails_every_active_ki_account(app, users):
 
 def test_ki_actions_are_audited_with_actor_before_and_after(app, users, login_as):
     from courage_hub.extensions import db
+    from courage_hub.schools import registration as school_registration
     from courage_hub.schools import services as school_services
 
     ki = users["ki"]
     school_services.set_status_by_ki(users["school_b"], ki, SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
     school_services.set_contact_flag(users["school_a"], ki, flagged=True, reason="Anrufen")
-    school_services.approve_registration(users["school_pending"], ki)
+    school_registration.approve_registration(users["school_pending"], ki)
     actions = {e.action: e for e in db.session.scalars(select(AuditEntry))}
     assert actions["school.status"].before == {"status": "aufgenommen"}
     assert actions["school.status"].after["status"] == "ausgetreten"
@@ -391,9 +392,9 @@ def test_rejection_unpublishing_and_accounts_are_audited(app, users, login_as):
     from courage_hub.activities import services as activity_services
     from courage_hub.auth import services as auth_services
     from courage_hub.extensions import db
-    from courage_hub.schools import services as school_services
+    from courage_hub.schools import registration as school_registration
 
-    school_services.reject_registration(users["school_pending"], users["ki"], "Keine Schule im Kreis")
+    school_registration.reject_registration(users["school_pending"], users["ki"], "Keine Schule im Kreis")
     client = login_as("ki")
     activity = ActivityFactory(school=users["school_a"])
     with client.application.test_request_context():
@@ -616,12 +617,13 @@ def visible_text(page: str) -> str:
 
 def test_audit_log_shows_actions_objects_and_values_in_german_words_never_internal_codes(app, users, login_as):
     from courage_hub.extensions import db
+    from courage_hub.schools import registration as school_registration
     from courage_hub.schools import services as school_services
 
     ki = users["ki"]
     school_services.set_status_by_ki(users["school_b"], ki, SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
     school_services.set_contact_flag(users["school_a"], ki, flagged=True, reason="Anrufen")
-    school_services.approve_registration(users["school_pending"], ki)
+    school_registration.approve_registration(users["school_pending"], ki)
     client = login_as("ki")
     year = current_school_year()
     post_form(client, "/koordination/erinnerungen", _reminder_form([users["school_a"].id], "send"))

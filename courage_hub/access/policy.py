@@ -13,8 +13,8 @@ from ..activities.models import Activity
 from ..auth.models import User
 from ..core.permissions import is_signed_in
 from ..materials.models import Material
+from ..schools.coordinators import membership_school_ids
 from ..schools.models import School
-from ..schools.services import membership_school_ids
 
 
 def is_admin(user: Any) -> bool:

@@ -22,6 +22,7 @@ from ..core.pagination import page_count, requested_page
 from ..core.permissions import require
 from ..core.requests import date_arg, id_arg
 from ..extensions import db
+from ..schools import registration as school_registration
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
 from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
@@ -308,7 +309,7 @@ def registrations():
     """The queue of pending school registrations."""
     return render_template(
         "coordination/registrations.html",
-        schools=school_services.pending_registrations(),
+        schools=school_registration.pending_registrations(),
         confirm_form=ConfirmForm(),
     )
 
@@ -327,7 +328,7 @@ def approve(school_id: int):
     school = _pending_or_404(school_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    school_services.approve_registration(school, current_user)
+    school_registration.approve_registration(school, current_user)
     flash(_("%(school)s has been approved.", school=school.name), "success")
     return redirect(url_for("coordination.registrations"))
 
@@ -339,7 +340,7 @@ def reject(school_id: int):
     school = _pending_or_404(school_id)
     form = RejectForm()
     if form.validate_on_submit():
-        school_services.reject_registration(school, current_user, form.reason.data)
+        school_registration.reject_registration(school, current_user, form.reason.data)
         flash(_("The registration of %(school)s has been rejected.", school=school.name), "success")
         return redirect(url_for("coordination.registrations"))
     return render_template("coordination/reject.html", school=school, form=form)

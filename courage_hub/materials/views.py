@@ -17,7 +17,7 @@ from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
-from ..schools import services as school_services
+from ..schools import coordinators as school_coordinators
 from ..schools.models import School
 from . import services
 from .forms import CHECKLIST, HideForm, MaterialForm, ProblemForm, ResolveForm, ReviewForm
@@ -205,7 +205,7 @@ def report_problem(material_id: int):
 
 
 def _school_choices() -> list[School]:
-    return [] if current_user.is_ki_staff else school_services.schools_of(current_user)
+    return [] if current_user.is_ki_staff else school_coordinators.schools_of(current_user)
 
 
 def _chosen_school(schools: list[School]) -> School | None:
