@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .core import errors, logs, templating
 
     templating.init_app(app)
+    _register_template_permissions(app)
     security.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
@@ -122,6 +123,13 @@ def _init_extensions(app: Flask) -> None:
     auth_session.init_app(app)
 
 
+def _register_template_permissions(app: Flask) -> None:
+    """Templates ask the same access policy as the views (``can_edit_school(current_user, school)``)."""
+    from .access.policy import TEMPLATE_PERMISSIONS
+
+    app.jinja_env.globals.update(TEMPLATE_PERMISSIONS)
+
+
 def _select_locale() -> str:
     from flask import current_app, has_request_context
 
@@ -130,7 +138,7 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import home  # noqa: F401  (adds the start page to the core blueprint)
+    from . import home, legal  # noqa: F401  (add the start page and the legal pages to the core blueprint)
     from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp

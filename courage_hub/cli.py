@@ -106,7 +106,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("cleanup")
     def cleanup_command() -> None:
         """Apply the retention periods: orphan files, spent links, old throttle records, mails, registrations."""
-        from .core.maintenance import run_cleanup
+        from .maintenance import run_cleanup
 
         labels = {
             "registrations": "nicht freigegebene Registrierungen (älter als 90 Tage)",

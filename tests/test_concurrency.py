@@ -39,6 +39,7 @@ from courage_hub.core.passwords import verify_password
 from courage_hub.extensions import db as _db
 from courage_hub.materials import services as material_services
 from courage_hub.materials.models import Material
+from courage_hub.schools import coordinators as school_coordinators
 from courage_hub.schools import services as school_services
 from courage_hub.schools.models import EventKind, Membership, School, SchoolEvent, SchoolStatus
 
@@ -413,7 +414,9 @@ def test_one_reset_link_used_at_once_sets_one_password(app, db, users):
 def test_one_invitation_accepted_at_once_creates_one_account(app, db, users):
     """Eight requests accept the same invitation at once: one account and membership, seven "no longer valid"."""
     school, rounds = users["school_a"], ROUNDS // 8
-    links = [school_services.invite_coordinator(school, users["ki"], f"neu{n}@schule.example") for n in range(rounds)]
+    links = [
+        school_coordinators.invite_coordinator(school, users["ki"], f"neu{n}@schule.example") for n in range(rounds)
+    ]
     accepted: list[int] = []
     refused: list[int] = []
 
@@ -421,7 +424,9 @@ def test_one_invitation_accepted_at_once_creates_one_account(app, db, users):
         _db.session.rollback()
         together()
         try:
-            school_services.accept_invitation(links[round_number], None, name=f"Neu {number}", password="Ein Passwort!")
+            school_coordinators.accept_invitation(
+                links[round_number], None, name=f"Neu {number}", password="Ein Passwort!"
+            )
         except school_services.RuleViolation:
             refused.append(round_number)
         else:

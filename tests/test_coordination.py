@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from courage_hub.activities.models import ActivityState
-from courage_hub.coordination import services
+from courage_hub.coordination import contact_needed, dashboard
 from courage_hub.coordination.models import ReminderDelivery, SchoolNote
 from courage_hub.core.mail import outbox_messages
 from courage_hub.core.models import AuditEntry
@@ -27,7 +27,7 @@ def _flagged(now: datetime) -> set[int]:
     from courage_hub.extensions import db
     from courage_hub.schools.models import School
 
-    return set(db.session.scalars(select(School.id).where(services.contact_rule(now).condition())))
+    return set(db.session.scalars(select(School.id).where(contact_needed.contact_rule(now).condition())))
 
 
 def _at(day: date, hour: int = 12) -> datetime:
@@ -72,9 +72,9 @@ def test_the_deadline_is_configurable(app, quiet_school):
 
 
 def test_deadline_of_a_school_year_is_in_its_second_calendar_year(app):
-    assert services.contact_deadline(2025) == date(2026, 3, 1)
+    assert contact_needed.contact_deadline(2025) == date(2026, 3, 1)
     app.config["CONTACT_DEADLINE"] = "11-30"
-    assert services.contact_deadline(2025) == date(2025, 11, 30)
+    assert contact_needed.contact_deadline(2025) == date(2025, 11, 30)
 
 
 def test_a_report_exactly_twelve_months_ago_is_not_yet_too_old(app):
@@ -137,7 +137,7 @@ def test_key_figures_count_in_sql(app):
     year = current_school_year()
     _network(6)  # 6 admitted this year, each with one project this year; 6 preparing in Ense
     SchoolFactory(municipality="Lippstadt", admitted_on=date(2018, 1, 1))  # admitted, no project
-    figures = services.key_figures(services.Scope(year))
+    figures = dashboard.key_figures(dashboard.Scope(year))
     assert figures.admitted == 7
     assert figures.newly_admitted == 6
     assert figures.obligation_met == 6 and figures.obligation_open == 1
@@ -147,7 +147,7 @@ def test_key_figures_count_in_sql(app):
     assert sum(n for _month, n in figures.activities_by_month) == 6
     last_year = next(h for h in figures.obligation_history if h[0] == year - 1)
     assert last_year == (year - 1, 1, 0)  # only the school admitted in 2018 was a member then; it had no project
-    lippstadt = services.key_figures(services.Scope(year, "Lippstadt"))
+    lippstadt = dashboard.key_figures(dashboard.Scope(year, "Lippstadt"))
     assert lippstadt.admitted == 3 and lippstadt.obligation_met == 2
     assert [row.name for row in lippstadt.municipalities] == ["Lippstadt"]
 
@@ -156,17 +156,17 @@ def test_network_figures_of_a_large_network_are_reused_but_queues_and_the_report
     year = current_school_year()
     school = SchoolFactory(municipality="Soest")
     ActivityFactory(school=school)
-    assert services.key_figures(services.Scope(year)).activities == 1
+    assert dashboard.key_figures(dashboard.Scope(year)).activities == 1
     ActivityFactory(school=school)
-    assert services.key_figures(services.Scope(year)).activities == 2  # a small network is always counted live
-    monkeypatch.setattr(services, "CACHE_NETWORKS_FROM", 1)  # treat this network as a large one
-    assert services.key_figures(services.Scope(year)).activities == 2
+    assert dashboard.key_figures(dashboard.Scope(year)).activities == 2  # a small network is always counted live
+    monkeypatch.setattr(dashboard, "CACHE_NETWORKS_FROM", 1)  # treat this network as a large one
+    assert dashboard.key_figures(dashboard.Scope(year)).activities == 2
     ActivityFactory(school=school)
     SchoolFactory(approval=Approval.PENDING)
-    cached = services.key_figures(services.Scope(year))
+    cached = dashboard.key_figures(dashboard.Scope(year))
     assert cached.activities == 2  # reused for a minute
     assert cached.pending_registrations == 1  # the queues are always live
-    assert services.key_figures(services.Scope(year), fresh=True).activities == 3
+    assert dashboard.key_figures(dashboard.Scope(year), fresh=True).activities == 3
 
 
 def test_dashboard_shows_figures_charts_with_text_alternatives(users, login_as):
@@ -349,12 +349,13 @@ def test_send_digest_mails_every_active_ki_account(app, users):
 
 def test_ki_actions_are_audited_with_actor_before_and_after(app, users, login_as):
     from courage_hub.extensions import db
+    from courage_hub.schools import registration as school_registration
     from courage_hub.schools import services as school_services
 
     ki = users["ki"]
     school_services.set_status_by_ki(users["school_b"], ki, SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
     school_services.set_contact_flag(users["school_a"], ki, flagged=True, reason="Anrufen")
-    school_services.approve_registration(users["school_pending"], ki)
+    school_registration.approve_registration(users["school_pending"], ki)
     actions = {e.action: e for e in db.session.scalars(select(AuditEntry))}
     assert actions["school.status"].before == {"status": "aufgenommen"}
     assert actions["school.status"].after["status"] == "ausgetreten"
@@ -391,9 +392,9 @@ def test_rejection_unpublishing_and_accounts_are_audited(app, users, login_as):
     from courage_hub.activities import services as activity_services
     from courage_hub.auth import services as auth_services
     from courage_hub.extensions import db
-    from courage_hub.schools import services as school_services
+    from courage_hub.schools import registration as school_registration
 
-    school_services.reject_registration(users["school_pending"], users["ki"], "Keine Schule im Kreis")
+    school_registration.reject_registration(users["school_pending"], users["ki"], "Keine Schule im Kreis")
     client = login_as("ki")
     activity = ActivityFactory(school=users["school_a"])
     with client.application.test_request_context():
@@ -442,7 +443,7 @@ def test_key_figures_break_down_by_school_type_in_sql(app):
     _network(4)  # 4 admitted with a project this year (Gesamtschule), 4 preparing
     SchoolFactory(school_type="Realschule", municipality="Werl", admitted_on=date(2018, 1, 1))
     SchoolFactory(school_type="Realschule", status=SchoolStatus.INTERESSE, municipality="Werl")
-    figures = services.key_figures(services.Scope(year))
+    figures = dashboard.key_figures(dashboard.Scope(year))
     rows = {row.name: row for row in figures.school_types}
     assert set(rows) == {"Gesamtschule", "Realschule"}
     assert rows["Gesamtschule"].admitted == 4 and rows["Gesamtschule"].newly_admitted == 4
@@ -450,7 +451,7 @@ def test_key_figures_break_down_by_school_type_in_sql(app):
     assert rows["Gesamtschule"].by_status[SchoolStatus.VORBEREITUNG] == 4 and rows["Gesamtschule"].total == 8
     assert rows["Realschule"].admitted == 1 and rows["Realschule"].obligation_open == 1
     assert rows["Realschule"].activities == 0 and rows["Realschule"].total == 2
-    werl = services.key_figures(services.Scope(year, "Werl"))
+    werl = dashboard.key_figures(dashboard.Scope(year, "Werl"))
     assert {row.name: row.total for row in werl.school_types} == {"Gesamtschule": 1, "Realschule": 2}
 
 
@@ -528,7 +529,7 @@ def test_annual_report_table_headers_never_break_inside_a_word(users, login_as):
     year = _report_world()
     client = login_as("ki")
     reader = _report(client, year)
-    figures = services.key_figures(services.Scope(year), fresh=True)
+    figures = dashboard.key_figures(dashboard.Scope(year), fresh=True)
     pages = [page.extract_text() for page in reader.pages]
     for table in (presentation.municipality_table(figures), presentation.school_type_table(figures)):
         words = set(next(text for text in pages if table.heading in text).split())  # the table's own page
@@ -544,7 +545,7 @@ def test_annual_report_tables_have_the_dashboards_columns_and_numbers(users, log
     client = login_as("ki")
     page = client.get(f"/koordination/?jahr={year}").get_data(as_text=True)
     text = " ".join(" ".join(p.extract_text().split()) for p in _report(client, year).pages)
-    figures = services.key_figures(services.Scope(year), fresh=True)
+    figures = dashboard.key_figures(dashboard.Scope(year), fresh=True)
     towns = presentation.municipality_table(figures)
     ense = next(row for row in towns.rows if row[0] == "Ense")
     assert ense[1:] == [0, 0, 0, 0, 0, 6]  # six schools preparing: none is a member yet
@@ -616,12 +617,13 @@ def visible_text(page: str) -> str:
 
 def test_audit_log_shows_actions_objects_and_values_in_german_words_never_internal_codes(app, users, login_as):
     from courage_hub.extensions import db
+    from courage_hub.schools import registration as school_registration
     from courage_hub.schools import services as school_services
 
     ki = users["ki"]
     school_services.set_status_by_ki(users["school_b"], ki, SchoolStatus.AUSGETRETEN, "Wunsch der Schule")
     school_services.set_contact_flag(users["school_a"], ki, flagged=True, reason="Anrufen")
-    school_services.approve_registration(users["school_pending"], ki)
+    school_registration.approve_registration(users["school_pending"], ki)
     client = login_as("ki")
     year = current_school_year()
     post_form(client, "/koordination/erinnerungen", _reminder_form([users["school_a"].id], "send"))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from courage_hub import maintenance
 from courage_hub.activities.models import Activity, ActivityFile
 from courage_hub.auth.models import TokenPurpose, User, UserToken
-from courage_hub.core import maintenance
 from courage_hub.core.db import utcnow
 from courage_hub.core.images import upload_dir
 from courage_hub.core.models import ThrottleEvent

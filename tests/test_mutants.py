@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import Boolean, ForeignKey, Integer, String, column, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from courage_hub.access import policy
 from courage_hub.core import permissions, rules, schoolyear
 from courage_hub.core.rules import hybrid_rule
-from courage_hub.schools import process, services
-from courage_hub.schools.models import SchoolStatus
+from courage_hub.schools import process, services, steps
+from courage_hub.schools.models import STATUS_ORDER, SchoolStatus
 
 # --- the access policy -------------------------------------------------------------------------------------------
 
@@ -62,7 +63,7 @@ USERS = {
 @pytest.fixture
 def memberships(monkeypatch):
     """Memberships come from the fake users instead of the database."""
-    monkeypatch.setattr(services, "membership_school_ids", lambda user: user.schools)
+    monkeypatch.setattr(policy, "membership_school_ids", lambda user: user.schools)
 
 
 def school(school_id: int) -> SimpleNamespace:
@@ -79,15 +80,15 @@ def test_signed_in_means_authenticated_and_nothing_else():
 @pytest.mark.parametrize(
     ("check", "allowed"),
     [
-        (permissions.is_admin, {"admin"}),
-        (permissions.is_ki_staff, {"ki"}),
-        (permissions.is_coordinator, {"coord_a", "coord_none"}),
-        (permissions.can_manage_accounts, {"admin"}),
-        (permissions.can_use_coordination, {"admin", "ki"}),
-        (permissions.can_moderate, {"ki"}),
-        (permissions.can_review_materials, {"ki"}),
-        (permissions.can_review_registrations, {"ki"}),
-        (permissions.can_share_materials, {"ki", "coord_a"}),
+        (policy.is_admin, {"admin"}),
+        (policy.is_ki_staff, {"ki"}),
+        (policy.is_coordinator, {"coord_a", "coord_none"}),
+        (policy.can_manage_accounts, {"admin"}),
+        (policy.can_use_coordination, {"admin", "ki"}),
+        (policy.can_moderate, {"ki"}),
+        (policy.can_review_materials, {"ki"}),
+        (policy.can_review_registrations, {"ki"}),
+        (policy.can_share_materials, {"ki", "coord_a"}),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
@@ -99,16 +100,16 @@ def test_role_rules_allow_exactly_these_roles(memberships, check, allowed):
 @pytest.mark.parametrize(
     "check",
     [
-        permissions.is_member_of,
-        permissions.can_view_school_internals,
-        permissions.can_edit_school,
-        permissions.can_manage_process,
-        permissions.can_report_for,
+        policy.is_member_of,
+        policy.can_view_school_internals,
+        policy.can_edit_school,
+        policy.can_manage_process,
+        policy.can_report_for,
     ],
     ids=lambda check: check.__name__,
 )
 def test_school_rules_allow_ki_staff_and_that_schools_coordinators(memberships, check):
-    staff = set() if check is permissions.is_member_of else {"ki"}
+    staff = set() if check is policy.is_member_of else {"ki"}
     assert {name for name, user in USERS.items() if check(user, school(SCHOOL_A))} == staff | {"coord_a"}
     assert {name for name, user in USERS.items() if check(user, school(SCHOOL_B))} == staff
     assert all(check(user, school(SCHOOL_A)) in (True, False) for user in USERS.values())
@@ -118,7 +119,7 @@ def test_activity_rules_follow_the_activitys_school(memberships):
     own = SimpleNamespace(school_id=SCHOOL_A, is_public=False)
     other = SimpleNamespace(school_id=SCHOOL_B, is_public=False)
     public = SimpleNamespace(school_id=SCHOOL_B, is_public=True)
-    edit, view = permissions.can_edit_activity, permissions.can_view_activity
+    edit, view = policy.can_edit_activity, policy.can_view_activity
     assert {name for name, user in USERS.items() if edit(user, own)} == {"ki", "coord_a"}
     assert {name for name, user in USERS.items() if edit(user, other)} == {"ki"}
     assert {name for name, user in USERS.items() if view(user, own)} == {"ki", "coord_a"}
@@ -129,7 +130,7 @@ def test_activity_rules_follow_the_activitys_school(memberships):
 
 def test_material_rules_need_the_author_still_coordinating_its_school(memberships):
     coord = USERS["coord_a"]
-    edit, view = permissions.can_edit_material, permissions.can_view_material
+    edit, view = policy.can_edit_material, policy.can_view_material
 
     def material(author_id, school_id, is_public=False):
         return SimpleNamespace(author_id=author_id, school_id=school_id, is_public=is_public)
@@ -155,8 +156,8 @@ def test_require_sends_the_anonymous_to_sign_in_and_refuses_others_with_403(app,
     from werkzeug.exceptions import Forbidden
 
     calls = []
-    view = permissions.require(permissions.can_moderate)(lambda *args, **kwargs: calls.append((args, kwargs)) or "ok")
-    assert view.permission is permissions.can_moderate
+    view = permissions.require(policy.can_moderate)(lambda *args, **kwargs: calls.append((args, kwargs)) or "ok")
+    assert view.permission is policy.can_moderate
     assert view.__name__ == "<lambda>"
     monkeypatch.setattr(permissions, "current_user", USERS["ki"])
     assert view(1, key="value") == "ok" and calls == [((1,), {"key": "value"})]
@@ -259,13 +260,13 @@ def test_ballot_problem_names_each_impossible_total(eligible, yes, no, invalid, 
 
 
 def test_is_before_follows_the_order_of_the_steps():
-    order = list(process.STATUS_ORDER)
+    order = list(STATUS_ORDER)
     for i, current in enumerate(order):
         for j, target in enumerate(order):
-            assert process.is_before(current, target) is (i < j), (current, target)
+            assert steps.is_before(current, target) is (i < j), (current, target)
     for status in order:
-        assert process.is_before(SchoolStatus.AUSGETRETEN, status) is False
-        assert process.is_before(status, SchoolStatus.AUSGETRETEN) is False
+        assert steps.is_before(SchoolStatus.AUSGETRETEN, status) is False
+        assert steps.is_before(status, SchoolStatus.AUSGETRETEN) is False
 
 
 def step_school(status, *, patron_confirmed=False, application=False, has_patron=True):
@@ -291,7 +292,7 @@ def test_coordinators_never_record_admission_or_leaving(ballot):
     ballot(True)
     for target in (SchoolStatus.AUFGENOMMEN, SchoolStatus.AUSGETRETEN):
         school_ = step_school(SchoolStatus.ANTRAG_GESTELLT, patron_confirmed=True, application=True)
-        assert process.coordinator_move_problem(school_, target) == (
+        assert steps.coordinator_move_problem(school_, target) == (
             "Only the KI records admission or leaving the network. Please contact the KI."
         )
 
@@ -300,38 +301,36 @@ def test_coordinators_cannot_stay_or_go_back(ballot):
     ballot(True)
     already = "The school is already at this step or further; steps cannot be undone here."
     school_ = step_school(SchoolStatus.VORBEREITUNG)
-    assert process.coordinator_move_problem(school_, SchoolStatus.VORBEREITUNG) == already
-    assert process.coordinator_move_problem(school_, SchoolStatus.INTERESSE) == already
-    assert process.coordinator_move_problem(step_school(SchoolStatus.INTERESSE), SchoolStatus.VORBEREITUNG) is None
+    assert steps.coordinator_move_problem(school_, SchoolStatus.VORBEREITUNG) == already
+    assert steps.coordinator_move_problem(school_, SchoolStatus.INTERESSE) == already
+    assert steps.coordinator_move_problem(step_school(SchoolStatus.INTERESSE), SchoolStatus.VORBEREITUNG) is None
 
 
 def test_moving_on_needs_a_passed_ballot(ballot):
     school_ = step_school(SchoolStatus.VORBEREITUNG)
-    assert process.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) == (
+    assert steps.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) == (
         f"This step needs {BALLOT_MISSING}."
     )
     ballot(True)
-    assert process.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) is None
+    assert steps.coordinator_move_problem(school_, SchoolStatus.ABSTIMMUNG_ERFOLGREICH) is None
 
 
 def test_the_application_step_needs_ballot_confirmed_patron_and_date(ballot):
     target = SchoolStatus.ANTRAG_GESTELLT
     status = SchoolStatus.ABSTIMMUNG_ERFOLGREICH
     patron, date_ = "the confirmation of the patron", "the date of the application"
-    assert process.coordinator_move_problem(step_school(status, has_patron=False), target) == (
+    assert steps.coordinator_move_problem(step_school(status, has_patron=False), target) == (
         f"This step needs {BALLOT_MISSING} and {patron} and {date_}."
     )
     ballot(True)
-    assert process.coordinator_move_problem(step_school(status), target) == f"This step needs {patron} and {date_}."
-    assert process.coordinator_move_problem(step_school(status, application=True), target) == (
+    assert steps.coordinator_move_problem(step_school(status), target) == f"This step needs {patron} and {date_}."
+    assert steps.coordinator_move_problem(step_school(status, application=True), target) == (
         f"This step needs {patron}."
     )
-    assert process.coordinator_move_problem(step_school(status, patron_confirmed=True), target) == (
+    assert steps.coordinator_move_problem(step_school(status, patron_confirmed=True), target) == (
         f"This step needs {date_}."
     )
-    assert (
-        process.coordinator_move_problem(step_school(status, patron_confirmed=True, application=True), target) is None
-    )
+    assert steps.coordinator_move_problem(step_school(status, patron_confirmed=True, application=True), target) is None
 
 
 # --- rules written once, read as Python and as SQL ----------------------------------------------------------------

@@ -189,7 +189,7 @@ def test_ki_sees_a_refused_address_and_sends_the_mail_again(app, users, smtp_por
 
 
 def test_cleanup_purges_delivered_mails_after_the_retention_period(app, users, monkeypatch):
-    from courage_hub.core import maintenance
+    from courage_hub import maintenance
 
     outbox.send_mail("a@example.org", "Alt", "Text")
     later(monkeypatch, timedelta(days=31))

@@ -209,7 +209,7 @@ def test_another_school_cannot_delete_the_photo(app, db, users, login_as):
 
 def test_pending_registration_check_uses_creation_time(app, db, users):
     """The 90 days count from the registration, not from the last change."""
-    from courage_hub.core.maintenance import remove_stale_registrations
+    from courage_hub.maintenance import remove_stale_registrations
 
     school = factories.SchoolFactory(approval=Approval.PENDING, created_at=utcnow() - timedelta(days=91))
     school.name = "Geändert"
@@ -218,7 +218,7 @@ def test_pending_registration_check_uses_creation_time(app, db, users):
 
 
 def test_privacy_page_states_the_periods_that_cleanup_applies(app, client):
-    from courage_hub.core import maintenance
+    from courage_hub import maintenance
 
     page = client.get("/datenschutz").get_data(as_text=True)
     assert maintenance.REGISTRATION_RETENTION.days == 90 and "90" in page

@@ -419,7 +419,7 @@ def test_school_year_as_instants_starts_at_midnight_in_berlin():
 
 
 def test_material_shared_just_after_midnight_on_1_august_counts_for_the_new_year(app, users):
-    from courage_hub.coordination.services import Scope, key_figures
+    from courage_hub.coordination.dashboard import Scope, key_figures
 
     factories.MaterialFactory(school=users["school_a"], published_at=datetime(2025, 7, 31, 22, 30, tzinfo=UTC))
     factories.MaterialFactory(school=users["school_a"], published_at=datetime(2025, 7, 31, 21, 30, tzinfo=UTC))
@@ -462,7 +462,7 @@ def test_a_report_on_1_august_belongs_to_the_new_school_year(app, users):
 
 def test_the_dashboard_counts_a_school_admitted_on_1_august_from_the_new_year(app):
     """The history chart's SQL puts the admission of 1 August into the school year that begins that day."""
-    from courage_hub.coordination.services import Scope, key_figures
+    from courage_hub.coordination.dashboard import Scope, key_figures
 
     factories.SchoolFactory(name="Grundschule Juli", admitted_on=date(2025, 7, 31))
     factories.SchoolFactory(name="Grundschule August", admitted_on=date(2025, 8, 1))
@@ -472,7 +472,7 @@ def test_the_dashboard_counts_a_school_admitted_on_1_august_from_the_new_year(ap
 
 
 def test_the_contact_deadline_falls_into_the_right_calendar_year(app):
-    from courage_hub.coordination.services import contact_deadline
+    from courage_hub.coordination.contact_needed import contact_deadline
 
     app.config["CONTACT_DEADLINE"] = "07-31"
     assert contact_deadline(2025) == date(2026, 7, 31)
@@ -481,7 +481,7 @@ def test_the_contact_deadline_falls_into_the_right_calendar_year(app):
 
 
 def test_activities_per_month_run_from_august_to_july(app, users):
-    from courage_hub.coordination.services import Scope, key_figures
+    from courage_hub.coordination.dashboard import Scope, key_figures
 
     factories.ActivityFactory(school=users["school_a"], start_date=date(2025, 8, 1))
     factories.ActivityFactory(school=users["school_a"], start_date=date(2026, 7, 31))

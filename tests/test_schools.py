@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from courage_hub.auth.models import User
 from courage_hub.core.mail import outbox_messages
 from courage_hub.schools.models import Ballot, Membership, School, SchoolEvent, SchoolStatus
-from courage_hub.schools.services import ballot_passes, ballot_problem
+from courage_hub.schools.process import ballot_passes, ballot_problem
 
 from .conftest import count_queries, login, post_form
 from .factories import Approval, MembershipFactory, SchoolFactory, UserFactory

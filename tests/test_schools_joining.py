@@ -336,9 +336,9 @@ def test_profile_of_a_school_without_projects_does_not_say_in_0_school_years(cli
 
 @pytest.mark.parametrize(("days", "text"), [(1, "1 Tag gültig"), (7, "7 Tage gültig")])
 def test_invitation_mail_says_day_or_days(app, client, users, db, monkeypatch, days, text):
-    from courage_hub.schools import services
+    from courage_hub.schools import coordinators
 
-    monkeypatch.setattr(services, "INVITATION_DAYS", days)
+    monkeypatch.setattr(coordinators, "INVITATION_DAYS", days)
     login(client, users["coord_a"])
     invite(client, users["school_a"], "neu@schule.example")
     message = BytesParser(policy=policy.default).parsebytes(outbox_messages()[-1].read_bytes())

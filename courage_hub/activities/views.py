@@ -6,12 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..access.policy import can_edit_activity, can_moderate, can_report_for, can_view_activity
 from ..core import schoolyear
 from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import can_edit_activity, can_moderate, can_report_for, can_view_activity, require
+from ..core.permissions import require
 from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
+from ..schools import coordinators as school_coordinators
 from ..schools import services as school_services
 from ..schools.models import School
 from . import services
@@ -146,7 +148,7 @@ def file(file_id: int, variant: str = "original"):
 def _school_for_new_report() -> School:
     slug = request.args.get("schule") or request.form.get("schule") or ""
     if not slug and current_user.is_coordinator:
-        mine = school_services.schools_of(current_user)
+        mine = school_coordinators.schools_of(current_user)
         if len(mine) == 1:
             return mine[0]
         if not mine:

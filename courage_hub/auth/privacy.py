@@ -117,8 +117,8 @@ def export_data(user: User) -> dict[str, Any]:
 
 def _schools_alone(user: User) -> tuple[list, list]:
     """(admitted schools that need a handover first, unapproved registrations withdrawn with the account)."""
+    from ..schools.coordinators import sole_coordinator_schools
     from ..schools.models import Approval
-    from ..schools.services import sole_coordinator_schools
 
     if not user.is_coordinator:
         return [], []
@@ -134,7 +134,7 @@ def deletion_preview(user: User) -> dict[str, Any]:
 
 def deletion_problem(user: User) -> str | None:
     """Why the account cannot be deleted now (German), or None."""
-    from ..schools.services import last_coordinator_message
+    from ..schools.coordinators import last_coordinator_message
 
     blocking, _withdrawn = _schools_alone(user)
     if blocking:
@@ -157,8 +157,8 @@ class DeletionRefused(Exception):
 
 def delete_account(user: User, password: str) -> None:
     """Delete the signed-in person's account after checking the password and the rules above."""
-    from ..core.maintenance import delete_schools, stored_files_of_schools
     from ..core.uploads import delete_files
+    from ..maintenance import delete_schools, stored_files_of_schools
     from ..schools.models import EventKind, Membership, SchoolEvent, SchoolInvitation
 
     if not verify_password(user.password_hash, password or ""):

@@ -10,7 +10,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from ..core.permissions import can_manage_accounts, require
+from ..access.policy import can_manage_accounts
+from ..core.permissions import require
 from ..core.urls import safe_next_url
 from ..extensions import db
 from . import privacy, services, twofactor

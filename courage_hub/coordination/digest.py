@@ -23,7 +23,8 @@ from ..core.links import external_url
 from ..core.mail import send_mail
 from ..extensions import db
 from ..schools.models import Approval, School
-from .services import contact_rule, open_queues
+from .contact_needed import contact_rule
+from .dashboard import open_queues
 
 
 @dataclass

@@ -28,7 +28,7 @@ from ..core.schoolyear import BERLIN
 from ..core.text import spreadsheet_text
 from ..extensions import db
 from ..schools.models import Approval, School
-from .services import TableFilter, schools_table
+from .schools_table import TableFilter, schools_table
 
 
 @dataclass

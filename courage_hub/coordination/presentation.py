@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..core import schoolyear
 from ..schools.models import SchoolStatus
 from . import charts as svg_charts
-from .services import ALL_STATUSES, KeyFigures, MunicipalityRow
+from .dashboard import ALL_STATUSES, KeyFigures, MunicipalityRow
 
 STATUS_COLOURS = {
     SchoolStatus.INTERESSE: "#8c6bb1",

@@ -25,11 +25,12 @@ from sqlalchemy import and_, select
 from ..activities.models import Activity, ActivityState
 from ..core import audit, schoolyear
 from ..core.db import write_transaction
+from ..core.schoolyear import local_today
 from ..extensions import db
 from ..schools.models import Approval, School, SchoolStatus
 from . import presentation
+from .dashboard import KeyFigures, Scope, key_figures
 from .presentation import FigureTable
-from .services import KeyFigures, Scope, key_figures, local_today
 
 BRAND = (163, 18, 58)
 INK = (27, 31, 36)

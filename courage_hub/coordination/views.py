@@ -14,21 +14,24 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
+from ..access.policy import can_manage_accounts, can_review_registrations, can_use_coordination
 from ..activities.services import obligation_years, school_activities
 from ..core import mail, schoolyear
 from ..core.models import OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import can_manage_accounts, can_review_registrations, can_use_coordination, require
+from ..core.permissions import require
 from ..core.requests import date_arg, id_arg
 from ..extensions import db
+from ..schools import registration as school_registration
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
 from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
 from ..schools.vocab import SCHOOL_TYPES
-from . import audit_labels, exports, presentation, reminders, services
+from . import audit_labels, contact_needed, exports, presentation, reminders, schools_table, services
 from . import audit_log as audit_log_service
+from .dashboard import Scope, key_figures, year_choices
 from .forms import NoteForm, ReminderForm
-from .services import Scope, TableFilter
+from .schools_table import TableFilter
 
 bp = Blueprint("coordination", __name__, url_prefix="/koordination")
 audit_bp = Blueprint("audit", __name__, url_prefix="/verwaltung/protokoll")
@@ -67,7 +70,7 @@ def _optional_url(endpoint: str) -> str | None:
 def dashboard():
     """Key figures and charts of the Kreis network for a school year and municipality, with the open queues."""
     scope = _scope()
-    figures = services.key_figures(scope)
+    figures = key_figures(scope)
     return render_template(
         "coordination/dashboard.html",
         scope=scope,
@@ -75,7 +78,7 @@ def dashboard():
         lines=presentation.figure_lines(figures),
         charts=presentation.charts(figures),
         tables=[presentation.municipality_table(figures), presentation.school_type_table(figures)],
-        years=services.year_choices(),
+        years=year_choices(),
         municipalities=school_services.kreis_municipalities(),
         review_url=_optional_url("material_review.queue"),
     )
@@ -86,7 +89,7 @@ def dashboard():
 
 def _table_filter() -> TableFilter:
     sort = request.args.get("sort", "name")
-    if sort.lstrip("-") not in services.SORT_KEYS:
+    if sort.lstrip("-") not in schools_table.SORT_KEYS:
         sort = "name"
     obligation = request.args.get("pflicht", "")
     return TableFilter(
@@ -107,7 +110,7 @@ def schools():
     """Every approved school of the Kreis in a filterable, sortable table, each linking to its KI view."""
     filters = _table_filter()
     page = requested_page()
-    rows, total = services.schools_table(filters, page, KI_PER_PAGE)
+    rows, total = schools_table.schools_table(filters, page, KI_PER_PAGE)
     return render_template(
         "coordination/schools.html",
         rows=rows,
@@ -115,7 +118,7 @@ def schools():
         page=page,
         pages=page_count(total, KI_PER_PAGE),
         filters=filters,
-        years=services.year_choices(),
+        years=year_choices(),
         municipalities=[(m, m) for m in school_services.kreis_municipalities()],
         statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus],
         school_types=[(t, t) for t in SCHOOL_TYPES],
@@ -138,7 +141,7 @@ def school(school_id: int):
     return render_template(
         "coordination/school.html",
         school=school,
-        contact=services.contact_reasons(school),
+        contact=contact_needed.contact_reasons(school),
         obligation=obligation_years(school),
         timeline=school_services.timeline(school, include_internal=True),
         activities=school_activities(school, include_unpublished=True, limit=30),
@@ -172,9 +175,9 @@ def add_note(school_id: int):
 @require(can_review_registrations)
 def contact():
     """Schools that need contact (automatic rule and manual flag), with one click to write to each."""
-    rule = services.contact_rule()
+    rule = contact_needed.contact_rule()
     municipality = _municipality_arg()
-    cases, total = services.contact_cases(rule, municipality)
+    cases, total = contact_needed.contact_cases(rule, municipality)
     return render_template(
         "coordination/contact.html",
         cases=cases,
@@ -187,7 +190,9 @@ def contact():
 
 def _reminder_school_ids() -> list[int]:
     if request.method == "GET" and request.args.get("kontakt") == "1":
-        cases, _total = services.contact_cases(services.contact_rule(), _municipality_arg(), MAX_REMINDER_SCHOOLS)
+        cases, _total = contact_needed.contact_cases(
+            contact_needed.contact_rule(), _municipality_arg(), MAX_REMINDER_SCHOOLS
+        )
         return [c.school.id for c in cases]
     ids = []
     for raw in request.values.getlist("schule"):
@@ -307,7 +312,7 @@ def registrations():
     """The queue of pending school registrations."""
     return render_template(
         "coordination/registrations.html",
-        schools=school_services.pending_registrations(),
+        schools=school_registration.pending_registrations(),
         confirm_form=ConfirmForm(),
     )
 
@@ -326,7 +331,7 @@ def approve(school_id: int):
     school = _pending_or_404(school_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    school_services.approve_registration(school, current_user)
+    school_registration.approve_registration(school, current_user)
     flash(_("%(school)s has been approved.", school=school.name), "success")
     return redirect(url_for("coordination.registrations"))
 
@@ -338,7 +343,7 @@ def reject(school_id: int):
     school = _pending_or_404(school_id)
     form = RejectForm()
     if form.validate_on_submit():
-        school_services.reject_registration(school, current_user, form.reason.data)
+        school_registration.reject_registration(school, current_user, form.reason.data)
         flash(_("The registration of %(school)s has been rejected.", school=school.name), "success")
         return redirect(url_for("coordination.registrations"))
     return render_template("coordination/reject.html", school=school, form=form)

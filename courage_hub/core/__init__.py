@@ -1,1 +1,1 @@
-"""Shared pieces: permissions, mail, rate limits, database helpers, error pages."""
+"""Shared mechanisms that know no domain: the permission check, mail, rate limits, database helpers, error pages."""

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
-from wtforms import Field, PasswordField, StringField, TextAreaField
+from wtforms import Field, PasswordField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .passwords import password_problem
 
 MAX_PASSWORD_LENGTH = 200
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (topics, levels)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class SingleLine:

@@ -1,4 +1,4 @@
-"""Template globals: permission checks, the locale, and date formatting in Europe/Berlin."""
+"""Template globals: the locale, and date formatting in Europe/Berlin."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from markupsafe import Markup
 from . import schoolyear
 from .links import external_url
 from .markdown import markdown_to_text, plain_text, render_markdown
-from .permissions import TEMPLATE_PERMISSIONS
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(TEMPLATE_PERMISSIONS)
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
     app.jinja_env.filters["markdown"] = render_markdown

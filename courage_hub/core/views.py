@@ -1,4 +1,5 @@
-"""Public pages of the site: legal pages, health check and language choice (the start page is in ``home.py``)."""
+"""Public pages of the site: easy language, health check and language choice (the start page is in ``home.py``, the
+legal pages in ``legal.py``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
-from ..config import missing_operator_settings
 from ..extensions import db
 from .mail import backlog
-from .permissions import can_use_coordination
 from .redisguard import redis_errors
 from .urls import safe_next_url
 
@@ -26,37 +25,6 @@ def home():
     if current_user.is_ki_staff:
         return redirect(url_for("coordination.dashboard"))
     return redirect(url_for("schools.my_schools"))
-
-
-def legal_page(template: str):
-    """A legal page filled from the operator settings; staff and admins also see which settings are still empty."""
-    config = current_app.config
-    address = [line.strip() for line in config["OPERATOR_ADDRESS"].split(";") if line.strip()]
-    return render_template(
-        template,
-        operator_name=config["OPERATOR_NAME"] or config["KREIS_NAME"],
-        operator_address=address,
-        feedback_email=config["ACCESSIBILITY_CONTACT_EMAIL"] or config["OPERATOR_EMAIL"],
-        missing_settings=missing_operator_settings(config) if can_use_coordination(current_user) else [],
-    )
-
-
-@bp.get("/impressum")
-def imprint():
-    """Who runs the site, how to reach them, who represents them and who supervises them."""
-    return legal_page("core/impressum.html")
-
-
-@bp.get("/datenschutz")
-def privacy():
-    """Which personal data the site keeps, why and for how long, and who is responsible."""
-    return legal_page("core/datenschutz.html")
-
-
-@bp.get("/barrierefreiheit")
-def accessibility():
-    """The accessibility statement after the BITV 2.0 template."""
-    return legal_page("core/barrierefreiheit.html")
 
 
 @bp.get("/leichte-sprache")

@@ -8,8 +8,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..activities.forms import MultiCheckboxField
-from ..core.forms import FlaskForm
+from ..core.forms import FlaskForm, MultiCheckboxField
 from ..core.vocab import TOPICS
 from .services import CHECKLIST
 from .vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES, REPORT_REASONS

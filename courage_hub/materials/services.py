@@ -20,7 +20,6 @@ from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.markdown import markdown_to_text
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
-from ..core.permissions import is_ki_staff
 from ..core.uploads import (
     MB,
     StoredFile,
@@ -325,12 +324,12 @@ def create_material(user: User, school: School | None, data: MaterialData) -> Ma
             material = Material(school_id=school.id if school else None, author_id=user.id, topics=[], levels=[])
             _apply(material, data)
             _set_source(material, data, stored)
-            if is_ki_staff(user):
+            if user.is_ki_staff:
                 material.state, material.published_at = MaterialState.PUBLISHED, utcnow()
                 material.reviewed_by_id, material.reviewed_at = user.id, utcnow()
             db.session.add(material)
             db.session.flush()
-            if is_ki_staff(user):
+            if user.is_ki_staff:
                 audit.record("material.publish", material, summary=material.title)
     return material
 
@@ -345,7 +344,7 @@ def update_material(material: Material, user: User, data: MaterialData, expected
             db.session.refresh(material)
             _apply(material, data)
             unreferenced = _set_source(material, data, stored)
-            if is_ki_staff(user):
+            if user.is_ki_staff:
                 audit.record("material.edit", material, summary=material.title)
             elif material.state != MaterialState.HIDDEN:
                 material.state, material.review_reason = MaterialState.REVIEW, ""

@@ -8,15 +8,16 @@ from flask import Blueprint, Response, abort, flash, json, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..access.policy import can_edit_material, can_review_materials, can_share_materials, can_view_material
 from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import can_edit_material, can_review_materials, can_share_materials, can_view_material, require
+from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
-from ..schools import services as school_services
+from ..schools import coordinators as school_coordinators
 from ..schools.models import School
 from . import services
 from .forms import CHECKLIST, HideForm, MaterialForm, ProblemForm, ResolveForm, ReviewForm
@@ -204,7 +205,7 @@ def report_problem(material_id: int):
 
 
 def _school_choices() -> list[School]:
-    return [] if current_user.is_ki_staff else school_services.schools_of(current_user)
+    return [] if current_user.is_ki_staff else school_coordinators.schools_of(current_user)
 
 
 def _chosen_school(schools: list[School]) -> School | None:

@@ -12,8 +12,9 @@ from ..auth.models import User
 from ..core.db import utcnow, write_transaction
 from ..core.tokens import hash_token
 from ..extensions import db
+from .coordinators import add_invitation
 from .models import EventKind, School, SchoolInvitation
-from .services import RuleViolation, _log, add_invitation
+from .services import RuleViolation, _log
 
 
 class LinkState(enum.StrEnum):

@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
 from ..core.rules import Equals, IsTrue, OneOf, hybrid_rule
 from ..extensions import db
+from .process import ballot_passes
 
 
 class SchoolStatus(enum.StrEnum):
@@ -163,8 +164,6 @@ class Ballot(db.Model):
 
     @property
     def passed(self) -> bool:
-        from .services import ballot_passes
-
         return ballot_passes(self.yes, self.eligible)
 
 

@@ -1,27 +1,27 @@
-"""Domain rules for schools: the joining process (with the 70 % rule), registration, coordinators, profiles."""
+"""Domain rules for schools: reading (directory, profile pages, timeline), the joining process (statuses, ballots,
+patron, application, ceremony) and the profile. Registration is in ``registration``, who coordinates in
+``coordinators``; the storage-free rules are in ``process`` and ``steps``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from flask import current_app, g, render_template
+from flask import current_app, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.models import Role, TokenPurpose, User
+from ..auth.models import User
 from ..core import audit
-from ..core.db import claim_once, claim_version, utcnow, write_transaction
+from ..core.db import claim_version, utcnow, write_transaction
 from ..core.images import delete_stored, store_png
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.pagination import cached_count
-from ..core.passwords import hash_password
 from ..core.schoolyear import local_today
-from ..core.text import slugify
-from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
 from .models import (
     Approval,
@@ -31,13 +31,11 @@ from .models import (
     Patron,
     School,
     SchoolEvent,
-    SchoolInvitation,
     SchoolStatus,
 )
-from .process import BALLOT_THRESHOLD_PERCENT, ballot_passes, ballot_problem, coordinator_move_problem
-from .process import is_before as _is_before
-
-INVITATION_DAYS = 7
+from .process import BALLOT_THRESHOLD_PERCENT, ballot_passes, ballot_problem
+from .steps import coordinator_move_problem
+from .steps import is_before as _is_before
 
 
 class RuleViolation(Exception):
@@ -53,23 +51,6 @@ def format_percent(value: float) -> str:
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
-
-
-def membership_school_ids(user) -> frozenset[int]:
-    """The ids of the schools ``user`` coordinates (cached for the request)."""
-    cache = g.setdefault("_membership_ids", {})
-    if user.id not in cache:
-        cache[user.id] = frozenset(
-            db.session.scalars(select(Membership.school_id).where(Membership.user_id == user.id))
-        )
-    return cache[user.id]
-
-
-def schools_of(user) -> list[School]:
-    """The schools a coordinator acts for, by name."""
-    return list(
-        db.session.scalars(select(School).join(Membership).where(Membership.user_id == user.id).order_by(School.name))
-    )
 
 
 @dataclass
@@ -136,28 +117,6 @@ def ballots(school: School) -> list[Ballot]:
 def coordinators(school: School) -> list[User]:
     return list(
         db.session.scalars(select(User).join(Membership).where(Membership.school_id == school.id).order_by(User.name))
-    )
-
-
-def pending_registrations() -> list[School]:
-    return list(
-        db.session.scalars(
-            select(School).where(School.approval == Approval.PENDING).order_by(School.created_at, School.id)
-        )
-    )
-
-
-def open_invitations(school: School) -> list[SchoolInvitation]:
-    return list(
-        db.session.scalars(
-            select(SchoolInvitation)
-            .where(
-                SchoolInvitation.school_id == school.id,
-                SchoolInvitation.used_at.is_(None),
-                SchoolInvitation.expires_at > utcnow(),
-            )
-            .order_by(SchoolInvitation.created_at)
-        )
     )
 
 
@@ -357,187 +316,6 @@ def set_contact_flag(school: School, user: User, *, flagged: bool, reason: str) 
         _log(school, EventKind.CONTACT_FLAG, user, text, internal=True)
 
 
-# --- registration ----------------------------------------------------------------------------------------------
-
-
-def schulnummer_taken(number: str) -> bool:
-    return db.session.scalar(select(School.id).where(School.schulnummer == number)) is not None
-
-
-def unique_slug(name: str) -> str:
-    base = slugify(name)
-    taken = set(db.session.scalars(select(School.slug).where(School.slug.like(base + "%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-@dataclass
-class Registration:
-    name: str
-    schulnummer: str
-    school_type: str
-    municipality: str
-    street: str
-    postcode: str
-    public_email: str | None
-    website: str | None
-    person_name: str
-    person_email: str
-    password: str | None  # None when a signed-in coordinator registers another school
-
-
-def register_school(data: Registration, signed_in: User | None) -> School | None:
-    """Create a pending school with its first coordinator; a new account must confirm its e-mail address.
-
-    If the address already has an account (and nobody is signed in), nothing is created: its owner gets a mail
-    saying how to register the school from the account, and the caller answers as for a new address (None).
-    """
-    from ..auth.services import find_user_by_email, issue_token, normalize_email
-
-    if signed_in is None:
-        existing = find_user_by_email(data.person_email)
-        if existing is not None:
-            hash_password(data.password or "")  # the same work as for a new account: no timing difference
-            _mail_existing_account(existing, data)
-            return None
-    with write_transaction():
-        if schulnummer_taken(data.schulnummer):
-            raise RuleViolation(duplicate_schulnummer_message())
-        school = School(
-            name=data.name.strip(),
-            slug=unique_slug(data.name),
-            schulnummer=data.schulnummer,
-            school_type=data.school_type,
-            municipality=data.municipality,
-            street=data.street.strip(),
-            postcode=data.postcode.strip(),
-            public_email=data.public_email or None,
-            website=data.website or None,
-            approval=Approval.PENDING,
-            status=SchoolStatus.INTERESSE,
-        )
-        db.session.add(school)
-        raw = None
-        if signed_in is not None:
-            user = signed_in
-        else:
-            user = User(
-                name=data.person_name.strip(),
-                email=normalize_email(data.person_email),
-                role=Role.COORDINATOR,
-                password_hash=hash_password(data.password or ""),
-            )
-            db.session.add(user)
-        db.session.flush()
-        school.registered_by_id = user.id
-        db.session.add(Membership(user_id=user.id, school_id=school.id))
-        _log(school, EventKind.REGISTRATION, user, _("Registered by %(name)s", name=user.name))
-        _mail_ki_about_registration(school, user)
-        if signed_in is None:
-            raw = issue_token(user, TokenPurpose.EMAIL_CONFIRMATION, timedelta(days=7))
-            send_mail(
-                user.email,
-                _("Courage Hub: please confirm your e-mail address"),
-                render_template(
-                    "schools/mail/confirm_registration.txt",
-                    user=user,
-                    school=school,
-                    link=external_url("auth.confirm_email", token=raw),
-                ),
-                kind="registration",
-            )
-    return school
-
-
-def _mail_ki_about_registration(school: School, registrant: User) -> None:
-    """Tell every KI staff account about a new registration at once (not only in the weekly digest)."""
-    from ..auth.services import ki_staff_emails
-
-    body = render_template(
-        "schools/mail/new_registration.txt",
-        school=school,
-        registrant=registrant,
-        link=external_url("coordination.registrations"),
-    )
-    for address in ki_staff_emails():
-        send_mail(
-            address, _("Courage Hub: new registration of %(school)s", school=school.name), body, kind="registration_new"
-        )
-
-
-def _mail_existing_account(user: User, data: Registration) -> None:
-    send_mail(
-        user.email,
-        _("Courage Hub: registering a school with your account"),
-        render_template(
-            "schools/mail/account_exists.txt",
-            user=user,
-            school_name=data.name.strip(),
-            login_link=external_url("auth.login"),
-            register_link=external_url("schools.register"),
-            reset_link=external_url("auth.forgot_password"),
-        ),
-        kind="account_exists",
-    )
-
-
-def duplicate_schulnummer_message() -> str:
-    return _(
-        "A school with this Schulnummer is already registered. Please contact the KI: it can add you as "
-        "coordinator of that school."
-    )
-
-
-def _registrant(school: School) -> User | None:
-    return db.session.get(User, school.registered_by_id) if school.registered_by_id else None
-
-
-def approve_registration(school: School, user: User) -> None:
-    with write_transaction():
-        school.approval = Approval.APPROVED
-        _log(school, EventKind.REGISTRATION, user, _("Registration approved by the KI"))
-        audit.record("school.approve", school, summary=school.name, before={"approval": "pending"}, user=user)
-        registrant = _registrant(school)
-        if registrant:
-            send_mail(
-                registrant.email,
-                _("Courage Hub: your school has been approved"),
-                render_template(
-                    "schools/mail/approved.txt",
-                    user=registrant,
-                    school=school,
-                    link=external_url("schools.manage", slug=school.slug),
-                ),
-                kind="registration_approved",
-            )
-
-
-def reject_registration(school: School, user: User, reason: str) -> None:
-    with write_transaction():
-        school.approval = Approval.REJECTED
-        school.rejection_reason = reason.strip()
-        _log(school, EventKind.REGISTRATION, user, _("Registration rejected: %(reason)s", reason=reason.strip()))
-        audit.record(
-            "school.reject",
-            school,
-            summary=school.name,
-            before={"approval": "pending"},
-            after={"approval": "rejected", "reason": reason.strip()},
-            user=user,
-        )
-        registrant = _registrant(school)
-        if registrant:
-            send_mail(
-                registrant.email,
-                _("Courage Hub: your registration"),
-                render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
-                kind="registration_rejected",
-                reply_to=current_app.config.get("KI_CONTACT_EMAIL") or user.email,  # "simply reply to the KI"
-            )
-
-
 # --- profile with optimistic locking ---------------------------------------------------------------------------
 
 PROFILE_FIELDS = (
@@ -576,172 +354,6 @@ def update_profile(
         raise
     delete_stored("logos", old_logo)
     db.session.refresh(school)
-
-
-# --- coordinators ----------------------------------------------------------------------------------------------
-
-
-def invite_coordinator(school: School, inviter: User, email: str, *, replaces: User | None = None) -> str:
-    """Mail a single-use invitation (7 days) to coordinate ``school``; returns the raw token."""
-    from ..auth.services import normalize_email
-
-    email = normalize_email(email)
-    # Whether the address belongs to a KI or admin account is not said here (a coordinator could probe addresses
-    # with it); such an account is refused when it tries to accept. The school's own coordinators are no secret.
-    existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    if existing is not None and school.id in membership_school_ids_fresh(existing):
-        raise RuleViolation(_("This person already coordinates the school."))
-    with write_transaction():
-        return add_invitation(school, inviter, email, replaces_user_id=replaces.id if replaces else None)
-
-
-def add_invitation(school: School, inviter: User, email: str, *, replaces_user_id: int | None) -> str:
-    """Store a new invitation and mail its link (inside the caller's write transaction); returns the raw token."""
-    raw, token_hash = new_link_token()
-    db.session.add(
-        SchoolInvitation(
-            school_id=school.id,
-            email=email,
-            token_hash=token_hash,
-            invited_by_id=inviter.id,
-            replaces_user_id=replaces_user_id,
-            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
-        )
-    )
-    note = _("Invitation sent to %(email)s", email=email)
-    _log(school, EventKind.COORDINATORS, inviter, note, internal=True)
-    send_mail(
-        email,
-        _("Invitation: coordinate %(school)s on Courage Hub", school=school.name),
-        render_template(
-            "schools/mail/invitation.txt",
-            school=school,
-            inviter=inviter,
-            days=INVITATION_DAYS,
-            handover=replaces_user_id is not None,
-            link=external_url("schools.accept_invitation", token=raw),
-        ),
-        kind="school_invitation",
-    )
-    return raw
-
-
-def membership_school_ids_fresh(user: User) -> frozenset[int]:
-    return frozenset(db.session.scalars(select(Membership.school_id).where(Membership.user_id == user.id)))
-
-
-def valid_invitation(raw: str) -> SchoolInvitation | None:
-    if not raw or len(raw) > 100:
-        return None
-    invitation = db.session.scalar(
-        select(SchoolInvitation)
-        .where(SchoolInvitation.token_hash == hash_token(raw))
-        .options(selectinload(SchoolInvitation.school))
-    )
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
-        return None
-    return invitation
-
-
-def account_for_invitation(invitation: SchoolInvitation) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == invitation.email))
-
-
-def accept_invitation(raw: str, user: User | None, *, name: str = "", password: str = "") -> User:
-    """Use an invitation once: link the existing (signed-in) account or create a new one; complete a handover."""
-    with write_transaction():
-        invitation = valid_invitation(raw)
-        if invitation is None or not claim_once(SchoolInvitation, invitation.id):
-            raise RuleViolation(_("This invitation is no longer valid."))
-        if user is None:
-            if account_for_invitation(invitation) is not None:
-                raise RuleViolation(_("An account with this address exists: please sign in first."))
-            user = User(
-                name=name.strip(),
-                email=invitation.email,
-                role=Role.COORDINATOR,
-                password_hash=hash_password(password),
-                email_confirmed_at=utcnow(),
-            )
-            db.session.add(user)
-            db.session.flush()
-        elif user.email.lower() != invitation.email:
-            raise RuleViolation(_("This invitation was sent to another e-mail address."))
-        elif user.role != Role.COORDINATOR:
-            raise RuleViolation(_("This address belongs to a KI or admin account, which cannot coordinate a school."))
-        school = invitation.school
-        if school.id not in membership_school_ids_fresh(user):
-            db.session.add(Membership(user_id=user.id, school_id=school.id))
-        _log(school, EventKind.COORDINATORS, user, _("%(name)s now coordinates the school", name=user.name))
-        if invitation.replaces_user_id:
-            leaving = db.session.get(User, invitation.replaces_user_id)
-            _remove_membership(school, leaving, user, handover=True)
-    return user
-
-
-def _remove_membership(school: School, member: User | None, actor: User, *, handover: bool = False) -> None:
-    if member is None:
-        return
-    membership = db.session.scalar(
-        select(Membership).where(Membership.school_id == school.id, Membership.user_id == member.id)
-    )
-    if membership is None:
-        return
-    db.session.delete(membership)
-    note = (
-        _("%(name)s handed over and left the coordination", name=member.name)
-        if handover
-        else _("%(name)s no longer coordinates the school", name=member.name)
-    )
-    _log(school, EventKind.COORDINATORS, actor, note)
-
-
-def last_coordinator_message() -> str:
-    return _(
-        "The last coordinator cannot leave. Please name a successor first (handover): you leave as soon as they accept."
-    )
-
-
-def remove_coordinator(school: School, actor: User, member: User) -> None:
-    """Remove a coordinator (or leave, if ``member`` is the actor); the last one needs a successor first."""
-    with write_transaction():
-        count = db.session.scalar(select(func.count()).where(Membership.school_id == school.id)) or 0
-        if count <= 1 and not actor.is_ki_staff:
-            raise RuleViolation(last_coordinator_message())
-        _remove_membership(school, member, actor)
-
-
-def sole_coordinator_schools(user: User) -> list[School]:
-    """The schools that ``user`` coordinates alone: they may not leave them without a handover (same rule)."""
-    others = (
-        select(func.count())
-        .where(Membership.school_id == School.id, Membership.user_id != user.id)
-        .correlate(School)
-        .scalar_subquery()
-    )
-    return list(
-        db.session.scalars(
-            select(School)
-            .join(Membership, Membership.school_id == School.id)
-            .where(Membership.user_id == user.id, others == 0)
-            .order_by(School.name)
-        )
-    )
-
-
-def assign_coordinator(school: School, ki_user: User, email: str) -> User | None:
-    """KI staff add an existing coordinator account directly; returns None when an invitation was sent instead."""
-    from ..auth.services import normalize_email
-
-    existing = db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
-    if existing is None or existing.role != Role.COORDINATOR:
-        invite_coordinator(school, ki_user, email)
-        return None
-    with write_transaction():
-        if school.id not in membership_school_ids_fresh(existing):
-            db.session.add(Membership(user_id=existing.id, school_id=school.id))
-            _log(school, EventKind.COORDINATORS, ki_user, _("%(name)s now coordinates the school", name=existing.name))
-    return existing
 
 
 def kreis_municipalities() -> tuple[str, ...]:

@@ -7,22 +7,22 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..core.db import EditConflict, parse_version
-from ..core.images import ImageRejected, reencode_image, upload_dir
-from ..core.pagination import page_count, requested_page
-from ..core.permissions import (
+from ..access.policy import (
     can_contact_coordination,
     can_edit_school,
     can_manage_process,
     can_view_school_internals,
     is_coordinator,
     is_ki_staff,
-    require,
 )
+from ..core.db import EditConflict, parse_version
+from ..core.images import ImageRejected, reencode_image, upload_dir
+from ..core.pagination import page_count, requested_page
+from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
-from . import contact, invitations, services
+from . import contact, coordinators, invitations, process, registration, services, steps
 from .forms import (
     AcceptInvitationForm,
     ApplicationForm,
@@ -151,7 +151,7 @@ def register():
             return redirect(url_for("schools.registered"))
         if _registration_problem(form, signed_in) is None:
             try:
-                school = services.register_school(_registration_data(form, signed_in), signed_in)
+                school = registration.register_school(_registration_data(form, signed_in), signed_in)
             except services.RuleViolation as violation:
                 form.schulnummer.errors.append(violation.message)
             else:
@@ -174,8 +174,8 @@ def _count_registration_attempt() -> None:
 
 
 def _registration_problem(form, signed_in) -> str | None:
-    if services.schulnummer_taken(form.schulnummer.data):
-        form.schulnummer.errors.append(services.duplicate_schulnummer_message())
+    if registration.schulnummer_taken(form.schulnummer.data):
+        form.schulnummer.errors.append(registration.duplicate_schulnummer_message())
         return "schulnummer"
     if signed_in is not None and not signed_in.is_coordinator:
         form.form_errors.append(_("Only school coordinators can register a school."))
@@ -183,8 +183,8 @@ def _registration_problem(form, signed_in) -> str | None:
     return None
 
 
-def _registration_data(form, signed_in) -> services.Registration:
-    return services.Registration(
+def _registration_data(form, signed_in) -> registration.Registration:
+    return registration.Registration(
         name=form.name.data,
         schulnummer=form.schulnummer.data,
         school_type=form.school_type.data,
@@ -211,7 +211,7 @@ def registered():
 @require(is_coordinator)
 def my_schools():
     """The coordinator's start page: the schools they act for, to switch between them."""
-    schools = services.schools_of(current_user)
+    schools = coordinators.schools_of(current_user)
     if len(schools) == 1 and not request.args.get("alle"):
         return redirect(url_for("schools.manage", slug=schools[0].slug))
     return render_template("schools/my_schools.html", schools=schools)
@@ -234,14 +234,14 @@ def manage(slug: str):
         ballots=ballots,
         timeline=services.timeline(school, include_internal=ki),
         coordinators=services.coordinators(school),
-        invitations=services.open_invitations(school),
+        invitations=coordinators.open_invitations(school),
         status_form=StatusForm(status=school.status.value),
         contact_form=ContactFlagForm(),
         confirm_form=ConfirmForm(),
         format_percent=services.format_percent,
-        next_step_problem=services.coordinator_move_problem,
+        next_step_problem=steps.coordinator_move_problem,
         ceremony_warning=ceremony_warning(school) if services.ceremony_before_admission(school) else None,
-        my_school_count=len(services.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
+        my_school_count=len(coordinators.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
         activities=activity_services.school_activities(school, include_unpublished=True, limit=20),
         current_year=year,
         obligation_met=activity_services.obligation_met(school.id, year),
@@ -334,7 +334,7 @@ def ballot(slug: str):
                     _(
                         "Ballot recorded: %(share)s of everyone agreed; at least %(percent)d %% are needed.",
                         share=share,
-                        percent=services.BALLOT_THRESHOLD_PERCENT,
+                        percent=process.BALLOT_THRESHOLD_PERCENT,
                     ),
                     "warning",
                 )
@@ -486,10 +486,10 @@ def invite(slug: str):
     if form.validate_on_submit():
         try:
             if is_ki_staff(current_user):
-                added = services.assign_coordinator(school, current_user, form.email.data)
+                added = coordinators.assign_coordinator(school, current_user, form.email.data)
             else:
                 replaces = current_user._get_current_object() if handover else None
-                services.invite_coordinator(school, current_user, form.email.data, replaces=replaces)
+                coordinators.invite_coordinator(school, current_user, form.email.data, replaces=replaces)
                 added = None
         except services.RuleViolation as violation:
             form.email.errors.append(violation.message)
@@ -514,7 +514,7 @@ def remove_coordinator(slug: str, user_id: int):
 
     school = _process_school(slug)
     member = db.session.get(User, user_id)
-    if member is None or school.id not in services.membership_school_ids_fresh(member):
+    if member is None or school.id not in coordinators.membership_school_ids_fresh(member):
         abort(404)
     form = ConfirmForm()
     if request.method == "GET":
@@ -522,7 +522,7 @@ def remove_coordinator(slug: str, user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.remove_coordinator(school, current_user, member)
+        coordinators.remove_coordinator(school, current_user, member)
     except services.RuleViolation as violation:
         flash(violation.message, "error")
         return redirect(url_for("schools.manage", slug=school.slug))
@@ -583,7 +583,7 @@ def _dead_invitation_page(token: str):
             state=state.value,
             invitation=invitation,
             inviter=inviter,
-            days=services.INVITATION_DAYS,
+            days=coordinators.INVITATION_DAYS,
         ),
         410,
     )
@@ -595,10 +595,10 @@ def accept_invitation(token: str):
     from ..auth import services as auth_services
     from ..auth.session import start_session
 
-    invitation = services.valid_invitation(token)
+    invitation = coordinators.valid_invitation(token)
     if invitation is None:
         return _dead_invitation_page(token)
-    existing = services.account_for_invitation(invitation)
+    existing = coordinators.account_for_invitation(invitation)
     signed_in = current_user if current_user.is_authenticated else None
     if existing is not None and (signed_in is None or signed_in.id != existing.id):
         if signed_in is not None:
@@ -610,10 +610,10 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             data = {} if existing else {"name": form.name.data, "password": form.password.data}
-            user = services.accept_invitation(token, existing, **data)
+            user = coordinators.accept_invitation(token, existing, **data)
         except services.RuleViolation as violation:
             form.form_errors.append(violation.message)
-            invitation = services.valid_invitation(token)  # loaded again: the refused transaction expired it
+            invitation = coordinators.valid_invitation(token)  # loaded again: the refused transaction expired it
             if invitation is None:
                 return _dead_invitation_page(token)
         else:

@@ -1,5 +1,7 @@
 """Housekeeping that ``flask --app courage_hub cleanup`` runs: retention periods and orphan files.
 
+It spans the domains (activities, auth, materials, schools), so it lives above them, next to ``cli.py``.
+
 Every rule here matches a promise on the Datenschutz page (templates/core/datenschutz.html); change both together.
 
 - Upload files that no row references (activity photos and thumbnails, attachments, material files and previews,
@@ -32,10 +34,15 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
-from ..extensions import db
-from .db import utcnow, write_transaction
-from .models import OutboxMail, OutboxStatus
-from .uploads import remove_expired_pending
+from .activities.models import Activity, ActivityFile
+from .auth.models import Role, User, UserToken
+from .core.db import utcnow, write_transaction
+from .core.images import delete_stored
+from .core.models import OutboxMail, OutboxStatus, ThrottleEvent
+from .core.uploads import delete_files, remove_expired_pending
+from .extensions import db
+from .materials.models import Material
+from .schools.models import Approval, Membership, School, SchoolInvitation
 
 FILE_GRACE = timedelta(hours=1)
 THROTTLE_RETENTION = timedelta(hours=24)
@@ -61,10 +68,6 @@ def uploads_root() -> Path:
 
 def referenced_files() -> dict[str, set[str]]:
     """Every stored file name a row points to, per upload folder."""
-    from ..activities.models import ActivityFile
-    from ..materials.models import Material
-    from ..schools.models import School
-
     files: set[str] = set()
     for column in (ActivityFile.storage_name, ActivityFile.thumb_name, Material.storage_name, Material.preview_name):
         files.update(name for name in db.session.scalars(select(column).where(column.is_not(None))) if name)
@@ -108,9 +111,6 @@ def _old_files(folder: Path, cutoff: float) -> list[Path]:
 
 def remove_spent_tokens(now: datetime | None = None) -> tuple[int, int]:
     """Delete used or expired link tokens and school invitations; (account tokens, invitations)."""
-    from ..auth.models import UserToken
-    from ..schools.models import SchoolInvitation
-
     now = now or utcnow()
     with write_transaction():
         tokens = db.session.execute(
@@ -125,8 +125,6 @@ def remove_spent_tokens(now: datetime | None = None) -> tuple[int, int]:
 
 
 def remove_old_throttle_events(now: datetime | None = None) -> int:
-    from .models import ThrottleEvent
-
     window = timedelta(seconds=current_app.config.get("LOGIN_FAILURE_WINDOW_SECONDS", 900))
     cutoff = (now or utcnow()) - max(THROTTLE_RETENTION, window)
     with write_transaction():
@@ -158,9 +156,6 @@ def remove_delivered_mails(now: datetime | None = None) -> int:
 
 def stored_files_of_schools(school_ids: Iterable[int]) -> list[str]:
     """File names (uploads/files) of the reports and materials of these schools, to delete after the rows."""
-    from ..activities.models import Activity, ActivityFile
-    from ..materials.models import Material
-
     ids = list(school_ids)
     if not ids:
         return []
@@ -184,9 +179,6 @@ def delete_schools(school_ids: list[int]) -> int:
     A coordinator account that was a member of one of these schools and has no membership left is deleted with it.
     The caller deletes the files (see :func:`stored_files_of_schools`) after the commit.
     """
-    from ..auth.models import Role, User
-    from ..schools.models import Membership, School
-
     if not school_ids:
         return 0
     members = set(db.session.scalars(select(Membership.user_id).where(Membership.school_id.in_(school_ids))))
@@ -212,10 +204,6 @@ def delete_schools(school_ids: list[int]) -> int:
 
 def remove_stale_registrations(now: datetime | None = None) -> tuple[int, int]:
     """Delete registrations pending or rejected for longer than REGISTRATION_RETENTION; (schools, accounts)."""
-    from ..core.images import delete_stored
-    from ..core.uploads import delete_files
-    from ..schools.models import Approval, School
-
     cutoff = (now or utcnow()) - REGISTRATION_RETENTION
     with write_transaction():
         stale = db.session.execute(

@@ -1,0 +1,297 @@
+"""The key figures of the KI dashboard and the annual report: schools per status, municipality and school type, the
+yearly obligation, activities per month, topics, materials and the open queues.
+
+Every figure is an SQL aggregate (GROUP BY, EXISTS), never a loop over schools, so the dashboard runs a fixed
+number of queries whatever the size of the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+
+from ..activities.models import Activity, ActivityState, ActivityTopic
+from ..core import schoolyear
+from ..core.pagination import remembered
+from ..extensions import db
+from ..schools.models import STATUS_ORDER, Approval, School, SchoolStatus
+from .contact_needed import ContactRule, _admitted, _has_project, contact_rule
+
+ALL_STATUSES = (*STATUS_ORDER, SchoolStatus.AUSGETRETEN)
+CHART_YEARS = 5
+
+
+@dataclass
+class Scope:
+    """What the dashboard looks at: one school year and optionally one municipality."""
+
+    year: int
+    municipality: str = ""
+
+    @property
+    def label(self) -> str:
+        return schoolyear.label(self.year)
+
+    def school_conditions(self) -> list[ColumnElement[bool]]:
+        return [School.municipality == self.municipality] if self.municipality else []
+
+
+@dataclass
+class MunicipalityRow:
+    name: str
+    by_status: dict[SchoolStatus, int] = field(default_factory=dict)
+    newly_admitted: int = 0
+    obligation_met: int = 0
+    activities: int = 0
+
+    @property
+    def admitted(self) -> int:
+        return self.by_status.get(SchoolStatus.AUFGENOMMEN, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def obligation_open(self) -> int:
+        return max(self.admitted - self.obligation_met, 0)
+
+
+@dataclass
+class KeyFigures:
+    scope: Scope
+    municipalities: list[MunicipalityRow]
+    by_status: dict[SchoolStatus, int]
+    newly_admitted: int
+    admitted: int
+    obligation_met: int
+    activities: int
+    activities_by_month: list[tuple[date, int]]
+    obligation_history: list[tuple[int, int, int]]  # (year, admitted, met)
+    topics: list[tuple[str, int]]
+    materials_shared: int
+    school_types: list[MunicipalityRow]  # the same figures per school type (name = the school type)
+    pending_registrations: int
+    materials_in_review: int
+    open_reports: int
+    needs_contact: int
+
+    @property
+    def obligation_open(self) -> int:
+        return max(self.admitted - self.obligation_met, 0)
+
+    @property
+    def obligation_percent(self) -> float:
+        return 100.0 * self.obligation_met / self.admitted if self.admitted else 0.0
+
+
+# A network of a thousand schools or more (NRW, Germany) takes a few hundred milliseconds to aggregate; its figures
+# are then reused for a minute per worker. A Kreis-sized network is always counted live. Queues and the contact
+# count are always live: they are what the KI acts on.
+CACHE_NETWORKS_FROM = 1000
+
+
+def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = False) -> KeyFigures:
+    """All figures of the dashboard and the annual report for ``scope``, in eleven aggregate queries.
+
+    ``fresh`` skips the cache (the annual report is always computed from the current data).
+    """
+    rule = rule or contact_rule()
+    if fresh:
+        network = _network_figures(scope)
+    else:
+        network = remembered(
+            "network_cache",
+            (scope.year, scope.municipality, db.engine.dialect.name),
+            lambda: _network_figures(scope),
+            keep=lambda figures: sum(sum(r.by_status.values()) for r in figures[0].values()) >= CACHE_NETWORKS_FROM,
+        )
+    towns, months, history, topics, materials_shared, school_types = network
+    by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
+    queues = open_queues()
+    contact_conditions = [rule.condition(), *scope.school_conditions()]
+    rows = sorted(towns.values(), key=lambda r: r.name)
+    if scope.municipality:
+        rows = [r for r in rows if r.name == scope.municipality]
+    return KeyFigures(
+        scope=scope,
+        municipalities=rows,
+        by_status=by_status,
+        newly_admitted=sum(r.newly_admitted for r in rows),
+        admitted=by_status[SchoolStatus.AUFGENOMMEN],
+        obligation_met=sum(r.obligation_met for r in rows),
+        activities=sum(r.activities for r in rows),
+        activities_by_month=months,
+        obligation_history=history,
+        topics=topics,
+        materials_shared=materials_shared,
+        school_types=school_types,
+        pending_registrations=queues[0],
+        materials_in_review=queues[1],
+        open_reports=queues[2],
+        needs_contact=db.session.scalar(select(func.count(School.id)).where(*contact_conditions)) or 0,
+    )
+
+
+def _network_figures(scope: Scope):
+    """The aggregates over schools and reports: (towns, months, history, topics, materials shared, school types)."""
+    towns = _municipality_rows(scope)
+    _obligation_by_town(scope, towns)
+    months = _activities_by_month(scope, towns)
+    return (
+        towns,
+        months,
+        _obligation_history(scope),
+        _topics(scope),
+        _materials_shared(scope),
+        _school_type_rows(scope),
+    )
+
+
+def _school_type_rows(scope: Scope) -> list[MunicipalityRow]:
+    """The municipality figures grouped by school type instead: three GROUP BY queries, sorted by type."""
+    first, last = schoolyear.bounds(scope.year)
+    types: dict[str, MunicipalityRow] = {}
+    newly = case((and_(School.status == SchoolStatus.AUFGENOMMEN, School.admitted_on.between(first, last)), 1), else_=0)
+    for school_type, status, count, new in db.session.execute(
+        select(School.school_type, School.status, func.count(School.id), func.sum(newly))
+        .where(School.approval == Approval.APPROVED, *scope.school_conditions())
+        .group_by(School.school_type, School.status)
+    ):
+        row = types.setdefault(school_type, MunicipalityRow(school_type))
+        row.by_status[status] = count
+        row.newly_admitted += int(new or 0)
+    met = func.sum(case((_has_project(scope.year), 1), else_=0))
+    for school_type, count in db.session.execute(
+        select(School.school_type, met).where(_admitted(), *scope.school_conditions()).group_by(School.school_type)
+    ):
+        types.setdefault(school_type, MunicipalityRow(school_type)).obligation_met = int(count or 0)
+    for school_type, count in db.session.execute(
+        select(School.school_type, func.count(Activity.id))
+        .join(School, School.id == Activity.school_id)
+        .where(
+            Activity.state == ActivityState.PUBLISHED,
+            Activity.school_year == scope.year,
+            School.approval == Approval.APPROVED,
+            *scope.school_conditions(),
+        )
+        .group_by(School.school_type)
+    ):
+        types.setdefault(school_type, MunicipalityRow(school_type)).activities = count
+    return sorted(types.values(), key=lambda r: r.name)
+
+
+def _municipality_rows(scope: Scope) -> dict[str, MunicipalityRow]:
+    from ..schools.services import kreis_municipalities
+
+    first, last = schoolyear.bounds(scope.year)
+    towns = {name: MunicipalityRow(name) for name in kreis_municipalities()}
+    newly = case((and_(School.status == SchoolStatus.AUFGENOMMEN, School.admitted_on.between(first, last)), 1), else_=0)
+    for town, status, count, new in db.session.execute(
+        select(School.municipality, School.status, func.count(School.id), func.sum(newly))
+        .where(School.approval == Approval.APPROVED, *scope.school_conditions())
+        .group_by(School.municipality, School.status)
+    ):
+        row = towns.setdefault(town, MunicipalityRow(town))
+        row.by_status[status] = count
+        row.newly_admitted += int(new or 0)
+    return towns
+
+
+def _obligation_by_town(scope: Scope, towns: dict[str, MunicipalityRow]) -> None:
+    met = func.sum(case((_has_project(scope.year), 1), else_=0))
+    for town, count in db.session.execute(
+        select(School.municipality, met).where(_admitted(), *scope.school_conditions()).group_by(School.municipality)
+    ):
+        towns.setdefault(town, MunicipalityRow(town)).obligation_met = int(count or 0)
+
+
+def _activities_by_month(scope: Scope, towns: dict[str, MunicipalityRow]) -> list[tuple[date, int]]:
+    """Published activities per month of the school year (August first); fills the per-town totals too."""
+    month = func.extract("month", Activity.start_date)
+    counts: dict[int, int] = {}
+    for town, m, count in db.session.execute(
+        select(School.municipality, month, func.count(Activity.id))
+        .join(School, School.id == Activity.school_id)
+        .where(
+            Activity.state == ActivityState.PUBLISHED,
+            Activity.school_year == scope.year,
+            School.approval == Approval.APPROVED,
+            *scope.school_conditions(),
+        )
+        .group_by(School.municipality, month)
+    ):
+        counts[int(m)] = counts.get(int(m), 0) + count
+        towns.setdefault(town, MunicipalityRow(town)).activities += count
+    return [(first, counts.get(first.month, 0)) for first in schoolyear.months(scope.year)]
+
+
+def _obligation_history(scope: Scope) -> list[tuple[int, int, int]]:
+    """(year, member schools, members with a project) for the last five school years up to ``scope.year``.
+
+    One pass over the admitted schools with an indexed EXISTS per school and year (no scan of all activities).
+    """
+    years = list(range(scope.year - CHART_YEARS + 1, scope.year + 1))
+    admitted_year = schoolyear.school_year_expr(School.admitted_on)
+    columns = []
+    for y in years:
+        member = or_(School.admitted_on.is_(None), admitted_year <= y)
+        columns.append(func.sum(case((member, 1), else_=0)))
+        columns.append(func.sum(case((and_(member, _has_project(y)), 1), else_=0)))
+    row = db.session.execute(select(*columns).where(_admitted(), *scope.school_conditions())).one()
+    return [(y, int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, y in enumerate(years)]
+
+
+def _topics(scope: Scope) -> list[tuple[str, int]]:
+    count = func.count(ActivityTopic.activity_id)
+    return [
+        (topic, n)
+        for topic, n in db.session.execute(
+            select(ActivityTopic.topic, count)
+            .join(Activity, Activity.id == ActivityTopic.activity_id)
+            .join(School, School.id == Activity.school_id)
+            .where(
+                Activity.state == ActivityState.PUBLISHED,
+                Activity.school_year == scope.year,
+                School.approval == Approval.APPROVED,
+                *scope.school_conditions(),
+            )
+            .group_by(ActivityTopic.topic)
+            .order_by(count.desc(), ActivityTopic.topic)
+        )
+    ]
+
+
+def _materials_shared(scope: Scope) -> int:
+    from ..materials.models import Material, MaterialState
+
+    start, end = schoolyear.utc_bounds(scope.year)
+    query = select(func.count(Material.id)).where(
+        Material.state == MaterialState.PUBLISHED, Material.published_at >= start, Material.published_at < end
+    )
+    if scope.municipality:
+        query = query.join(School, School.id == Material.school_id).where(*scope.school_conditions())
+    return db.session.scalar(query) or 0
+
+
+def open_queues() -> tuple[int, int, int]:
+    """What waits for the KI across the whole network: (pending registrations, materials in review, open problem
+    reports). Always counted live: the dashboard and the weekly digest show the work that is still to do."""
+    from ..materials.models import Material, MaterialReport, MaterialState
+
+    row = db.session.execute(
+        select(
+            select(func.count(School.id)).where(School.approval == Approval.PENDING).scalar_subquery(),
+            select(func.count(Material.id)).where(Material.state == MaterialState.REVIEW).scalar_subquery(),
+            select(func.count(MaterialReport.id)).where(MaterialReport.resolved_at.is_(None)).scalar_subquery(),
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def year_choices(today: date | None = None) -> list[int]:
+    """School years to choose from: the current one and the eight before it."""
+    current = schoolyear.current_school_year(today)
+    return list(range(current, current - 9, -1))
