@@ -170,4 +170,5 @@ def _register_blueprints(app: Flask) -> None:
     from .core import models as _core_models  # noqa: F401
     from .materials import models as _material_models  # noqa: F401
     from .materials import search as _material_search  # noqa: F401  (creates the full-text index with the table)
+    from .regions import models as _region_models  # noqa: F401
     from .schools import models as _school_models  # noqa: F401

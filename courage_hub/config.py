@@ -43,7 +43,10 @@ def load_config(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         # Public pages as anonymous visitors see them are kept this long (0 switches it off); see core/pagecache.py.
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "30")),
+        # The first region (the one Kreis of an installation from before regions): its area and Land (a code of
+        # regions/vocab.LAENDER). The migration and `seed-demo` build it from these; regions live in the database.
         "KREIS_NAME": os.environ.get("COURAGE_HUB_KREIS", "Kreis Soest"),
+        "KREIS_LAND": (os.environ.get("COURAGE_HUB_LAND") or "NW").strip().upper()[:2],
         # "Kontakt nötig": from this day (MM-DD) of a school year on, an admitted school without a project is flagged.
         "CONTACT_DEADLINE": os.environ.get("CONTACT_DEADLINE", "03-01"),
         # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.

@@ -35,6 +35,8 @@ from .schools.models import (
     SchoolEvent,
     SchoolStatus,
 )
+from .regions.models import RegionStaff
+from .regions.services import ensure_default_region
 from .schools.vocab import municipalities
 
 DEFAULT_PASSWORD = "Courage-Demo-2026"  # noqa: S105 - documented demo password
@@ -109,6 +111,7 @@ def demo_totp_secret() -> str:
 
 
 def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> list[dict]:
+    region = ensure_default_region()
     towns = municipalities(current_app.config["KREIS_NAME"])
     types, type_w = zip(*TYPE_WEIGHTS, strict=True)
     statuses, status_w = zip(*STATUS_WEIGHTS, strict=True)
@@ -158,6 +161,7 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
                 "schulnummer": number,
                 "school_type": school_type,
                 "municipality": town,
+                "region_id": region.id,
                 "street": f"Schulstraße {1 + i % 80}",
                 "postcode": "59494",
                 "status": status,
@@ -576,6 +580,8 @@ def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0, material
                     user.totp_secret, user.totp_confirmed_at = demo_totp_secret(), utcnow()
                 db.session.add(user)
                 db.session.flush()
+                if user.role == Role.KI_STAFF:
+                    db.session.add(RegionStaff(user_id=user.id, region_id=ensure_default_region().id))
                 added["accounts"] += 1
             if account.school_index is not None:
                 school = demo_schools[f"{190000 + account.school_index:06d}"]

@@ -6,6 +6,7 @@ from datetime import date
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 
 from courage_hub.activities.models import Activity, ActivityState, ActivityTopic
 from courage_hub.auth.models import Role, User, role_requires_second_factor
@@ -15,6 +16,7 @@ from courage_hub.core.schoolyear import school_year_of
 from courage_hub.core.text import slugify
 from courage_hub.extensions import db
 from courage_hub.materials.models import Material, MaterialLevel, MaterialState, MaterialTopic
+from courage_hub.regions.models import Region, RegionMunicipality, RegionStaff
 from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
 PASSWORD = "Testpasswort-fuer-alle"
@@ -28,6 +30,7 @@ __all__ = [
     "MaterialFactory",
     "MaterialState",
     "MembershipFactory",
+    "RegionFactory",
     "Role",
     "SchoolFactory",
     "SchoolStatus",
@@ -42,6 +45,37 @@ class _Base(SQLAlchemyModelFactory):
         sqlalchemy_session_persistence = "commit"
 
 
+SOEST_MUNICIPALITIES = (
+    "Anröchte", "Bad Sassendorf", "Ense", "Erwitte", "Geseke", "Lippetal", "Lippstadt", "Möhnesee", "Rüthen",
+    "Soest", "Warstein", "Welver", "Werl", "Wickede (Ruhr)",
+)  # fmt: skip
+
+
+class RegionFactory(_Base):
+    """A region with its municipalities: ``RegionFactory(area="Kreis Unna", municipalities=["Unna", "Kamen"])``."""
+
+    class Meta:
+        model = Region
+
+    area = factory.Sequence(lambda n: f"Kreis {n}")
+    name = factory.LazyAttribute(lambda o: f"KI {o.area}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.area))
+    land = "NW"
+
+    @factory.post_generation
+    def municipalities(self, create, extracted, **kwargs):
+        for town in extracted or ():
+            db.session.add(RegionMunicipality(region_id=self.id, name=town))
+        if create and extracted:
+            db.session.commit()
+
+
+def default_region() -> Region:
+    """Kreis Soest, the region a test gets unless it asks for another (created on first use)."""
+    region = db.session.scalar(select(Region).where(Region.slug == "kreis-soest"))
+    return region or RegionFactory(area="Kreis Soest", slug="kreis-soest", municipalities=SOEST_MUNICIPALITIES)
+
+
 class UserFactory(_Base):
     class Meta:
         model = User
@@ -54,6 +88,16 @@ class UserFactory(_Base):
     email_confirmed_at = factory.LazyFunction(utcnow)
     totp_secret = factory.LazyAttribute(lambda o: TOTP_SECRET if role_requires_second_factor(o.role) else None)
     totp_confirmed_at = factory.LazyAttribute(lambda o: utcnow() if o.totp_secret else None)
+    land = factory.LazyAttribute(lambda o: "NW" if o.role == Role.LAND_STAFF else None)
+
+    @factory.post_generation
+    def regions(self, create, extracted, **kwargs):
+        """Regional staff work in ``regions`` (default: Kreis Soest)."""
+        if not create or self.role != Role.KI_STAFF:
+            return
+        for region in extracted if extracted is not None else [default_region()]:
+            db.session.add(RegionStaff(user_id=self.id, region_id=region.id))
+        db.session.commit()
 
 
 class SchoolFactory(_Base):
@@ -65,6 +109,7 @@ class SchoolFactory(_Base):
     schulnummer = factory.Sequence(lambda n: f"{170000 + n:06d}")
     school_type = "Gesamtschule"
     municipality = "Lippstadt"
+    region = factory.LazyFunction(default_region)
     status = SchoolStatus.AUFGENOMMEN
     approval = Approval.APPROVED
 
@@ -107,6 +152,7 @@ class MaterialFactory(_Base):
         model = Material
 
     school = factory.SubFactory(SchoolFactory)
+    region_id = factory.LazyAttribute(lambda o: o.school.region_id if o.school else default_region().id)
     title = factory.Sequence(lambda n: f"Arbeitsblatt {n}")
     description = "Ein Arbeitsblatt für den Unterricht."
     attribution = "SV der Schule"

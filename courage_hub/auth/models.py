@@ -16,7 +16,9 @@ from ..extensions import db
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
-    KI_STAFF = "ki_staff"
+    KI_STAFF = "ki_staff"  # regional staff: full rights in their regions (RegionStaff), nowhere else
+    LAND_STAFF = "land_staff"  # Landeskoordination: figures of every region of their Land
+    NATIONAL_STAFF = "national_staff"  # Bundeskoordination: every Land's figures, read-only
     COORDINATOR = "coordinator"
 
     @property
@@ -27,13 +29,15 @@ class Role(enum.StrEnum):
 ROLE_LABELS = {
     Role.ADMIN: _l("Administration"),
     Role.KI_STAFF: _l("KI staff"),
+    Role.LAND_STAFF: _l("Land coordination"),
+    Role.NATIONAL_STAFF: _l("Federal coordination"),
     Role.COORDINATOR: _l("School coordination"),
 }
 
 
 def role_requires_second_factor(role: Role) -> bool:
-    """KI staff and admins see every coordinator's contact data and can change any school: they need a factor."""
-    return role in (Role.ADMIN, Role.KI_STAFF)
+    """Staff and admins see coordinators' contact data or a Land's figures: they need a second factor."""
+    return role != Role.COORDINATOR
 
 
 def new_session_token() -> str:
@@ -49,6 +53,8 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
+    # The Land of Land staff (a code of regions/vocab.LAENDER); regional staff's regions are in RegionStaff.
+    land: Mapped[str | None] = mapped_column(String(2))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -81,6 +87,14 @@ class User(db.Model):
     @property
     def is_ki_staff(self) -> bool:
         return self.role == Role.KI_STAFF
+
+    @property
+    def is_land_staff(self) -> bool:
+        return self.role == Role.LAND_STAFF
+
+    @property
+    def is_national_staff(self) -> bool:
+        return self.role == Role.NATIONAL_STAFF
 
     @property
     def is_coordinator(self) -> bool:

@@ -35,6 +35,8 @@ class Reminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Which kind of reminder (e.g. "obligation"): the same kind to the same school within 7 days needs confirming.
     kind: Mapped[str] = mapped_column(String(40))
+    # The region whose staff sent it: its log shows only its own mailings.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     school_year: Mapped[int] = mapped_column(Integer)

@@ -32,8 +32,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     user: Any = None,
+    region_id: int | None = None,
 ) -> AuditEntry:
-    """Add an audit entry for ``action`` (e.g. "school.status") on ``obj`` by ``user`` (default: who is signed in)."""
+    """Add an audit entry for ``action`` (e.g. "school.status") on ``obj`` by ``user`` (default: who is signed in).
+
+    The entry belongs to ``region_id``, by default the region of ``obj`` when it has one (schools, materials): staff
+    of that region see it. Entries without a region (accounts, regions) are for admins only.
+    """
     actor = user if user is not None else (current_user if current_user and current_user.is_authenticated else None)
     entry = AuditEntry(
         user_id=getattr(actor, "id", None),
@@ -42,6 +47,7 @@ def record(
         object_type=getattr(obj, "__tablename__", "") if obj is not None else "",
         object_id=getattr(obj, "id", None),
         summary=summary[:500],
+        region_id=region_id if region_id is not None else getattr(obj, "region_id", None),
         before=_plain(before),
         after=_plain(after),
     )

@@ -43,9 +43,20 @@ INTERRUPTED = "interrupted"  # last_error of a row whose delivery was cut off be
 KEEP_PAGES = {"keeps_public_pages": True}  # outbox bookkeeping changes no public page
 
 
-def send_mail(to: str, subject: str, body: str, *, kind: str = "general", reply_to: str | None = None) -> None:
-    """Queue a plain-text German mail; it commits with the caller's write transaction (or on its own)."""
-    row = OutboxMail(kind=kind, to_addr=to, subject=subject, body=body, reply_to=reply_to)
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str = "general",
+    reply_to: str | None = None,
+    region_id: int | None = None,
+) -> None:
+    """Queue a plain-text German mail; it commits with the caller's write transaction (or on its own).
+
+    ``region_id`` names the region the mail concerns: that region's staff see it on their outbox page.
+    """
+    row = OutboxMail(kind=kind, to_addr=to, subject=subject, body=body, reply_to=reply_to, region_id=region_id)
     if in_write_transaction():
         _queue(row)
         return

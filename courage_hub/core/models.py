@@ -46,6 +46,8 @@ class AuditEntry(db.Model):
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(500), default="")
+    # The region the change concerns (a school's region); NULL for installation-wide actions (accounts, regions).
+    region_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
 
@@ -74,6 +76,8 @@ class OutboxMail(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     kind: Mapped[str] = mapped_column(String(40), default="general")
+    # The region the mail concerns: its staff see it in their outbox page; NULL only for admins.
+    region_id: Mapped[int | None] = mapped_column(Integer, index=True)
     to_addr: Mapped[str] = mapped_column(String(1000))
     reply_to: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))

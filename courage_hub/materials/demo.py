@@ -214,11 +214,16 @@ def seed_materials(count: int, rng: random.Random) -> int:
     """Add materials until there are ``count``: first the curated ones, then generated links."""
     existing = db.session.scalar(select(func.count()).select_from(Material)) or 0
     missing = count - existing
-    school_ids = list(
-        db.session.scalars(select(School.id).where(School.status == SchoolStatus.AUFGENOMMEN).order_by(School.id))
+    school_regions = dict(
+        db.session.execute(
+            select(School.id, School.region_id).where(School.status == SchoolStatus.AUFGENOMMEN).order_by(School.id)
+        ).all()
     )
+    school_ids = list(school_regions)
     if missing <= 0 or not school_ids:
         return 0
+    # The KI's own materials belong to the first region (the demo's Kreis Soest).
+    staff_region = db.session.scalar(select(func.min(School.region_id)))
     now = utcnow()
     rows, topics, levels = [], [], []
     for i in range(existing, existing + missing):
@@ -252,6 +257,7 @@ def seed_materials(count: int, rng: random.Random) -> int:
         rows.append(
             {
                 "school_id": school_id,
+                "region_id": school_regions[school_id] if school_id else staff_region,
                 "title": title,
                 "description": description,
                 "tags": tags,

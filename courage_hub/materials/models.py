@@ -61,6 +61,9 @@ class Material(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The sharing school; NULL when KI staff shared it for the KI.
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    # The region whose staff review and moderate it: the sharing school's region (moves with the school), or the
+    # region of the staff member who shared it.
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..core.db import UTCDateTime, utcnow
 from ..core.rules import Equals, IsTrue, OneOf, hybrid_rule
 from ..extensions import db
+from ..regions.models import Region
 from .process import ballot_passes
 
 
@@ -82,6 +83,8 @@ class School(db.Model):
     schulnummer: Mapped[str] = mapped_column(String(6), unique=True)
     school_type: Mapped[str] = mapped_column(String(80))
     municipality: Mapped[str] = mapped_column(String(80))
+    # The regional office that looks after the school: chosen from its municipality, staff may move it.
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     street: Mapped[str] = mapped_column(String(200), default="")
     postcode: Mapped[str] = mapped_column(String(5), default="")
     public_email: Mapped[str | None] = mapped_column(String(254))
@@ -107,6 +110,7 @@ class School(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    region: Mapped[Region] = relationship(lazy="raise")
     memberships: Mapped[list[Membership]] = relationship(back_populates="school", lazy="raise")
     patron: Mapped[Patron | None] = relationship(back_populates="school", lazy="raise", uselist=False)
 

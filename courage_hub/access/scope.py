@@ -1,0 +1,93 @@
+"""Which regions a signed-in person works in or sees the figures of: the one place that scopes staff queries.
+
+Every list, count, export and queue that staff see goes through :func:`staff_filter` (full rights: notes, contacts,
+queues) or :func:`figures_filter` (figures only: dashboard, charts, annual report), so a view that forgets to filter
+cannot leak another office's data. ``None`` as a set of region ids means "every region" (admins; the Bundes-
+koordination for figures).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from sqlalchemy import ColumnElement, false, select, true
+
+from ..auth.models import Role
+from ..core.permissions import is_signed_in
+from ..extensions import db
+from ..regions.models import Region, RegionStaff
+
+RegionIds = frozenset[int] | None  # None: every region
+
+
+def _cached(key: str, user: Any, compute) -> RegionIds:
+    cache = g.setdefault("_region_scopes", {})
+    slot = (key, user.id)
+    if slot not in cache:
+        cache[slot] = compute()
+    return cache[slot]
+
+
+def staff_region_ids(user: Any) -> RegionIds:
+    """Regions where ``user`` has full staff rights: admins everywhere, regional staff in their own regions."""
+    if not is_signed_in(user):
+        return frozenset()
+    if user.role == Role.ADMIN:
+        return None
+    if user.role != Role.KI_STAFF:
+        return frozenset()
+    return _cached(
+        "staff",
+        user,
+        lambda: frozenset(db.session.scalars(select(RegionStaff.region_id).where(RegionStaff.user_id == user.id))),
+    )
+
+
+def figure_region_ids(user: Any) -> RegionIds:
+    """Regions whose figures ``user`` sees: staff their regions, Land staff their Land's, the Bund every one."""
+    if not is_signed_in(user):
+        return frozenset()
+    if user.role in (Role.ADMIN, Role.NATIONAL_STAFF):
+        return None
+    if user.role == Role.LAND_STAFF:
+        return _cached(
+            "land",
+            user,
+            lambda: frozenset(db.session.scalars(select(Region.id).where(Region.land == (user.land or "")))),
+        )
+    return staff_region_ids(user)
+
+
+def within(column: Any, region_ids: RegionIds) -> ColumnElement[bool]:
+    """SQL condition: ``column`` (a region id) lies in ``region_ids``."""
+    if region_ids is None:
+        return true()
+    if not region_ids:
+        return false()
+    return column.in_(sorted(region_ids))
+
+
+def staff_filter(user: Any, column: Any) -> ColumnElement[bool]:
+    """Restrict a staff query to the regions where ``user`` has full rights (``column``: a region id column)."""
+    return within(column, staff_region_ids(user))
+
+
+def figures_filter(user: Any, column: Any) -> ColumnElement[bool]:
+    """Restrict a figures query to the regions whose figures ``user`` sees."""
+    return within(column, figure_region_ids(user))
+
+
+def is_staff_for(user: Any, region_id: int | None) -> bool:
+    ids = staff_region_ids(user)
+    return ids is None or (region_id is not None and region_id in ids)
+
+
+def sees_figures_of(user: Any, region_id: int | None) -> bool:
+    ids = figure_region_ids(user)
+    return ids is None or (region_id is not None and region_id in ids)
+
+
+def forget() -> None:
+    """Drop the cached scopes (after a change of staff assignments within one request)."""
+    g.pop("_region_scopes", None)

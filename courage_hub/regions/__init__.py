@@ -1,0 +1,1 @@
+"""Regional coordination offices (regions) and the Länder they belong to."""
