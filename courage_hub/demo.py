@@ -23,6 +23,8 @@ from .core.passwords import hash_password
 from .core.text import slugify
 from .extensions import db
 from .materials.demo import seed_materials
+from .regions.models import RegionStaff
+from .regions.services import ensure_default_region
 from .schools.models import (
     PREPARING_STATUSES,
     STATUS_ORDER,
@@ -35,8 +37,6 @@ from .schools.models import (
     SchoolEvent,
     SchoolStatus,
 )
-from .regions.models import RegionStaff
-from .regions.services import ensure_default_region
 from .schools.vocab import municipalities
 
 DEFAULT_PASSWORD = "Courage-Demo-2026"  # noqa: S105 - documented demo password

@@ -119,6 +119,7 @@ def app(database_url: str, _schema, tmp_path, monkeypatch) -> Iterator[Flask]:
     monkeypatch.setenv("COURAGE_HUB_INSTANCE", str(tmp_path / "instance"))
     app = make_app(database_url, str(tmp_path / "instance"))
     with app.app_context():
+        factories.default_region()  # like every installation, the test's starts with its first region
         yield app
         _db.session.remove()
         clear_tables()

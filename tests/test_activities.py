@@ -607,7 +607,7 @@ def test_feed_query_count_is_the_same_for_5_and_50_reports(client, users, db):
     for _ in range(45):
         ActivityFactory(school=users["school_b"], state=ActivityState.PUBLISHED, topics=["Klassismus"])
     large = count_queries(client, "/aktivitaeten/")
-    assert small == large <= 6
+    assert small == large <= 7  # one of them reads the regions and their municipalities for the filters
 
 
 # --- the Atom feed: the page's filters and order, honest dates -------------------------------------------------

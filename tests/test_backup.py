@@ -65,6 +65,7 @@ def _fill(db, users):
     users["school_a"].logo_filename = "a" * 32 + ".png"
     db.session.add(
         Material(
+            region_id=users["school_a"].region_id,
             title="Arbeitsblatt Alltagsrassismus",
             attribution="KI Kreis Soest",
             licence="CC BY 4.0",

@@ -137,7 +137,7 @@ def test_key_figures_count_in_sql(app):
     year = current_school_year()
     _network(6)  # 6 admitted this year, each with one project this year; 6 preparing in Ense
     SchoolFactory(municipality="Lippstadt", admitted_on=date(2018, 1, 1))  # admitted, no project
-    figures = dashboard.key_figures(dashboard.Scope(year))
+    figures = dashboard.key_figures(dashboard.Scope(year, region_ids=None))
     assert figures.admitted == 7
     assert figures.newly_admitted == 6
     assert figures.obligation_met == 6 and figures.obligation_open == 1
@@ -147,7 +147,7 @@ def test_key_figures_count_in_sql(app):
     assert sum(n for _month, n in figures.activities_by_month) == 6
     last_year = next(h for h in figures.obligation_history if h[0] == year - 1)
     assert last_year == (year - 1, 1, 0)  # only the school admitted in 2018 was a member then; it had no project
-    lippstadt = dashboard.key_figures(dashboard.Scope(year, "Lippstadt"))
+    lippstadt = dashboard.key_figures(dashboard.Scope(year, "Lippstadt", region_ids=None))
     assert lippstadt.admitted == 3 and lippstadt.obligation_met == 2
     assert [row.name for row in lippstadt.municipalities] == ["Lippstadt"]
 
@@ -156,17 +156,19 @@ def test_network_figures_of_a_large_network_are_reused_but_queues_and_the_report
     year = current_school_year()
     school = SchoolFactory(municipality="Soest")
     ActivityFactory(school=school)
-    assert dashboard.key_figures(dashboard.Scope(year)).activities == 1
+    assert dashboard.key_figures(dashboard.Scope(year, region_ids=None)).activities == 1
     ActivityFactory(school=school)
-    assert dashboard.key_figures(dashboard.Scope(year)).activities == 2  # a small network is always counted live
+    assert (
+        dashboard.key_figures(dashboard.Scope(year, region_ids=None)).activities == 2
+    )  # a small network is always counted live
     monkeypatch.setattr(dashboard, "CACHE_NETWORKS_FROM", 1)  # treat this network as a large one
-    assert dashboard.key_figures(dashboard.Scope(year)).activities == 2
+    assert dashboard.key_figures(dashboard.Scope(year, region_ids=None)).activities == 2
     ActivityFactory(school=school)
     SchoolFactory(approval=Approval.PENDING)
-    cached = dashboard.key_figures(dashboard.Scope(year))
+    cached = dashboard.key_figures(dashboard.Scope(year, region_ids=None))
     assert cached.activities == 2  # reused for a minute
     assert cached.pending_registrations == 1  # the queues are always live
-    assert dashboard.key_figures(dashboard.Scope(year), fresh=True).activities == 3
+    assert dashboard.key_figures(dashboard.Scope(year, region_ids=None), fresh=True).activities == 3
 
 
 def test_dashboard_shows_figures_charts_with_text_alternatives(users, login_as):
@@ -412,7 +414,7 @@ def test_rejection_unpublishing_and_accounts_are_audited(app, users, login_as):
     assert entries["account.status"].after == {"active": False}
 
 
-def test_audit_log_page_filters_and_is_admin_only(app, users, login_as):
+def test_audit_log_page_filters_admins_read_all_staff_their_region_coordinators_nothing(app, users, login_as):
     from courage_hub.schools import services as school_services
 
     school_services.set_contact_flag(users["school_a"], users["ki"], flagged=True, reason="Anrufen")
@@ -429,11 +431,15 @@ def test_audit_log_page_filters_and_is_admin_only(app, users, login_as):
     )
     # Read-only: the log page has no form that posts.
     assert 'method="post"' not in page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
-    # Admins only: KI staff and coordinators are refused, the anonymous are sent to sign in.
-    for role in ("ki", "coord_a"):
-        other = app.test_client()
-        login(other, users[role])
-        assert other.get("/verwaltung/protokoll/").status_code == 403
+    # Staff read their own region's entries; coordinators are refused, the anonymous are sent to sign in.
+    staff = app.test_client()
+    login(staff, users["ki"])
+    assert "school.contact_flag" in staff.get("/verwaltung/protokoll/?aktion=school.contact_flag").get_data(
+        as_text=True
+    )
+    coordinator = app.test_client()
+    login(coordinator, users["coord_a"])
+    assert coordinator.get("/verwaltung/protokoll/").status_code == 403
     anonymous = app.test_client().get("/verwaltung/protokoll/")
     assert anonymous.status_code == 302 and "/anmelden" in anonymous.headers["Location"]
 
@@ -443,7 +449,7 @@ def test_key_figures_break_down_by_school_type_in_sql(app):
     _network(4)  # 4 admitted with a project this year (Gesamtschule), 4 preparing
     SchoolFactory(school_type="Realschule", municipality="Werl", admitted_on=date(2018, 1, 1))
     SchoolFactory(school_type="Realschule", status=SchoolStatus.INTERESSE, municipality="Werl")
-    figures = dashboard.key_figures(dashboard.Scope(year))
+    figures = dashboard.key_figures(dashboard.Scope(year, region_ids=None))
     rows = {row.name: row for row in figures.school_types}
     assert set(rows) == {"Gesamtschule", "Realschule"}
     assert rows["Gesamtschule"].admitted == 4 and rows["Gesamtschule"].newly_admitted == 4
@@ -451,7 +457,7 @@ def test_key_figures_break_down_by_school_type_in_sql(app):
     assert rows["Gesamtschule"].by_status[SchoolStatus.VORBEREITUNG] == 4 and rows["Gesamtschule"].total == 8
     assert rows["Realschule"].admitted == 1 and rows["Realschule"].obligation_open == 1
     assert rows["Realschule"].activities == 0 and rows["Realschule"].total == 2
-    werl = dashboard.key_figures(dashboard.Scope(year, "Werl"))
+    werl = dashboard.key_figures(dashboard.Scope(year, "Werl", region_ids=None))
     assert {row.name: row.total for row in werl.school_types} == {"Gesamtschule": 1, "Realschule": 2}
 
 
@@ -529,7 +535,7 @@ def test_annual_report_table_headers_never_break_inside_a_word(users, login_as):
     year = _report_world()
     client = login_as("ki")
     reader = _report(client, year)
-    figures = dashboard.key_figures(dashboard.Scope(year), fresh=True)
+    figures = dashboard.key_figures(dashboard.Scope(year, region_ids=None), fresh=True)
     pages = [page.extract_text() for page in reader.pages]
     for table in (presentation.municipality_table(figures), presentation.school_type_table(figures)):
         words = set(next(text for text in pages if table.heading in text).split())  # the table's own page
@@ -545,7 +551,7 @@ def test_annual_report_tables_have_the_dashboards_columns_and_numbers(users, log
     client = login_as("ki")
     page = client.get(f"/koordination/?jahr={year}").get_data(as_text=True)
     text = " ".join(" ".join(p.extract_text().split()) for p in _report(client, year).pages)
-    figures = dashboard.key_figures(dashboard.Scope(year), fresh=True)
+    figures = dashboard.key_figures(dashboard.Scope(year, region_ids=None), fresh=True)
     towns = presentation.municipality_table(figures)
     ense = next(row for row in towns.rows if row[0] == "Ense")
     assert ense[1:] == [0, 0, 0, 0, 0, 6]  # six schools preparing: none is a member yet

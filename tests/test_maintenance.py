@@ -77,6 +77,7 @@ def test_material_files_count_as_referenced(app, db, users):
     preview = _file(upload_root(), "4" * 32 + ".webp")
     db.session.add(
         Material(
+            region_id=factories.default_region().id,
             title="Arbeitsblatt",
             attribution="KI",
             licence="CC BY 4.0",

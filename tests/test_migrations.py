@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,31 @@ def test_downgrade_to_base_and_upgrade_again(empty_database_url, tmp_path):
 # --- data migrations: each is tried on a database with the rows it is meant to repair ---------------------------
 
 
+def insert_school_before_regions(db, name: str = "Gesamtschule Lippstadt", municipality: str = "Lippstadt") -> int:
+    """A school row as the schema before regions held it (the factories know today's schema)."""
+    from sqlalchemy import text
+
+    now = datetime(2024, 1, 2, tzinfo=UTC if DB_KIND == "postgres" else None)
+    db.session.execute(
+        text(
+            "INSERT INTO schools (name, slug, schulnummer, school_type, municipality, street, postcode, description,"
+            " show_while_preparing, status, approval, ceremony_held, ceremony_note, needs_contact,"
+            " needs_contact_reason, profile_version, created_at, updated_at) VALUES (:name, :slug, :number,"
+            " 'Gesamtschule', :town, '', '', '', false, 'aufgenommen', 'approved', false, '', false, '', 1, :now, :now)"
+        ),
+        {
+            "name": name,
+            "slug": name.lower().replace(" ", "-"),
+            "number": str(abs(hash(name)) % 900000 + 100000),
+            "town": municipality,
+            "now": now,
+        },
+    )
+    school_id = db.session.execute(text("SELECT id FROM schools WHERE name = :name"), {"name": name}).scalar_one()
+    db.session.commit()
+    return school_id
+
+
 def test_old_public_reports_without_publication_time_get_the_time_they_were_written(empty_database_url, tmp_path):
     from datetime import UTC, date, datetime
 
@@ -69,12 +95,10 @@ def test_old_public_reports_without_publication_time_get_the_time_they_were_writ
 
     from courage_hub.activities.models import Activity
 
-    from .factories import SchoolFactory
-
     app = create_app(make_config(empty_database_url, str(tmp_path)))
     with app.app_context():
         upgrade(revision="9a4e6b3c2d18")
-        school = SchoolFactory()
+        school_id = insert_school_before_regions(db)
         written = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
         for title, state in (("Alt", "published"), ("Gesperrt", "unpublished"), ("Entwurf", "draft")):
             db.session.execute(
@@ -85,7 +109,7 @@ def test_old_public_reports_without_publication_time_get_the_time_they_were_writ
                     " true, false, :state, '', 1, :written, :changed)"
                 ),
                 {
-                    "school": school.id,
+                    "school": school_id,
                     "title": title,
                     "day": date(2024, 5, 1),
                     "state": state,

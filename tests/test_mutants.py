@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, column, create_engi
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from courage_hub.access import policy
+from courage_hub.auth.models import Role
 from courage_hub.core import permissions, rules, schoolyear
 from courage_hub.core.rules import hybrid_rule
 from courage_hub.schools import process, services, steps
@@ -22,7 +23,8 @@ from courage_hub.schools.models import STATUS_ORDER, SchoolStatus
 
 # --- the access policy -------------------------------------------------------------------------------------------
 
-SCHOOL_A, SCHOOL_B = 1, 2
+SCHOOL_A, SCHOOL_B, SCHOOL_C = 1, 2, 3  # A and B in region 1 (Soest), C in region 2 (Unna)
+REGION_OF = {SCHOOL_A: 1, SCHOOL_B: 1, SCHOOL_C: 2}
 
 
 class Anonymous:
@@ -31,27 +33,38 @@ class Anonymous:
     is_authenticated = False
 
 
-def account(role: str, user_id: int, schools: frozenset[int] = frozenset()) -> SimpleNamespace:
+ROLES = {"admin": Role.ADMIN, "ki": Role.KI_STAFF, "coord": Role.COORDINATOR, "land": Role.LAND_STAFF}
+
+
+def account(
+    role: str, user_id: int, schools: frozenset[int] = frozenset(), regions: frozenset[int] = frozenset()
+) -> SimpleNamespace:
     return SimpleNamespace(
         is_authenticated=True,
         id=user_id,
+        role=ROLES[role],
         is_admin=role == "admin",
         is_ki_staff=role == "ki",
         is_coordinator=role == "coord",
         schools=schools,
+        regions=regions,
     )
 
 
 USERS = {
     "anonymous": Anonymous(),
     "admin": account("admin", 10),
-    "ki": account("ki", 11),
+    "ki": account("ki", 11, regions=frozenset({1})),
+    "ki_other": account("ki", 15, regions=frozenset({2})),
+    "land": account("land", 16),
     "coord_a": account("coord", 12, frozenset({SCHOOL_A})),
     "coord_none": account("coord", 13),
     # A role flag without a sign-in never counts (a stale object after logout).
     "signed_out_ki": SimpleNamespace(
         is_authenticated=False,
         id=14,
+        role=Role.KI_STAFF,
+        regions=frozenset({1}),
         is_admin=True,
         is_ki_staff=True,
         is_coordinator=True,
@@ -62,12 +75,16 @@ USERS = {
 
 @pytest.fixture
 def memberships(monkeypatch):
-    """Memberships come from the fake users instead of the database."""
+    """Memberships and staff regions come from the fake users instead of the database."""
     monkeypatch.setattr(policy, "membership_school_ids", lambda user: user.schools)
+    monkeypatch.setattr(
+        policy, "is_staff_for", lambda user, region_id: permissions.is_signed_in(user) and region_id in user.regions
+    )
+    monkeypatch.setattr(policy, "_school_region_id", REGION_OF.get)
 
 
 def school(school_id: int) -> SimpleNamespace:
-    return SimpleNamespace(id=school_id)
+    return SimpleNamespace(id=school_id, region_id=REGION_OF[school_id])
 
 
 def test_signed_in_means_authenticated_and_nothing_else():
@@ -81,14 +98,16 @@ def test_signed_in_means_authenticated_and_nothing_else():
     ("check", "allowed"),
     [
         (policy.is_admin, {"admin"}),
-        (policy.is_ki_staff, {"ki"}),
+        (policy.is_ki_staff, {"ki", "ki_other"}),
         (policy.is_coordinator, {"coord_a", "coord_none"}),
         (policy.can_manage_accounts, {"admin"}),
-        (policy.can_use_coordination, {"admin", "ki"}),
-        (policy.can_moderate, {"ki"}),
-        (policy.can_review_materials, {"ki"}),
-        (policy.can_review_registrations, {"ki"}),
-        (policy.can_share_materials, {"ki", "coord_a"}),
+        (policy.can_use_coordination, {"admin", "ki", "ki_other", "land"}),
+        (policy.can_export_figures, {"ki", "ki_other", "land"}),
+        (policy.can_read_audit_log, {"admin", "ki", "ki_other", "land"}),
+        (policy.can_moderate, {"ki", "ki_other"}),
+        (policy.can_review_materials, {"ki", "ki_other"}),
+        (policy.can_review_registrations, {"ki", "ki_other"}),
+        (policy.can_share_materials, {"ki", "ki_other", "coord_a"}),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
@@ -108,20 +127,25 @@ def test_role_rules_allow_exactly_these_roles(memberships, check, allowed):
     ],
     ids=lambda check: check.__name__,
 )
-def test_school_rules_allow_ki_staff_and_that_schools_coordinators(memberships, check):
+def test_school_rules_allow_the_regions_staff_and_that_schools_coordinators(memberships, check):
     staff = set() if check is policy.is_member_of else {"ki"}
+    other_staff = set() if check is policy.is_member_of else {"ki_other"}
     assert {name for name, user in USERS.items() if check(user, school(SCHOOL_A))} == staff | {"coord_a"}
     assert {name for name, user in USERS.items() if check(user, school(SCHOOL_B))} == staff
+    assert {name for name, user in USERS.items() if check(user, school(SCHOOL_C))} == other_staff
     assert all(check(user, school(SCHOOL_A)) in (True, False) for user in USERS.values())
 
 
 def test_activity_rules_follow_the_activitys_school(memberships):
     own = SimpleNamespace(school_id=SCHOOL_A, is_public=False)
     other = SimpleNamespace(school_id=SCHOOL_B, is_public=False)
+    elsewhere = SimpleNamespace(school_id=SCHOOL_C, is_public=False)
     public = SimpleNamespace(school_id=SCHOOL_B, is_public=True)
     edit, view = policy.can_edit_activity, policy.can_view_activity
     assert {name for name, user in USERS.items() if edit(user, own)} == {"ki", "coord_a"}
     assert {name for name, user in USERS.items() if edit(user, other)} == {"ki"}
+    assert {name for name, user in USERS.items() if edit(user, elsewhere)} == {"ki_other"}
+    assert {name for name, user in USERS.items() if policy.can_moderate_activity(user, elsewhere)} == {"ki_other"}
     assert {name for name, user in USERS.items() if view(user, own)} == {"ki", "coord_a"}
     assert {name for name, user in USERS.items() if view(user, other)} == {"ki"}
     assert {name for name, user in USERS.items() if view(user, public)} == set(USERS)
@@ -132,8 +156,8 @@ def test_material_rules_need_the_author_still_coordinating_its_school(membership
     coord = USERS["coord_a"]
     edit, view = policy.can_edit_material, policy.can_view_material
 
-    def material(author_id, school_id, is_public=False):
-        return SimpleNamespace(author_id=author_id, school_id=school_id, is_public=is_public)
+    def material(author_id, school_id, is_public=False, region_id=1):
+        return SimpleNamespace(author_id=author_id, school_id=school_id, is_public=is_public, region_id=region_id)
 
     by_coord = material(coord.id, SCHOOL_A)
     assert {name for name, user in USERS.items() if edit(user, by_coord)} == {"ki", "coord_a"}
@@ -145,8 +169,11 @@ def test_material_rules_need_the_author_still_coordinating_its_school(membership
     # Someone else's material of the coordinator's own school is not theirs to edit.
     assert {name for name, user in USERS.items() if edit(user, material(99, SCHOOL_A))} == {"ki"}
     assert {name for name, user in USERS.items() if view(user, material(99, SCHOOL_A, is_public=True))} == set(USERS)
+    # A material of another region: only that region's staff review it.
+    assert {name for name, user in USERS.items() if edit(user, material(99, SCHOOL_C, region_id=2))} == {"ki_other"}
     # An anonymous visitor has no id: an author_id of None must not match it.
-    assert edit(SimpleNamespace(is_authenticated=False, id=None, is_ki_staff=False), material(None, None)) is False
+    anonymous = SimpleNamespace(is_authenticated=False, id=None, is_ki_staff=False, regions=frozenset())
+    assert edit(anonymous, material(None, None)) is False
     assert all(
         edit(user, by_coord) in (True, False) and view(user, by_coord) in (True, False) for user in USERS.values()
     )

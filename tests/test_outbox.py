@@ -174,7 +174,8 @@ def test_development_delivers_right_after_the_commit_into_eml_files(app, users):
 
 def test_ki_sees_a_refused_address_and_sends_the_mail_again(app, users, smtp_port, monkeypatch):
     with smtp_server(smtp_port, Recorder(refuse="tippfehler@schule.example")) as relay:
-        outbox.send_mail("tippfehler@schule.example", "Erinnerung", "Text", kind="reminder")
+        region = users["school_a"].region_id
+        outbox.send_mail("tippfehler@schule.example", "Erinnerung", "Text", kind="reminder", region_id=region)
         (mail,) = rows()
         assert mail.status == OutboxStatus.FAILED  # a permanent refusal fails at once
         ki = app.test_client()

@@ -171,7 +171,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/koordination/export/schulen.<any(csv, xlsx):fmt>"): KI_ONLY,
     ("GET", "/koordination/export/aktivitaeten.<any(csv, xlsx):fmt>"): KI_ONLY,
     ("GET", "/koordination/jahresbericht.pdf"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
-    ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, "ki": 200, ALL: 403},
     ("GET", "/koordination/postausgang"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
     ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {
         "anonymous": LOGIN,
@@ -308,7 +308,12 @@ def _sample_invitation(users, db):
 def _sample_failed_mail(db):
     from courage_hub.core.models import OutboxMail, OutboxStatus
 
-    mail = OutboxMail(to_addr="kaputt@example.org", subject="Test", body="Hallo", status=OutboxStatus.FAILED)
+    from .factories import default_region
+
+    region_id = default_region().id
+    mail = OutboxMail(
+        to_addr="kaputt@example.org", subject="Test", body="Hallo", status=OutboxStatus.FAILED, region_id=region_id
+    )
     db.session.add(mail)
     db.session.commit()
     return mail

@@ -423,8 +423,8 @@ def test_material_shared_just_after_midnight_on_1_august_counts_for_the_new_year
 
     factories.MaterialFactory(school=users["school_a"], published_at=datetime(2025, 7, 31, 22, 30, tzinfo=UTC))
     factories.MaterialFactory(school=users["school_a"], published_at=datetime(2025, 7, 31, 21, 30, tzinfo=UTC))
-    assert key_figures(Scope(year=2025), fresh=True).materials_shared == 1
-    assert key_figures(Scope(year=2024), fresh=True).materials_shared == 1
+    assert key_figures(Scope(year=2025, region_ids=None), fresh=True).materials_shared == 1
+    assert key_figures(Scope(year=2024, region_ids=None), fresh=True).materials_shared == 1
 
 
 def test_a_report_on_1_august_belongs_to_the_new_school_year(app, users):
@@ -466,7 +466,10 @@ def test_the_dashboard_counts_a_school_admitted_on_1_august_from_the_new_year(ap
 
     factories.SchoolFactory(name="Grundschule Juli", admitted_on=date(2025, 7, 31))
     factories.SchoolFactory(name="Grundschule August", admitted_on=date(2025, 8, 1))
-    history = {year: admitted for year, admitted, _met in key_figures(Scope(year=2025), fresh=True).obligation_history}
+    history = {
+        year: admitted
+        for year, admitted, _met in key_figures(Scope(year=2025, region_ids=None), fresh=True).obligation_history
+    }
     assert history[2024] == 1
     assert history[2025] == 2
 
@@ -485,6 +488,6 @@ def test_activities_per_month_run_from_august_to_july(app, users):
 
     factories.ActivityFactory(school=users["school_a"], start_date=date(2025, 8, 1))
     factories.ActivityFactory(school=users["school_a"], start_date=date(2026, 7, 31))
-    months = key_figures(Scope(year=2025), fresh=True).activities_by_month
+    months = key_figures(Scope(year=2025, region_ids=None), fresh=True).activities_by_month
     assert [first for first, _n in months] == schoolyear.months(2025)
     assert months[0] == (date(2025, 8, 1), 1) and months[-1] == (date(2026, 7, 1), 1)

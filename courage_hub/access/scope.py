@@ -2,8 +2,8 @@
 
 Every list, count, export and queue that staff see goes through :func:`staff_filter` (full rights: notes, contacts,
 queues) or :func:`figures_filter` (figures only: dashboard, charts, annual report), so a view that forgets to filter
-cannot leak another office's data. ``None`` as a set of region ids means "every region" (admins; the Bundes-
-koordination for figures).
+cannot leak another office's data. ``None`` as a set of region ids means "every region" (the figures of admins and
+of the Bundeskoordination).
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ def _cached(key: str, user: Any, compute) -> RegionIds:
 
 
 def staff_region_ids(user: Any) -> RegionIds:
-    """Regions where ``user`` has full staff rights: admins everywhere, regional staff in their own regions."""
-    if not is_signed_in(user):
-        return frozenset()
-    if user.role == Role.ADMIN:
-        return None
-    if user.role != Role.KI_STAFF:
+    """Regions where ``user`` has full staff rights: regional staff in their own regions, nobody else (admins manage
+    accounts and regions and see every figure, but do not act on schools)."""
+    if not is_signed_in(user) or user.role != Role.KI_STAFF:
         return frozenset()
     return _cached(
         "staff",

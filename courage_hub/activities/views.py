@@ -6,13 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access.policy import can_edit_activity, can_moderate, can_report_for, can_view_activity
+from ..access.policy import can_edit_activity, can_moderate, can_moderate_activity, can_report_for, can_view_activity
 from ..core import schoolyear
 from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import require
 from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
+from ..regions.services import municipality_names
 from ..schools import coordinators as school_coordinators
 from ..schools import services as school_services
 from ..schools.models import School
@@ -86,7 +87,7 @@ def feed():
         feed_args=_feed_args(filters),
         topics=[(t, t) for t in TOPICS],
         types=[(t, t) for t in ACTIVITY_TYPES],
-        municipalities=[(m, m) for m in school_services.kreis_municipalities()],
+        municipalities=[(m, m) for m in municipality_names()],
         years=[(str(y), schoolyear.label(y)) for y in range(current, current - 8, -1)],
     )
 
@@ -344,7 +345,7 @@ def publish(activity_id: int):
     activity = _editable_or_404(activity_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if activity.state == ActivityState.UNPUBLISHED and not can_moderate(current_user):
+    if activity.state == ActivityState.UNPUBLISHED and not can_moderate_activity(current_user, activity):
         flash(_("The KI has taken this report offline; please contact the KI."), "error")
     elif activity.state == ActivityState.UNPUBLISHED:
         services.republish_activity(activity)
@@ -374,6 +375,8 @@ def delete(activity_id: int):
 def unpublish(activity_id: int):
     """KI moderation: take a report offline with a reason the school sees (e.g. a photo without consent)."""
     activity = _activity_or_404(activity_id)
+    if not can_moderate_activity(current_user, activity):
+        abort(403)
     form = UnpublishForm()
     if form.validate_on_submit():
         services.unpublish_activity(activity, form.reason.data)

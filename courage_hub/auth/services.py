@@ -207,20 +207,3 @@ def set_active(user: User, active: bool) -> None:
 
 def email_taken(email: str) -> bool:
     return find_user_by_email(email) is not None
-
-
-def ki_staff_emails() -> list[str]:
-    """The addresses of every active KI staff account with a confirmed address (mails the KI waits for)."""
-    return list(
-        db.session.scalars(
-            select(User.email)
-            .where(User.role == Role.KI_STAFF, User.is_active.is_(True), User.email_confirmed_at.isnot(None))
-            .order_by(User.id)
-        )
-    )
-
-
-def ki_contact_addresses() -> list[str]:
-    """Where a message to the KI goes: its contact address (KI_CONTACT_EMAIL), else every active KI staff account."""
-    address = current_app.config.get("KI_CONTACT_EMAIL")
-    return [address] if address else ki_staff_emails()

@@ -1,4 +1,8 @@
-"""Reading the audit log (admins): entries filtered by action, person, object and date range, newest first."""
+"""Reading the audit log: entries filtered by action, person, object and date range, newest first.
+
+Admins read every entry; regional staff the entries of their regions, Land staff those of their Land's regions
+(``region_ids``, from access/scope.py). Entries without a region (accounts, regions) are for admins only.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from ..access.scope import within
 from ..core.models import AuditEntry
 from ..core.schoolyear import BERLIN
 from ..extensions import db
@@ -20,6 +25,7 @@ class AuditFilter:
     object_id: int | None = None
     since: date | None = None  # first day, Europe/Berlin
     until: date | None = None  # last day (inclusive), Europe/Berlin
+    region_ids: frozenset[int] | None = frozenset()  # None: every entry (admins)
 
 
 @dataclass
@@ -31,7 +37,7 @@ class AuditPage:
 
 
 def _conditions(filters: AuditFilter) -> list:
-    conditions = []
+    conditions = [] if filters.region_ids is None else [within(AuditEntry.region_id, filters.region_ids)]
     if filters.action:
         conditions.append(AuditEntry.action == filters.action)
     if filters.person:
@@ -58,8 +64,12 @@ def search(filters: AuditFilter, page: int, per_page: int) -> AuditPage:
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    visible = [] if filters.region_ids is None else [within(AuditEntry.region_id, filters.region_ids)]
+    actions = db.session.scalars(select(AuditEntry.action).where(*visible).distinct().order_by(AuditEntry.action)).all()
     object_types = db.session.scalars(
-        select(AuditEntry.object_type).where(AuditEntry.object_type != "").distinct().order_by(AuditEntry.object_type)
+        select(AuditEntry.object_type)
+        .where(AuditEntry.object_type != "", *visible)
+        .distinct()
+        .order_by(AuditEntry.object_type)
     ).all()
     return AuditPage(list(entries), total, list(actions), list(object_types))

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..access.scope import within
 from ..activities.models import Activity, ActivityState
 from ..activities.services import obligation_condition
 from ..auth.models import User
@@ -124,9 +125,12 @@ class ContactCase:
         return addresses
 
 
-def contact_cases(rule: ContactRule, municipality: str = "", limit: int = 500) -> tuple[list[ContactCase], int]:
-    """Schools that need contact with the reasons, their coordinators loaded; and how many there are in all."""
-    conditions = [rule.condition()]
+def contact_cases(
+    rule: ContactRule, region_ids: frozenset[int] | None, municipality: str = "", limit: int = 500
+) -> tuple[list[ContactCase], int]:
+    """Schools of ``region_ids`` that need contact with the reasons, their coordinators loaded; and how many there
+    are in all."""
+    conditions = [rule.condition(), within(School.region_id, region_ids)]
     if municipality:
         conditions.append(School.municipality == municipality)
     total = db.session.scalar(select(func.count(School.id)).where(*conditions)) or 0

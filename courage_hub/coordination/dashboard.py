@@ -12,10 +12,12 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
+from ..access.scope import RegionIds, within
 from ..activities.models import Activity, ActivityState, ActivityTopic
 from ..core import schoolyear
 from ..core.pagination import remembered
 from ..extensions import db
+from ..regions.services import municipality_names_in
 from ..schools.models import STATUS_ORDER, Approval, School, SchoolStatus
 from .contact_needed import ContactRule, _admitted, _has_project, contact_rule
 
@@ -25,17 +27,26 @@ CHART_YEARS = 5
 
 @dataclass
 class Scope:
-    """What the dashboard looks at: one school year and optionally one municipality."""
+    """What the dashboard looks at: one school year, the regions whose figures it adds up (``None``: every region;
+    set from the viewer's scope, see access/scope.py) and optionally one municipality."""
 
     year: int
     municipality: str = ""
+    region_ids: RegionIds = frozenset()
 
     @property
     def label(self) -> str:
         return schoolyear.label(self.year)
 
     def school_conditions(self) -> list[ColumnElement[bool]]:
-        return [School.municipality == self.municipality] if self.municipality else []
+        conditions = [within(School.region_id, self.region_ids)]
+        if self.municipality:
+            conditions.append(School.municipality == self.municipality)
+        return conditions
+
+    @property
+    def cache_key(self) -> tuple:
+        return (self.year, self.municipality, None if self.region_ids is None else tuple(sorted(self.region_ids)))
 
 
 @dataclass
@@ -104,13 +115,13 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
     else:
         network = remembered(
             "network_cache",
-            (scope.year, scope.municipality, db.engine.dialect.name),
+            (*scope.cache_key, db.engine.dialect.name),
             lambda: _network_figures(scope),
             keep=lambda figures: sum(sum(r.by_status.values()) for r in figures[0].values()) >= CACHE_NETWORKS_FROM,
         )
     towns, months, history, topics, materials_shared, school_types = network
     by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
-    queues = open_queues()
+    queues = open_queues(scope.region_ids)
     contact_conditions = [rule.condition(), *scope.school_conditions()]
     rows = sorted(towns.values(), key=lambda r: r.name)
     if scope.municipality:
@@ -184,10 +195,8 @@ def _school_type_rows(scope: Scope) -> list[MunicipalityRow]:
 
 
 def _municipality_rows(scope: Scope) -> dict[str, MunicipalityRow]:
-    from ..schools.services import kreis_municipalities
-
     first, last = schoolyear.bounds(scope.year)
-    towns = {name: MunicipalityRow(name) for name in kreis_municipalities()}
+    towns = {name: MunicipalityRow(name) for name in municipality_names_in(scope.region_ids)}
     newly = case((and_(School.status == SchoolStatus.AUFGENOMMEN, School.admitted_on.between(first, last)), 1), else_=0)
     for town, status, count, new in db.session.execute(
         select(School.municipality, School.status, func.count(School.id), func.sum(newly))
@@ -276,16 +285,23 @@ def _materials_shared(scope: Scope) -> int:
     return db.session.scalar(query) or 0
 
 
-def open_queues() -> tuple[int, int, int]:
-    """What waits for the KI across the whole network: (pending registrations, materials in review, open problem
+def open_queues(region_ids: RegionIds) -> tuple[int, int, int]:
+    """What waits for the offices of ``region_ids``: (pending registrations, materials in review, open problem
     reports). Always counted live: the dashboard and the weekly digest show the work that is still to do."""
     from ..materials.models import Material, MaterialReport, MaterialState
 
+    reported = select(Material.id).where(within(Material.region_id, region_ids))
     row = db.session.execute(
         select(
-            select(func.count(School.id)).where(School.approval == Approval.PENDING).scalar_subquery(),
-            select(func.count(Material.id)).where(Material.state == MaterialState.REVIEW).scalar_subquery(),
-            select(func.count(MaterialReport.id)).where(MaterialReport.resolved_at.is_(None)).scalar_subquery(),
+            select(func.count(School.id))
+            .where(School.approval == Approval.PENDING, within(School.region_id, region_ids))
+            .scalar_subquery(),
+            select(func.count(Material.id))
+            .where(Material.state == MaterialState.REVIEW, within(Material.region_id, region_ids))
+            .scalar_subquery(),
+            select(func.count(MaterialReport.id))
+            .where(MaterialReport.resolved_at.is_(None), MaterialReport.material_id.in_(reported))
+            .scalar_subquery(),
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..activities.models import Activity, ActivityState
-from ..auth.services import ki_staff_emails
 from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..extensions import db
+from ..regions.models import Region
+from ..regions.services import staff_emails
 from ..schools.models import Approval, School
 from .contact_needed import contact_rule
 from .dashboard import open_queues
@@ -39,17 +40,23 @@ class Digest:
     needs_contact: int
 
 
-def build_digest(days: int = 7, now: datetime | None = None) -> Digest:
+def build_digest(region_id: int, days: int = 7, now: datetime | None = None) -> Digest:
+    """What happened in one region's network (each office gets its own digest)."""
     now = now or utcnow()
     since = now - timedelta(days=days)
+    in_region = School.region_id == region_id
     registrations = list(
         db.session.scalars(
             select(School)
-            .where(School.created_at >= since, School.approval == Approval.PENDING)
+            .where(School.created_at >= since, School.approval == Approval.PENDING, in_region)
             .order_by(School.created_at, School.id)
         )
     )
-    new_reports = (Activity.state == ActivityState.PUBLISHED, Activity.published_at >= since)
+    new_reports = (
+        Activity.state == ActivityState.PUBLISHED,
+        Activity.published_at >= since,
+        Activity.school_id.in_(select(School.id).where(in_region)),
+    )
     reports = list(
         db.session.scalars(
             select(Activity)
@@ -60,8 +67,8 @@ def build_digest(days: int = 7, now: datetime | None = None) -> Digest:
         )
     )
     count = db.session.scalar(select(func.count(Activity.id)).where(*new_reports)) or 0
-    pending, review, problems = open_queues()
-    contact = db.session.scalar(select(func.count(School.id)).where(contact_rule(now).condition())) or 0
+    pending, review, problems = open_queues(frozenset({region_id}))
+    contact = db.session.scalar(select(func.count(School.id)).where(contact_rule(now).condition(), in_region)) or 0
     return Digest(since, registrations, reports, count, pending, review, problems, contact)
 
 
@@ -73,18 +80,23 @@ def school_label(school: School) -> str:
 
 
 def send_digest(days: int = 7) -> int:
-    """Mail the digest to every active KI staff account; returns how many mails went out."""
-    digest = build_digest(days)
-    recipients = ki_staff_emails()
-    body = render_template(
-        "coordination/mail/digest.txt",
-        digest=digest,
-        days=days,
-        school_label=school_label,
-        dashboard=external_url("coordination.dashboard"),
-        contact=external_url("coordination.contact"),
-    )
-    with write_transaction():
-        for address in recipients:
-            send_mail(address, _("Courage Hub: the week in the network"), body, kind="digest")
-    return len(recipients)
+    """Mail each region's digest to that region's active staff accounts; returns how many mails went out."""
+    sent = 0
+    for region_id in db.session.scalars(select(Region.id).order_by(Region.id)).all():
+        recipients = staff_emails(region_id)
+        if not recipients:
+            continue
+        digest = build_digest(region_id, days)
+        body = render_template(
+            "coordination/mail/digest.txt",
+            digest=digest,
+            days=days,
+            school_label=school_label,
+            dashboard=external_url("coordination.dashboard"),
+            contact=external_url("coordination.contact"),
+        )
+        with write_transaction():
+            for address in recipients:
+                send_mail(address, _("Courage Hub: the week in the network"), body, kind="digest", region_id=region_id)
+        sent += len(recipients)
+    return sent

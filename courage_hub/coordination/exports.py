@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
+from ..access.scope import within
 from ..activities.models import Activity, ActivityState, ActivityTopic
 from ..core import audit, schoolyear
 from ..core.db import write_transaction
@@ -94,7 +95,7 @@ def schools_export(filters: TableFilter) -> Table:
     )
 
 
-def activities_export(year: int, municipality: str = "") -> Table:
+def activities_export(year: int, region_ids: frozenset[int] | None, municipality: str = "") -> Table:
     """The published activities of school year ``year`` with their school and topics."""
     topics = func.aggregate_strings(ActivityTopic.topic, ", ")
     topic_list = select(topics).where(ActivityTopic.activity_id == Activity.id).correlate(Activity).scalar_subquery()
@@ -121,6 +122,7 @@ def activities_export(year: int, municipality: str = "") -> Table:
     )
     if municipality:
         query = query.where(School.municipality == municipality)
+    query = query.where(within(School.region_id, region_ids))
     header = [
         _("School"),
         _("Municipality"),

@@ -10,18 +10,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..access.scope import within
 from ..auth.models import User
 from ..core import audit, schoolyear
 from ..core.db import utcnow, write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..extensions import db
+from ..regions.services import reply_to_address
 from ..schools.models import EventKind, Membership, School, SchoolEvent
 from .models import Reminder, ReminderDelivery
 
@@ -88,13 +89,14 @@ class Mail:
     body: str
 
 
-def coordinators_of(school_ids: list[int]) -> dict[int, School]:
-    """The schools with their coordinators loaded (two queries for any number of schools)."""
+def coordinators_of(school_ids: list[int], region_ids: frozenset[int] | None) -> dict[int, School]:
+    """The schools of ``region_ids`` among ``school_ids`` with their coordinators loaded (two queries for any number
+    of schools); ids of other regions' schools are left out."""
     if not school_ids:
         return {}
     schools = db.session.scalars(
         select(School)
-        .where(School.id.in_(school_ids))
+        .where(School.id.in_(school_ids), within(School.region_id, region_ids))
         .options(selectinload(School.memberships).selectinload(Membership.user))
         .order_by(School.name)
     ).all()
@@ -145,11 +147,15 @@ def send_reminders(draft: Draft, schools: list[School], user: User) -> Outcome:
     mails = [compose(draft, school) for school in schools]  # before any commit expires the loaded coordinators
     outcome = Outcome(sent=[], without_address=[m.school for m in mails if not m.to])
     user_id = user.id
-    # The reminders say "reply to this mail": replies go to the KI's contact address (or to the sender).
-    reply_to = current_app.config.get("KI_CONTACT_EMAIL") or user.email
+    # The reminders say "reply to this mail": replies go to each school's office (its Reply-To, else the sender).
     with write_transaction():
         reminder = Reminder(
-            kind=draft.kind, subject=draft.subject, body=draft.body, school_year=draft.year, sent_by_id=user_id
+            kind=draft.kind,
+            subject=draft.subject,
+            body=draft.body,
+            school_year=draft.year,
+            sent_by_id=user_id,
+            region_id=schools[0].region_id if schools else None,
         )
         db.session.add(reminder)
     for mail in mails:
@@ -157,7 +163,14 @@ def send_reminders(draft: Draft, schools: list[School], user: User) -> Outcome:
             continue
         school = mail.school
         with write_transaction():
-            send_mail(", ".join(mail.to), mail.subject, mail.body, kind="reminder", reply_to=reply_to)
+            send_mail(
+                ", ".join(mail.to),
+                mail.subject,
+                mail.body,
+                kind="reminder",
+                reply_to=reply_to_address(school.region_id, user.email),
+                region_id=school.region_id,
+            )
             db.session.add(
                 ReminderDelivery(
                     reminder_id=reminder.id, school_id=school.id, kind=draft.kind, recipients=", ".join(mail.to)[:2000]

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
+from ..access.scope import within
 from ..activities.models import Activity, ActivityState
 from ..activities.services import obligation_condition
 from ..extensions import db
@@ -26,6 +27,8 @@ class TableFilter:
     contact: bool = False
     obligation: str = ""  # "ja" | "nein" | ""
     sort: str = "name"
+    # The regions the viewer may see (access/scope.py); never part of the URL.
+    region_ids: frozenset[int] | None = frozenset()
 
     def as_args(self) -> dict[str, str | int]:
         """The filters as query-string arguments (for links, pagination and exports)."""
@@ -78,7 +81,10 @@ def _projects(year: int) -> ColumnElement:
 
 
 def _table_query(filters: TableFilter, rule: ContactRule):
-    conditions: list[ColumnElement[bool]] = [School.approval == Approval.APPROVED]
+    conditions: list[ColumnElement[bool]] = [
+        School.approval == Approval.APPROVED,
+        within(School.region_id, filters.region_ids),
+    ]
     if filters.municipality:
         conditions.append(School.municipality == filters.municipality)
     if filters.school_type:

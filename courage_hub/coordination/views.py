@@ -9,12 +9,20 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
-from ..access.policy import can_manage_accounts, can_review_registrations, can_use_coordination
+from ..access.policy import (
+    audit_region_ids,
+    can_export_figures,
+    can_read_audit_log,
+    can_review_registrations,
+    can_use_coordination,
+    is_admin,
+)
+from ..access.scope import RegionIds, figure_region_ids, is_staff_for, staff_filter, staff_region_ids
 from ..activities.services import obligation_years, school_activities
 from ..core import mail, schoolyear
 from ..core.models import OutboxMail, OutboxStatus
@@ -22,6 +30,7 @@ from ..core.pagination import page_count, requested_page
 from ..core.permissions import require
 from ..core.requests import date_arg, id_arg
 from ..extensions import db
+from ..regions.services import municipality_names_in
 from ..schools import registration as school_registration
 from ..schools import services as school_services
 from ..schools.forms import ConfirmForm, RejectForm
@@ -46,13 +55,15 @@ def _year_arg() -> int:
     return year if year and 2000 <= year <= current + 1 else current
 
 
-def _municipality_arg() -> str:
+def _municipality_arg(region_ids: RegionIds) -> str:
     value = request.args.get("gemeinde", "")
-    return value if value in school_services.kreis_municipalities() else ""
+    return value if value in municipality_names_in(region_ids) else ""
 
 
 def _scope() -> Scope:
-    return Scope(year=_year_arg(), municipality=_municipality_arg())
+    """The figures the viewer may see: their regions (staff), their Land's (Land staff), every region (Bund)."""
+    region_ids = figure_region_ids(current_user)
+    return Scope(year=_year_arg(), municipality=_municipality_arg(region_ids), region_ids=region_ids)
 
 
 def _optional_url(endpoint: str) -> str | None:
@@ -79,7 +90,7 @@ def dashboard():
         charts=presentation.charts(figures),
         tables=[presentation.municipality_table(figures), presentation.school_type_table(figures)],
         years=year_choices(),
-        municipalities=school_services.kreis_municipalities(),
+        municipalities=municipality_names_in(scope.region_ids),
         review_url=_optional_url("material_review.queue"),
     )
 
@@ -87,20 +98,21 @@ def dashboard():
 # --- schools table ---------------------------------------------------------------------------------------------
 
 
-def _table_filter() -> TableFilter:
+def _table_filter(region_ids: RegionIds) -> TableFilter:
     sort = request.args.get("sort", "name")
     if sort.lstrip("-") not in schools_table.SORT_KEYS:
         sort = "name"
     obligation = request.args.get("pflicht", "")
     return TableFilter(
         year=_year_arg(),
-        municipality=_municipality_arg(),
+        municipality=_municipality_arg(region_ids),
         status=request.args.get("status", "") if request.args.get("status") in {s.value for s in SchoolStatus} else "",
         school_type=request.args.get("schulform", "") if request.args.get("schulform") in SCHOOL_TYPES else "",
         q=request.args.get("q", "").strip()[:100],
         contact=request.args.get("kontakt") == "1",
         obligation=obligation if obligation in ("ja", "nein") else "",
         sort=sort,
+        region_ids=region_ids,
     )
 
 
@@ -108,7 +120,7 @@ def _table_filter() -> TableFilter:
 @require(can_review_registrations)
 def schools():
     """Every approved school of the Kreis in a filterable, sortable table, each linking to its KI view."""
-    filters = _table_filter()
+    filters = _table_filter(staff_region_ids(current_user))
     page = requested_page()
     rows, total = schools_table.schools_table(filters, page, KI_PER_PAGE)
     return render_template(
@@ -119,14 +131,19 @@ def schools():
         pages=page_count(total, KI_PER_PAGE),
         filters=filters,
         years=year_choices(),
-        municipalities=[(m, m) for m in school_services.kreis_municipalities()],
+        municipalities=[(m, m) for m in municipality_names_in(staff_region_ids(current_user))],
         statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus],
         school_types=[(t, t) for t in SCHOOL_TYPES],
     )
 
 
 def _school_or_404(school_id: int) -> School:
-    school = db.session.scalar(select(School).where(School.id == school_id).options(selectinload(School.patron)))
+    """A school of the staff member's own regions; any other is not found."""
+    school = db.session.scalar(
+        select(School)
+        .where(School.id == school_id, staff_filter(current_user, School.region_id))
+        .options(selectinload(School.patron))
+    )
     if school is None:
         abort(404)
     return school
@@ -176,22 +193,24 @@ def add_note(school_id: int):
 def contact():
     """Schools that need contact (automatic rule and manual flag), with one click to write to each."""
     rule = contact_needed.contact_rule()
-    municipality = _municipality_arg()
-    cases, total = contact_needed.contact_cases(rule, municipality)
+    region_ids = staff_region_ids(current_user)
+    municipality = _municipality_arg(region_ids)
+    cases, total = contact_needed.contact_cases(rule, region_ids, municipality)
     return render_template(
         "coordination/contact.html",
         cases=cases,
         total=total,
         rule=rule,
         municipality=municipality,
-        municipalities=[(m, m) for m in school_services.kreis_municipalities()],
+        municipalities=[(m, m) for m in municipality_names_in(staff_region_ids(current_user))],
     )
 
 
 def _reminder_school_ids() -> list[int]:
     if request.method == "GET" and request.args.get("kontakt") == "1":
+        region_ids = staff_region_ids(current_user)
         cases, _total = contact_needed.contact_cases(
-            contact_needed.contact_rule(), _municipality_arg(), MAX_REMINDER_SCHOOLS
+            contact_needed.contact_rule(), region_ids, _municipality_arg(region_ids), MAX_REMINDER_SCHOOLS
         )
         return [c.school.id for c in cases]
     ids = []
@@ -208,7 +227,7 @@ def reminder():
     """Write a reminder to selected schools: edit the template, preview the exact mail for one school, send.
 
     Schools that got the same kind of reminder within 7 days are only mailed after a confirmation."""
-    schools = reminders.coordinators_of(_reminder_school_ids())
+    schools = reminders.coordinators_of(_reminder_school_ids(), staff_region_ids(current_user))
     form = ReminderForm()
     form.preview_school.choices = [SelectChoice(s.id, s.name) for s in schools.values()]
     year = schoolyear.current_school_year()
@@ -270,10 +289,10 @@ def _download(data: bytes, content_type: str, filename: str) -> Response:
 
 
 @bp.get("/export/schulen.<any(csv, xlsx):fmt>")
-@require(can_review_registrations)
+@require(can_export_figures)
 def export_schools(fmt: str):
     """The schools table with the current filters as CSV or XLSX."""
-    filters = _table_filter()
+    filters = _table_filter(figure_region_ids(current_user))
     table = exports.schools_export(filters)
     data = exports.export("schools", table, fmt, filters.as_args())
     name = exports.download_name("schulen", filters.year, fmt, filtered=exports.table_is_filtered(filters))
@@ -281,11 +300,11 @@ def export_schools(fmt: str):
 
 
 @bp.get("/export/aktivitaeten.<any(csv, xlsx):fmt>")
-@require(can_review_registrations)
+@require(can_export_figures)
 def export_activities(fmt: str):
     """The published activities of a school year (optionally one municipality) as CSV or XLSX."""
     scope = _scope()
-    table = exports.activities_export(scope.year, scope.municipality)
+    table = exports.activities_export(scope.year, scope.region_ids, scope.municipality)
     data = exports.export("activities", table, fmt, {"year": scope.year, "municipality": scope.municipality})
     name = exports.download_name("aktivitaeten", scope.year, fmt, filtered=bool(scope.municipality))
     return _download(data, exports.FORMATS[fmt][1], name)
@@ -312,14 +331,14 @@ def registrations():
     """The queue of pending school registrations."""
     return render_template(
         "coordination/registrations.html",
-        schools=school_registration.pending_registrations(),
+        schools=school_registration.pending_registrations(staff_region_ids(current_user)),
         confirm_form=ConfirmForm(),
     )
 
 
 def _pending_or_404(school_id: int) -> School:
     school = db.session.get(School, school_id)
-    if school is None or school.approval != Approval.PENDING:
+    if school is None or school.approval != Approval.PENDING or not is_staff_for(current_user, school.region_id):
         abort(404)
     return school
 
@@ -352,13 +371,20 @@ def reject(school_id: int):
 # --- audit log (admins) ----------------------------------------------------------------------------------------
 
 
+def _outbox_scope():
+    """Admins see every undelivered mail; staff the mails of their own regions."""
+    if is_admin(current_user):
+        return true()
+    return staff_filter(current_user, OutboxMail.region_id)
+
+
 @bp.get("/postausgang")
 @require(can_use_coordination)
 def outbox():
     """Mails the site could not deliver (yet): address, kind, error; failed ones can be sent again."""
     return render_template(
         "coordination/outbox.html",
-        mails=mail.undelivered(),
+        mails=mail.undelivered(_outbox_scope()),
         kinds=presentation.MAIL_KINDS,
         interrupted=mail.INTERRUPTED,
         form=ConfirmForm(),
@@ -369,7 +395,7 @@ def outbox():
 @require(can_use_coordination)
 def send_mail_again(mail_id: int):
     """Queue a failed mail once more."""
-    outbox_mail = db.session.get(OutboxMail, mail_id)
+    outbox_mail = db.session.scalar(select(OutboxMail).where(OutboxMail.id == mail_id, _outbox_scope()))
     if outbox_mail is None or outbox_mail.status != OutboxStatus.FAILED:
         abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -398,7 +424,7 @@ def _id_filter(name: str) -> int | None:
 
 
 @audit_bp.get("/")
-@require(can_manage_accounts)
+@require(can_read_audit_log)
 def audit_log():
     """The audit log, newest first, filtered by action, person, object and date range; read-only."""
     filters = audit_log_service.AuditFilter(
@@ -408,6 +434,7 @@ def audit_log():
         object_id=_id_filter("objekt_id"),
         since=_date_filter("von"),
         until=_date_filter("bis"),
+        region_ids=audit_region_ids(current_user),
     )
     page = requested_page()
     found = audit_log_service.search(filters, page, AUDIT_PER_PAGE)

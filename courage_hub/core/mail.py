@@ -26,6 +26,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -233,14 +234,16 @@ def send_again(mail: OutboxMail) -> None:
             after_commit(_deliver_inline)
 
 
-def undelivered(limit: int = 200) -> list[OutboxMail]:
-    """Failed mails and mails still waiting after a failed attempt, newest first (the KI's outbox page)."""
+def undelivered(*conditions: Any, limit: int = 200) -> list[OutboxMail]:
+    """Failed mails and mails still waiting after a failed attempt, newest first (the KI's outbox page), narrowed
+    by ``conditions`` (the caller's region scope on ``OutboxMail.region_id``)."""
     return list(
         db.session.scalars(
             select(OutboxMail)
             .where(
                 (OutboxMail.status == OutboxStatus.FAILED)
-                | ((OutboxMail.status == OutboxStatus.PENDING) & (OutboxMail.attempts > 0))
+                | ((OutboxMail.status == OutboxStatus.PENDING) & (OutboxMail.attempts > 0)),
+                *conditions,
             )
             .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
             .limit(limit)

@@ -22,7 +22,7 @@ def home():
         return redirect(url_for("auth.login"))
     if current_user.is_admin:
         return redirect(url_for("admin.accounts"))
-    if current_user.is_ki_staff:
+    if current_user.role.value in ("ki_staff", "land_staff", "national_staff"):
         return redirect(url_for("coordination.dashboard"))
     return redirect(url_for("schools.my_schools"))
 

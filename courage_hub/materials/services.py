@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
-from ..auth.services import ki_staff_emails
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
 from ..core.links import external_url
@@ -31,6 +30,8 @@ from ..core.uploads import (
     upload_batch,
 )
 from ..extensions import db
+from ..regions.models import RegionStaff
+from ..regions.services import staff_emails
 from ..schools.models import School
 from . import search
 from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
@@ -111,6 +112,16 @@ FILE_KEY = "file"  # where a problem with the uploaded file is reported
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
+
+
+def staff_home_region_id(user: User) -> int:
+    """The region a staff member's own materials belong to: their first region (by id)."""
+    region_id = db.session.scalar(
+        select(RegionStaff.region_id).where(RegionStaff.user_id == user.id).order_by(RegionStaff.region_id).limit(1)
+    )
+    if region_id is None:
+        raise ValueError("staff without a region cannot share materials")
+    return region_id
 
 
 def _list_conditions(filters: MaterialFilter, *, counting: bool = False) -> list:
@@ -321,7 +332,13 @@ def create_material(user: User, school: School | None, data: MaterialData) -> Ma
     with upload_batch() as batch:
         stored = _store_file(batch, data)
         with write_transaction():
-            material = Material(school_id=school.id if school else None, author_id=user.id, topics=[], levels=[])
+            material = Material(
+                school_id=school.id if school else None,
+                region_id=school.region_id if school else staff_home_region_id(user),
+                author_id=user.id,
+                topics=[],
+                levels=[],
+            )
             _apply(material, data)
             _set_source(material, data, stored)
             if user.is_ki_staff:
@@ -424,7 +441,8 @@ def _mail_author(material: Material, subject: str, template: str, kind: str, **v
     author = db.session.get(User, material.author_id) if material.author_id else None
     if author is None or not author.is_active:
         return
-    send_mail(author.email, subject, render_template(template, user=author, material=material, **values), kind=kind)
+    body = render_template(template, user=author, material=material, **values)
+    send_mail(author.email, subject, body, kind=kind, region_id=material.region_id)
 
 
 def hide(material: Material, reason: str) -> None:
@@ -466,8 +484,8 @@ def _mail_ki_about_report(material: Material, reason: str, text: str) -> None:
         queue_link=external_url("material_review.queue"),
     )
     subject = _("Courage Hub: problem reported with “%(title)s”", title=" ".join(material.title.split()))
-    for address in ki_staff_emails():
-        send_mail(address, subject, body, kind="material_report")
+    for address in staff_emails(material.region_id):
+        send_mail(address, subject, body, kind="material_report", region_id=material.region_id)
 
 
 def resolve_report(report: MaterialReport, user: User, resolution: str) -> None:

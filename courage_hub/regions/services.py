@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..core.text import slugify
 from ..extensions import db
@@ -14,39 +14,54 @@ from .models import Region, RegionMunicipality, RegionStaff
 from .vocab import land_name
 
 
-def all_regions() -> list[Region]:
-    """Every region with its municipalities, by Land and name; read once per request (there are at most a few
-    hundred, and most pages need the list for a filter or a name)."""
+@dataclass(frozen=True)
+class RegionInfo:
+    """What pages and forms need of a region, detached from the database session."""
+
+    id: int
+    slug: str
+    name: str
+    area: str
+    land: str
+    municipalities: tuple[str, ...]
+
+    @property
+    def land_name(self) -> str:
+        return land_name(self.land)
+
+
+def all_regions() -> list[RegionInfo]:
+    """Every region with its municipalities, by Land and name; read once per request in one query (there are at
+    most a few hundred, and most pages need the list for a filter or a name)."""
     cached = g.get("_all_regions")
     if cached is None:
-        cached = list(
-            db.session.scalars(
-                select(Region).options(selectinload(Region.municipalities)).order_by(Region.land, Region.name)
-            )
-        )
+        regions = db.session.scalars(
+            select(Region).options(joinedload(Region.municipalities)).order_by(Region.land, Region.name)
+        ).unique()
+        cached = [
+            RegionInfo(r.id, r.slug, r.name, r.area, r.land, tuple(town.name for town in r.municipalities))
+            for r in regions
+        ]
         g._all_regions = cached
     return cached
 
 
-def regions_by_id() -> dict[int, Region]:
+def regions_by_id() -> dict[int, RegionInfo]:
     return {region.id: region for region in all_regions()}
 
 
-def region_by_slug(slug: str) -> Region | None:
+def region_by_slug(slug: str) -> RegionInfo | None:
     return next((region for region in all_regions() if region.slug == slug), None)
 
 
-def region_for_municipality(name: str) -> Region | None:
+def region_for_municipality(name: str) -> RegionInfo | None:
     """The one region that covers ``name`` (a municipality belongs to at most one region)."""
-    for region in all_regions():
-        if any(town.name == name for town in region.municipalities):
-            return region
-    return None
+    return next((region for region in all_regions() if name in region.municipalities), None)
 
 
-def municipality_names(regions: list[Region] | None = None) -> list[str]:
+def municipality_names(regions: list[RegionInfo] | None = None) -> list[str]:
     """The municipalities of ``regions`` (default: all), sorted."""
-    return sorted(town.name for region in (regions or all_regions()) for town in region.municipalities)
+    return sorted(town for region in (all_regions() if regions is None else regions) for town in region.municipalities)
 
 
 def municipality_choices() -> list[tuple[str, str]] | dict[str, list[tuple[str, str]]]:
@@ -54,7 +69,7 @@ def municipality_choices() -> list[tuple[str, str]] | dict[str, list[tuple[str, 
     regions = all_regions()
     if len(regions) == 1:
         return [(name, name) for name in municipality_names(regions)]
-    return {region.name: [(town.name, town.name) for town in region.municipalities] for region in regions}
+    return {region.name: [(town, town) for town in region.municipalities] for region in regions}
 
 
 def lands_in_use() -> list[tuple[str, str]]:
@@ -95,9 +110,7 @@ def unique_slug(name: str) -> str:
     return slug
 
 
-def create_region(
-    name: str, area: str, land: str, municipalities: list[str], **public: str | None
-) -> Region:
+def create_region(name: str, area: str, land: str, municipalities: list[str], **public: str | None) -> Region:
     """A new region with its municipalities (call inside a write transaction)."""
     region = Region(name=name, area=area, land=land, slug=unique_slug(area), **public)
     db.session.add(region)
@@ -128,3 +141,52 @@ def ensure_default_region() -> Region:
         list(municipalities(kreis)),
         contact_email=config.get("KI_CONTACT_EMAIL"),
     )
+
+
+def staff_emails(region_id: int) -> list[str]:
+    """The addresses of the region's active staff accounts with a confirmed address (mails the office waits for)."""
+    from ..auth.models import Role, User
+
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .join(RegionStaff, RegionStaff.user_id == User.id)
+            .where(
+                RegionStaff.region_id == region_id,
+                User.role == Role.KI_STAFF,
+                User.is_active.is_(True),
+                User.email_confirmed_at.isnot(None),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def contact_addresses(region_id: int) -> list[str]:
+    """Where a message to the office goes: its contact address (else the installation's KI_CONTACT_EMAIL), else
+    every active staff account of the region."""
+    from flask import current_app
+
+    region = db.session.get(Region, region_id)
+    address = (region.contact_email if region is not None else None) or current_app.config.get("KI_CONTACT_EMAIL")
+    return [address] if address else staff_emails(region_id)
+
+
+def reply_to_address(region_id: int, fallback: str | None = None) -> str | None:
+    """The Reply-To of the office's mails to schools ("simply reply to this mail"): the region's own setting, its
+    contact address, the installation's KI_CONTACT_EMAIL, else ``fallback`` (the staff member who sent it)."""
+    from flask import current_app
+
+    region = db.session.get(Region, region_id)
+    return (
+        (region.reply_to_email or region.contact_email if region is not None else None)
+        or current_app.config.get("KI_CONTACT_EMAIL")
+        or fallback
+    )
+
+
+def municipality_names_in(region_ids: frozenset[int] | None) -> list[str]:
+    """The municipalities of the regions ``region_ids`` (``None``: every region), sorted."""
+    if region_ids is None:
+        return municipality_names()
+    return municipality_names([region for region in all_regions() if region.id in region_ids])

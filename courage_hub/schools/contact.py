@@ -6,12 +6,12 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from ..auth.models import User
-from ..auth.services import ki_contact_addresses
 from ..core.db import write_transaction
 from ..core.links import external_url
 from ..core.mail import send_mail
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..extensions import db
+from ..regions.services import contact_addresses
 from .models import EventKind, School, SchoolEvent
 
 MESSAGES_PER_ACCOUNT_PER_HOUR = 10
@@ -38,8 +38,8 @@ def contact_coordination(school: School, user: User, subject: str, message: str)
     )
     mail_subject = _("Courage Hub: message from %(school)s: %(subject)s", school=school.name, subject=subject)
     with write_transaction():
-        for address in ki_contact_addresses():
-            send_mail(address, mail_subject, body, kind="contact_ki", reply_to=user.email)
+        for address in contact_addresses(school.region_id):
+            send_mail(address, mail_subject, body, kind="contact_ki", reply_to=user.email, region_id=school.region_id)
         db.session.add(
             SchoolEvent(
                 school_id=school.id,

@@ -101,6 +101,7 @@ def add_invitation(school: School, inviter: User, email: str, *, replaces_user_i
             link=external_url("schools.accept_invitation", token=raw),
         ),
         kind="school_invitation",
+        region_id=school.region_id,
     )
     return raw
 
@@ -185,7 +186,7 @@ def remove_coordinator(school: School, actor: User, member: User) -> None:
     """Remove a coordinator (or leave, if ``member`` is the actor); the last one needs a successor first."""
     with write_transaction():
         count = db.session.scalar(select(func.count()).where(Membership.school_id == school.id)) or 0
-        if count <= 1 and not actor.is_ki_staff:
+        if count <= 1 and not (actor.is_ki_staff and actor.id != member.id):
             raise RuleViolation(last_coordinator_message())
         _remove_membership(school, member, actor)
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..access.scope import within
 from ..auth.models import Role, TokenPurpose, User
 from ..core import audit
 from ..core.db import write_transaction
@@ -19,6 +20,7 @@ from ..core.mail import send_mail
 from ..core.passwords import hash_password
 from ..core.text import slugify
 from ..extensions import db
+from ..regions.services import region_for_municipality, reply_to_address, staff_emails
 from .models import (
     Approval,
     EventKind,
@@ -29,10 +31,13 @@ from .models import (
 from .services import RuleViolation, _log
 
 
-def pending_registrations() -> list[School]:
+def pending_registrations(region_ids: frozenset[int] | None) -> list[School]:
+    """The registrations waiting for the offices of ``region_ids`` (see access/scope.py)."""
     return list(
         db.session.scalars(
-            select(School).where(School.approval == Approval.PENDING).order_by(School.created_at, School.id)
+            select(School)
+            .where(School.approval == Approval.PENDING, within(School.region_id, region_ids))
+            .order_by(School.created_at, School.id)
         )
     )
 
@@ -88,6 +93,7 @@ def register_school(data: Registration, signed_in: User | None) -> School | None
             schulnummer=data.schulnummer,
             school_type=data.school_type,
             municipality=data.municipality,
+            region_id=_region_id_for(data.municipality),
             street=data.street.strip(),
             postcode=data.postcode.strip(),
             public_email=data.public_email or None,
@@ -124,23 +130,34 @@ def register_school(data: Registration, signed_in: User | None) -> School | None
                     link=external_url("auth.confirm_email", token=raw),
                 ),
                 kind="registration",
+                region_id=school.region_id,
             )
     return school
 
 
+def _region_id_for(municipality: str) -> int:
+    """The office that covers the school's municipality (the form offers only covered municipalities)."""
+    region = region_for_municipality(municipality)
+    if region is None:
+        raise RuleViolation(_("No regional coordination covers this municipality yet."))
+    return region.id
+
+
 def _mail_ki_about_registration(school: School, registrant: User) -> None:
     """Tell every KI staff account about a new registration at once (not only in the weekly digest)."""
-    from ..auth.services import ki_staff_emails
-
     body = render_template(
         "schools/mail/new_registration.txt",
         school=school,
         registrant=registrant,
         link=external_url("coordination.registrations"),
     )
-    for address in ki_staff_emails():
+    for address in staff_emails(school.region_id):
         send_mail(
-            address, _("Courage Hub: new registration of %(school)s", school=school.name), body, kind="registration_new"
+            address,
+            _("Courage Hub: new registration of %(school)s", school=school.name),
+            body,
+            kind="registration_new",
+            region_id=school.region_id,
         )
 
 
@@ -188,6 +205,7 @@ def approve_registration(school: School, user: User) -> None:
                     link=external_url("schools.manage", slug=school.slug),
                 ),
                 kind="registration_approved",
+                region_id=school.region_id,
             )
 
 
@@ -211,5 +229,6 @@ def reject_registration(school: School, user: User, reason: str) -> None:
                 _("Courage Hub: your registration"),
                 render_template("schools/mail/rejected.txt", user=registrant, school=school, reason=reason.strip()),
                 kind="registration_rejected",
-                reply_to=current_app.config.get("KI_CONTACT_EMAIL") or user.email,  # "simply reply to the KI"
+                reply_to=reply_to_address(school.region_id, user.email),  # "simply reply to the KI"
+                region_id=school.region_id,
             )

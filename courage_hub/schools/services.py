@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from datetime import date
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -176,6 +176,7 @@ def _mail_admission(school: School) -> None:
                 link=external_url("schools.manage", slug=school.slug),
             ),
             kind="school_admitted",
+            region_id=school.region_id,
         )
 
 
@@ -354,9 +355,3 @@ def update_profile(
         raise
     delete_stored("logos", old_logo)
     db.session.refresh(school)
-
-
-def kreis_municipalities() -> tuple[str, ...]:
-    from .vocab import municipalities
-
-    return municipalities(current_app.config["KREIS_NAME"])

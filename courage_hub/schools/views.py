@@ -14,6 +14,7 @@ from ..access.policy import (
     can_view_school_internals,
     is_coordinator,
     is_ki_staff,
+    is_staff_of_school,
 )
 from ..core.db import EditConflict, parse_version
 from ..core.images import ImageRejected, reencode_image, upload_dir
@@ -22,6 +23,7 @@ from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
+from ..regions.services import all_regions, municipality_names
 from . import contact, coordinators, invitations, process, registration, services, steps
 from .forms import (
     AcceptInvitationForm,
@@ -49,7 +51,17 @@ REGISTRATION_ATTEMPTS_PER_IP_PER_HOUR = 10
 
 
 def _municipality_choices(form) -> None:
-    form.municipality.choices = [("", _("Please choose"))] + [(m, m) for m in services.kreis_municipalities()]
+    """Every covered municipality; with several offices each names the one that will look after the school."""
+    regions = all_regions()
+    if len(regions) == 1:
+        towns = [(town, town) for town in regions[0].municipalities]
+    else:
+        towns = sorted(
+            (town, _("%(municipality)s – %(office)s", municipality=town, office=region.name))
+            for region in regions
+            for town in region.municipalities
+        )
+    form.municipality.choices = [("", _("Please choose")), *towns]
 
 
 def _visible_school_or_404(slug: str) -> School:
@@ -94,7 +106,7 @@ def directory():
         page=page,
         pages=pages,
         filters=filters,
-        municipalities=[(m, m) for m in services.kreis_municipalities()],
+        municipalities=[(m, m) for m in municipality_names()],
         school_types=[(t, t) for t in SCHOOL_TYPES],
         statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus if s != SchoolStatus.AUSGETRETEN],
     )
@@ -225,7 +237,7 @@ def manage(slug: str):
     from ..core.schoolyear import current_school_year
 
     school = _internal_school_or_404(slug)
-    ki = is_ki_staff(current_user)
+    ki = is_staff_of_school(current_user, school)
     ballots = services.ballots(school)
     year = current_school_year()
     return render_template(
@@ -295,6 +307,14 @@ def edit(slug: str):
 
 
 # --- the joining process ---------------------------------------------------------------------------------------
+
+
+def _staff_school_or_404(slug: str) -> School:
+    """The school for staff of its own region only (staff of another region get 404, like everyone else)."""
+    school = _internal_school_or_404(slug)
+    if not is_staff_of_school(current_user, school):
+        abort(403)
+    return school
 
 
 def _process_school(slug: str) -> School:
@@ -389,7 +409,7 @@ def change_status(slug: str):
     """KI staff set any status with a note; coordinators move one step forward when the data supports it."""
     school = _process_school(slug)
     form = StatusForm()
-    if is_ki_staff(current_user):
+    if is_staff_of_school(current_user, school):
         if form.validate_on_submit():
             services.set_status_by_ki(
                 school, current_user, SchoolStatus(form.status.data), form.note.data, admitted_on=form.admitted_on.data
@@ -417,7 +437,7 @@ def change_status(slug: str):
 @require(is_ki_staff)
 def ceremony(slug: str):
     """KI staff record the planned or held admission ceremony."""
-    school = _internal_school_or_404(slug)
+    school = _staff_school_or_404(slug)
     form = CeremonyForm(ceremony_date=school.ceremony_date, held=school.ceremony_held, note=school.ceremony_note)
     if form.validate_on_submit():
         services.save_ceremony(
@@ -446,7 +466,7 @@ def ceremony_warning(school: School) -> str:
 @require(is_ki_staff)
 def contact_flag(slug: str):
     """Set or clear the internal "Kontakt nötig" flag."""
-    school = _internal_school_or_404(slug)
+    school = _staff_school_or_404(slug)
     form = ContactFlagForm()
     if form.validate_on_submit():
         flagged = form.flagged.data == "1"
@@ -485,7 +505,7 @@ def invite(slug: str):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            if is_ki_staff(current_user):
+            if is_staff_of_school(current_user, school):
                 added = coordinators.assign_coordinator(school, current_user, form.email.data)
             else:
                 replaces = current_user._get_current_object() if handover else None

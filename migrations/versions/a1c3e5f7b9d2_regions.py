@@ -27,6 +27,21 @@ SOEST = (
 )
 
 
+# SQLite rebuilds a table to change it, which drops its triggers: the materials' full-text triggers come back after.
+SQLITE_MATERIAL_TRIGGERS = [
+    'CREATE TRIGGER IF NOT EXISTS materials_fts_insert AFTER INSERT ON materials BEGIN INSERT INTO materials_fts(rowid, title, tags, attribution, description) VALUES (new.id, new.title, new.tags, new.attribution, new.description); END',
+    "CREATE TRIGGER IF NOT EXISTS materials_fts_delete AFTER DELETE ON materials BEGIN INSERT INTO materials_fts(materials_fts, rowid, title, tags, attribution, description) VALUES ('delete', old.id, old.title, old.tags, old.attribution, old.description); END",
+    "CREATE TRIGGER IF NOT EXISTS materials_fts_update AFTER UPDATE OF title, tags, attribution, description ON materials BEGIN INSERT INTO materials_fts(materials_fts, rowid, title, tags, attribution, description) VALUES ('delete', old.id, old.title, old.tags, old.attribution, old.description); INSERT INTO materials_fts(rowid, title, tags, attribution, description) VALUES (new.id, new.title, new.tags, new.attribution, new.description); END",
+    "INSERT INTO materials_fts(materials_fts) VALUES ('rebuild')",
+]
+
+
+def _restore_sqlite_triggers():
+    if op.get_bind().dialect.name == 'sqlite':
+        for statement in SQLITE_MATERIAL_TRIGGERS:
+            op.execute(statement)
+
+
 def _slug(text):
     for umlaut, spelled in (('ä', 'ae'), ('ö', 'oe'), ('ü', 'ue'), ('Ä', 'Ae'), ('Ö', 'Oe'), ('Ü', 'Ue'), ('ß', 'ss')):
         text = text.replace(umlaut, spelled)
@@ -105,6 +120,7 @@ def upgrade():
         batch_op.create_foreign_key(
             batch_op.f('fk_reminders_region_id_regions'), 'regions', ['region_id'], ['id'], ondelete='SET NULL'
         )
+    _restore_sqlite_triggers()
 
 
 def _first_region():
@@ -157,6 +173,7 @@ def downgrade():
             batch_op.drop_constraint(batch_op.f(f'fk_{table}_region_id_regions'), type_='foreignkey')
             batch_op.drop_index(batch_op.f(f'ix_{table}_region_id'))
             batch_op.drop_column('region_id')
+    _restore_sqlite_triggers()
     for table in ('audit_entries', 'outbox_mails'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f'ix_{table}_region_id'))
