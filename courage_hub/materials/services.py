@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
+from ..access.scope import within
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
@@ -225,34 +226,37 @@ def materials_of(user: User) -> list[Material]:
     )
 
 
-def review_queue() -> list[Material]:
+def review_queue(region_ids: frozenset[int] | None) -> list[Material]:
+    """Materials waiting for the review of the offices of ``region_ids`` (see access/scope.py)."""
     return list(
         db.session.scalars(
             select(Material)
-            .where(Material.state == MaterialState.REVIEW)
+            .where(Material.state == MaterialState.REVIEW, within(Material.region_id, region_ids))
             .options(joinedload(Material.school), joinedload(Material.author))
             .order_by(Material.updated_at.asc(), Material.id.asc())
         )
     )
 
 
-def assumed_licences() -> list[Material]:
-    """Materials whose licence was filled in because they had none: the KI asks their authors."""
+def assumed_licences(region_ids: frozenset[int] | None) -> list[Material]:
+    """Materials of ``region_ids`` whose licence was filled in because they had none: the KI asks their authors."""
     return list(
         db.session.scalars(
             select(Material)
-            .where(Material.licence_assumed.is_(True))
+            .where(Material.licence_assumed.is_(True), within(Material.region_id, region_ids))
             .options(joinedload(Material.school), joinedload(Material.author))
             .order_by(Material.id.asc())
         )
     )
 
 
-def open_reports() -> list[MaterialReport]:
+def open_reports(region_ids: frozenset[int] | None) -> list[MaterialReport]:
+    """Unresolved problem reports about materials of ``region_ids``."""
     return list(
         db.session.scalars(
             select(MaterialReport)
-            .where(MaterialReport.resolved_at.is_(None))
+            .join(Material, Material.id == MaterialReport.material_id)
+            .where(MaterialReport.resolved_at.is_(None), within(Material.region_id, region_ids))
             .options(joinedload(MaterialReport.material))
             .order_by(MaterialReport.created_at.asc())
         )
