@@ -15,7 +15,7 @@ from courage_hub.core.db import utcnow
 from courage_hub.core.mail import outbox_messages
 
 from .conftest import PASSWORD, csrf_token, login, post_form
-from .factories import TOTP_SECRET, UserFactory
+from .factories import TOTP_SECRET, UserFactory, default_region
 
 LINK_RE = re.compile(r"http://\S+")
 
@@ -215,7 +215,12 @@ def test_admin_invites_account_and_invitee_sets_password(app, client, users, db)
     response = post_form(
         client,
         "/verwaltung/konten/neu",
-        {"name": "Neue Kollegin", "email": "neu@kreis-soest.example", "role": "ki_staff"},
+        {
+            "name": "Neue Kollegin",
+            "email": "neu@kreis-soest.example",
+            "role": "ki_staff",
+            "regions": default_region().id,
+        },
     )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "neu@kreis-soest.example"))
@@ -232,7 +237,9 @@ def test_admin_invites_account_and_invitee_sets_password(app, client, users, db)
 def test_admin_refuses_duplicate_email(client, users):
     login(client, users["admin"])
     response = post_form(
-        client, "/verwaltung/konten/neu", {"name": "Doppelt", "email": users["ki"].email, "role": "ki_staff"}
+        client,
+        "/verwaltung/konten/neu",
+        {"name": "Doppelt", "email": users["ki"].email, "role": "ki_staff", "regions": default_region().id},
     )
     assert response.status_code == 200
     assert "Ein Konto mit dieser E-Mail-Adresse gibt es bereits." in response.get_data(as_text=True)

@@ -94,6 +94,9 @@ def test_admin_creates_an_account_after_the_form_points_out_what_is_missing(page
     page.get_by_label("E-Mail-Adresse").fill("kim.beispiel@example.org")
     page.get_by_label("Rolle").select_option("ki_staff")
     page.get_by_role("button", name="Anlegen und einladen").click()
+    expect(page.get_by_role("alert")).to_contain_text("mindestens eine Region")  # regional staff work in one
+    page.get_by_label("KI Kreis Soest (Nordrhein-Westfalen)").check()
+    page.get_by_role("button", name="Anlegen und einladen").click()
     expect(page.locator(".flash-success")).to_contain_text("Kim Beispiel")
     expect(page.get_by_role("region", name=re.compile("Konten"))).to_contain_text("kim.beispiel@example.org")
     assert_accessible(page)

@@ -234,6 +234,7 @@ def test_admin_finds_the_invitation_in_the_audit_log_and_new_ki_staff_sets_up_th
     page.get_by_label("Name").fill("Nora Neu")
     page.get_by_label("E-Mail-Adresse").fill(staff)
     page.get_by_label("Rolle").select_option("ki_staff")
+    page.get_by_label("KI Kreis Soest (Nordrhein-Westfalen)").check()
     page.get_by_role("button", name="Anlegen und einladen").click()
     expect(flash(page)).to_contain_text("Nora Neu")
 

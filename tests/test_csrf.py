@@ -314,6 +314,15 @@ def _accept_invitation(ctx: Context) -> dict:
     return {"client": ctx.app.test_client(), "role": "anonymous"}
 
 
+def _staff_account_without_region(ctx: Context) -> dict:
+    user = factories.UserFactory(role=factories.Role.KI_STAFF, regions=[])
+    return {"fields": {"add-user_id": str(user.id)}}  # the form shows once there is someone to add
+
+
+def _staff_of_soest(ctx: Context) -> int:
+    return factories.UserFactory(role=factories.Role.KI_STAFF).id
+
+
 def _unhide(ctx: Context) -> dict:
     return {"role": "ki", "values": {"material_id": _material_in("hidden")(ctx)}}
 
@@ -344,6 +353,8 @@ ROUTE_SETUP = {
     "schools.accept_invitation": _accept_invitation,
     "schools.resend_invitation": _values(invitation_id=_new_invitation_of_school_a),
     "schools.withdraw_invitation": _values(invitation_id=_new_invitation_of_school_a),
+    "region_admin.add_staff": _staff_account_without_region,
+    "region_admin.remove_staff": _values(user_id=_staff_of_soest),
 }
 # Values for fields whose baseline would not be accepted; a name also matches a prefixed field ("off-password").
 FIELDS = {
@@ -351,7 +362,12 @@ FIELDS = {
     "auth.delete_account": {"password": PASSWORD, "confirm": "y"},
     "auth.new_recovery_codes": {"password": PASSWORD},
     "auth.second_factor_off": {"password": PASSWORD},
-    "admin.create_account": {"name": "Neue Kollegin", "email": "neue.kollegin@kreis-soest.example", "role": "ki_staff"},
+    "admin.create_account": {
+        "name": "Neue Kollegin",
+        "email": "neue.kollegin@kreis-soest.example",
+        "role": "ki_staff",
+        "regions": lambda: str(factories.default_region().id),
+    },
     "activities.unpublish": {"reason": "Ein sachlicher Grund"},
     "material_review.hide": {"reason": "Ein sachlicher Grund"},
     "material_review.review": {"decision": "reject"},  # approving needs every point of the checklist ticked
@@ -359,6 +375,9 @@ FIELDS = {
     "materials.share": {"source": "link"},
     "schools.change_status": {"status": "abstimmung_erfolgreich", "note": "Die Abstimmung liegt vor."},
     "schools.contact_coordination": {"message": "Wer kann uns beim Aktionstag beraten?"},
+    "region_admin.create": {"name": "KI Kreis Unna", "area": "Kreis Unna", "land": "NW"},
+    "region_admin.edit": {"introduction": "Das KI berät Schulen im Kreis."},
+    "region_admin.invite_staff": {"name": "Neuer Kollege", "email": "neuer.kollege@kreis-soest.example"},
 }
 
 

@@ -185,6 +185,7 @@ def test_every_required_select_field_starts_with_an_empty_choice(app):
     ("role", "path"),
     [
         ("admin", "/verwaltung/konten/neu"),
+        ("admin", "/verwaltung/regionen/neu"),
         ("ki", "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten"),
         ("anonymous", "/schulen/registrieren"),
         ("coord_a", "/schulen/gesamtschule-am-lindenhof-lippstadt/bearbeiten"),
@@ -209,6 +210,7 @@ def test_required_selects_on_the_page_start_with_an_empty_option(client, network
         ("admin", "/verwaltung/protokoll/", 1),
         ("coord_a", "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten", 1),
         ("admin", "/verwaltung/konten", 1),
+        ("admin", "/verwaltung/regionen", 1),
     ],
 )
 def test_every_table_is_a_captioned_region_a_keyboard_can_scroll(client, network, login_as, role, path, count):

@@ -87,6 +87,20 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/verwaltung/konten/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
     ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": DONE, ALL: 403},
     ("POST", "/verwaltung/konten/<int:user_id>/zweiter-faktor"): {"anonymous": LOGIN, "admin": DONE, ALL: 403},
+    # Regions: admins manage every one (the sample is Kreis Soest), Land staff those of their Land (test_regions_admin).
+    ("GET", "/verwaltung/regionen"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("GET", "/verwaltung/regionen/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("POST", "/verwaltung/regionen/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},  # empty: the form again
+    ("GET", "/verwaltung/regionen/<int:region_id>/bearbeiten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("POST", "/verwaltung/regionen/<int:region_id>/bearbeiten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("POST", "/verwaltung/regionen/<int:region_id>/mitarbeitende"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    ("POST", "/verwaltung/regionen/<int:region_id>/einladen"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
+    # The sample user_id there is the KI staff member of Kreis Soest: admins take them out of the region.
+    ("POST", "/verwaltung/regionen/<int:region_id>/mitarbeitende/<int:user_id>/entfernen"): {
+        "anonymous": LOGIN,
+        "admin": DONE,
+        ALL: 403,
+    },
     ("GET", "/konto/bestaetigen/<token>"): {ALL: 410},
     ("POST", "/konto/bestaetigen/<token>"): {ALL: 410},
     # Schools: the sample school is school A (public, coordinated by coord_a).
@@ -207,6 +221,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
 
 def url_values(users) -> dict[str, object]:
     """Sample values for URL arguments: objects that belong to school A / coordinator A where it matters."""
+    from .factories import default_region
+
     return {
         "filename": "css/site.css",
         "token": "kein-gueltiger-token",
@@ -216,6 +232,7 @@ def url_values(users) -> dict[str, object]:
         "variant": "vorschau",
         "fmt": "xlsx",
         "lang": "en",
+        "region_id": default_region().id,
     }
 
 
@@ -239,6 +256,8 @@ def overrides_for(rule: str, users, samples) -> dict:
     """Destructive routes get objects of their own, so that later requests still find the sample objects."""
     if rule.startswith("/schulen/") and "entfernen" in rule:
         return {"user_id": users["coord_a"].id}
+    if rule.startswith("/verwaltung/regionen/") and rule.endswith("/entfernen"):
+        return {"user_id": users["ki"].id}
     if rule.endswith("/loeschen"):
         return {"activity_id": samples["doomed"].id}
     if rule.endswith("/entfernen"):

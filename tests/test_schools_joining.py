@@ -14,6 +14,7 @@ from courage_hub.core.mail import outbox_messages
 from courage_hub.schools.models import Membership
 
 from .conftest import login, post_form
+from .factories import default_region
 
 
 def mail_link(index: int = -1) -> str:
@@ -52,7 +53,12 @@ def test_invited_person_sets_a_password_not_a_new_one(app, client, users, db):
 
 def test_account_invited_by_the_admin_sets_a_password_not_a_new_one(app, client, users, db):
     login(client, users["admin"])
-    data = {"name": "Neue Kollegin", "email": "neu@kreis-soest.example", "role": "ki_staff"}
+    data = {
+        "name": "Neue Kollegin",
+        "email": "neu@kreis-soest.example",
+        "role": "ki_staff",
+        "regions": default_region().id,
+    }
     post_form(client, "/verwaltung/konten/neu", data)
     page = app.test_client().get(mail_link()).get_data(as_text=True)
     assert re.search(r"<label[^>]*for=\"password\"[^>]*>\s*Passwort", page)

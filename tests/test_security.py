@@ -9,6 +9,7 @@ from sqlalchemy import select
 from courage_hub.auth.models import User
 
 from .conftest import PASSWORD, csrf_token, login, post_form
+from .factories import default_region
 
 
 def test_post_without_csrf_token_is_refused_and_changes_nothing(client, users, db):
@@ -255,7 +256,12 @@ def test_every_kind_of_mailed_link_uses_public_url(app, database_url, tmp_path, 
     assert hub.config["TRUSTED_HOSTS"] == ["hub.example.org", "alias.example", "localhost", "127.0.0.1"]
     admin = hub.test_client()
     login(admin, users["admin"])
-    invitation = {"name": "Neue Kollegin", "email": "neu@kreis-soest.example", "role": "ki_staff"}
+    invitation = {
+        "name": "Neue Kollegin",
+        "email": "neu@kreis-soest.example",
+        "role": "ki_staff",
+        "regions": default_region().id,
+    }
     assert post_form(admin, "/verwaltung/konten/neu", invitation).status_code == 302
     visitor = hub.test_client()
     form = visitor.get("/passwort/vergessen", base_url="http://alias.example").get_data(as_text=True)

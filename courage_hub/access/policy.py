@@ -16,6 +16,8 @@ from ..auth.models import Role, User
 from ..core.permissions import is_signed_in
 from ..extensions import db
 from ..materials.models import Material
+from ..regions.models import Region
+from ..regions.vocab import LAENDER
 from ..schools.coordinators import membership_school_ids
 from ..schools.models import School
 from .scope import figure_region_ids, is_staff_for, sees_figures_of
@@ -40,6 +42,24 @@ def is_land_staff(user: Any) -> bool:
 
 def can_manage_accounts(user: User | Any) -> bool:
     return is_admin(user)
+
+
+def can_manage_regions(user: User | Any) -> bool:
+    """The region pages: admins for every Land, Land staff for the regions of their own Land."""
+    return is_admin(user) or (is_land_staff(user) and user.land in LAENDER)
+
+
+def managed_lands(user: User | Any) -> frozenset[str] | None:
+    """The Länder whose regions ``user`` creates and edits: ``None`` for every Land (admins)."""
+    if is_admin(user):
+        return None
+    return frozenset({user.land}) if can_manage_regions(user) else frozenset()
+
+
+def can_manage_region(user: User | Any, region: Region) -> bool:
+    """Edit a region and its staff: admins every one, Land staff those of their own Land."""
+    lands = managed_lands(user)
+    return lands is None or region.land in lands
 
 
 def can_use_coordination(user: User | Any) -> bool:
@@ -186,6 +206,7 @@ def can_review_registrations(user: User | Any) -> bool:
 
 TEMPLATE_PERMISSIONS = {
     "can_manage_accounts": can_manage_accounts,
+    "can_manage_regions": can_manage_regions,
     "can_read_audit_log": can_read_audit_log,
     "can_use_coordination": can_use_coordination,
     "can_export_figures": can_export_figures,

@@ -7,8 +7,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from ..core.forms import MAX_PASSWORD_LENGTH, FlaskForm, new_password_fields
-from .models import Role
+from ..core.forms import MAX_PASSWORD_LENGTH, FlaskForm, MultiCheckboxField, new_password_fields
+from ..regions.vocab import LAND_CHOICES
+from .models import ROLE_LABELS, Role
 
 
 def current_password_field(label: str = _l("Your password")) -> PasswordField:
@@ -76,12 +77,34 @@ class CreateAccountForm(FlaskForm):
         _l("Role"),
         choices=[
             SelectChoice("", _l("Please choose")),
-            SelectChoice(Role.KI_STAFF.value, _l("KI staff")),
-            SelectChoice(Role.ADMIN.value, _l("Administration")),
+            *(
+                SelectChoice(role.value, ROLE_LABELS[role])
+                for role in (Role.KI_STAFF, Role.LAND_STAFF, Role.NATIONAL_STAFF, Role.ADMIN)
+            ),
         ],
         validators=[DataRequired(message=_l("Please choose a role."))],
         description=_l("School coordinators join through their school's registration or an invitation."),
     )
+    # The choices are the regions of the installation, set by the view.
+    regions = MultiCheckboxField(
+        _l("Regions"), coerce=int, description=_l("For regional coordination: the regions the person works in.")
+    )
+    land = SelectField(
+        _l("Land"),
+        choices=[SelectChoice("", _l("Please choose")), *(SelectChoice(code, name) for code, name in LAND_CHOICES)],
+        default="",
+        description=_l("For Land coordination: the Land whose regions the person looks after."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.role.data == Role.KI_STAFF.value and not self.regions.data:
+            self.regions.errors = [*self.regions.errors, _l("Please choose at least one region for regional staff.")]
+            valid = False
+        if self.role.data == Role.LAND_STAFF.value and not self.land.data:
+            self.land.errors = [*self.land.errors, _l("Please choose the Land for Land coordination.")]
+            valid = False
+        return valid
 
 
 class DeleteAccountForm(FlaskForm):

@@ -16,6 +16,7 @@ from ..core.passwords import hash_password, verify_password
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
+from ..regions.models import Region, RegionStaff
 from .models import Role, TokenPurpose, User, UserToken, new_session_token
 
 
@@ -171,15 +172,45 @@ def request_password_reset(email: str, ip: str) -> None:
         )
 
 
-def invite_account(name: str, email: str, role: Role) -> User:
-    """Create an account without a password and mail a link to set one."""
+def invite_account(
+    name: str, email: str, role: Role, *, land: str | None = None, region_ids: tuple[int, ...] | list[int] = ()
+) -> User:
+    """Create an account without a password and mail a link to set one.
+
+    Land staff get their Land (``land``), regional staff the regions they work in (``region_ids``), in the same
+    transaction; the entries in the audit log carry the first region, so its staff and Land staff see them.
+    """
     days = current_app.config["INVITATION_DAYS"]
+    region_ids = list(dict.fromkeys(region_ids)) if role == Role.KI_STAFF else []
     with write_transaction():
-        user = User(name=name.strip(), email=normalize_email(email), role=role, password_hash=None)
+        user = User(
+            name=name.strip(),
+            email=normalize_email(email),
+            role=role,
+            password_hash=None,
+            land=land if role == Role.LAND_STAFF else None,
+        )
         db.session.add(user)
         db.session.flush()
         raw = issue_token(user, TokenPurpose.INVITATION, timedelta(days=days))
-        audit.record("account.create", user, summary=user.email, after={"role": role.value, "name": user.name})
+        regions = db.session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.name)).all()
+        details = {"role": role.value, "name": user.name}
+        if user.land:
+            details["land"] = user.land
+        if regions:
+            details["regions"] = ", ".join(region.name for region in regions)
+        audit.record(
+            "account.create", user, summary=user.email, after=details, region_id=regions[0].id if regions else None
+        )
+        for region in regions:
+            db.session.add(RegionStaff(user_id=user.id, region_id=region.id))
+            audit.record(
+                "region.staff_add",
+                user,
+                region_id=region.id,
+                summary=f"{user.email}: {region.name}",
+                after={"region": region.name},
+            )
         send_invitation_mail(user, raw, days)
     return user
 

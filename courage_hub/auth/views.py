@@ -9,11 +9,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..access.policy import can_manage_accounts
+from ..access.scope import staff_region_ids
 from ..core.permissions import require
 from ..core.urls import safe_next_url
 from ..extensions import db
+from ..regions.admin import region_names_by_user
+from ..regions.services import all_regions
+from ..regions.vocab import land_name
 from . import privacy, services, twofactor
 from .forms import (
     ChangePasswordForm,
@@ -74,7 +79,20 @@ def _finish_login(user: User, next_url: str | None):
     services.complete_login(user)
     _start_session(user)
     flash(_("You are signed in."), "success")
+    _hint_without_region(user)
     return redirect(next_url or url_for("core.home"))
+
+
+def _hint_without_region(user: User) -> None:
+    """Regional staff who work in no region yet see empty coordination pages: say why and whom to ask."""
+    if user.role == Role.KI_STAFF and not staff_region_ids(user):
+        flash(
+            _(
+                "Your account does not belong to any region yet, so the coordination pages stay empty. "
+                "Please ask an administrator to add you to your region."
+            ),
+            "warning",
+        )
 
 
 def _pending_or_restart() -> User | None:
@@ -135,6 +153,7 @@ def _enrolment_page(user: User, *, signing_in: bool):
                 clear_pending_login()
                 services.complete_login(user)
                 _start_session(user)
+                _hint_without_region(user)
             else:
                 next_url = None
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url or url_for("core.home"))
@@ -340,19 +359,30 @@ def delete_account():
 def accounts():
     """List all accounts for the admin."""
     users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
-    return render_template("admin/accounts.html", users=users)
+    staff_ids = [user.id for user in users if user.role == Role.KI_STAFF]
+    return render_template(
+        "admin/accounts.html", users=users, regions_of=region_names_by_user(staff_ids), land_name=land_name
+    )
 
 
 @admin_bp.route("/konten/neu", methods=["GET", "POST"])
 @require(can_manage_accounts)
 def create_account():
-    """Create a KI staff or admin account and mail an invitation to set a password."""
+    """Create a staff or admin account and mail an invitation to set a password: regional staff with their
+    regions, Land staff with their Land."""
     form = CreateAccountForm()
+    form.regions.choices = [SelectChoice(region.id, f"{region.name} ({region.land_name})") for region in all_regions()]
     if form.validate_on_submit():
         if services.email_taken(form.email.data):
             form.email.errors.append(_("An account with this e-mail address already exists."))
         else:
-            user = services.invite_account(form.name.data, form.email.data, Role(form.role.data))
+            user = services.invite_account(
+                form.name.data,
+                form.email.data,
+                Role(form.role.data),
+                land=form.land.data or None,
+                region_ids=form.regions.data or [],
+            )
             flash(_("The account for %(name)s has been created and an invitation sent.", name=user.name), "success")
             return redirect(url_for("admin.accounts"))
     return render_template("admin/create_account.html", form=form)

@@ -13,6 +13,7 @@ from ..auth.models import Role
 from ..core import schoolyear
 from ..materials.models import MaterialState
 from ..materials.services import CHECKLIST
+from ..regions.vocab import land_name
 from ..schools.models import SchoolStatus
 from .reminders import KINDS as REMINDER_KINDS
 
@@ -36,6 +37,10 @@ ACTION_LABELS = {
     "material.unhide": _l("Material shown again"),
     "material_report.resolve": _l("Problem report dealt with"),
     "note.create": _l("Internal note added"),
+    "region.create": _l("Region created"),
+    "region.edit": _l("Region edited"),
+    "region.staff_add": _l("Staff member added to a region"),
+    "region.staff_remove": _l("Staff member removed from a region"),
     "reminder.send": _l("Reminder sent"),
     "school.approve": _l("Registration approved"),
     "school.contact_flag": _l("Contact needed changed"),
@@ -47,6 +52,7 @@ OBJECT_LABELS = {
     "activities": _l("Activity"),
     "material_reports": _l("Problem report"),
     "materials": _l("Material"),
+    "regions": _l("Region"),
     "reminders": _l("Reminder"),
     "school_notes": _l("Internal note"),
     "schools": _l("School"),
@@ -57,22 +63,34 @@ OBJECT_LABELS = {
 FIELD_LABELS = {
     "active": _l("Active"),
     "approval": _l("Registration"),
+    "area": _l("Area"),
     "checklist": _l("Checklist"),
+    "contact_address": _l("Postal address"),
+    "contact_deadline": _l("Deadline for “Contact needed”"),
+    "contact_email": _l("Public e-mail address"),
+    "contact_phone": _l("Phone"),
     "file_id": _l("File number"),
     "gemeinde": _l("Municipality"),
+    "introduction": _l("Introduction"),
     "jahr": _l("School year"),
     "kind": _l("Kind"),
     "kontakt": _l("Contact needed"),
+    "land": _l("Land"),
+    "municipalities": _l("Municipalities"),
     "municipality": _l("Municipality"),
     "name": _l("Name"),
     "needs_contact": _l("Contact needed"),
     "note": _l("Note"),
     "note_id": _l("Note number"),
+    "opening_hours": _l("Office hours"),
     "pflicht": _l("Obligation met"),
     "q": _l("Search words"),
     "reason": _l("Reason"),
     "recipients": _l("Recipients"),
+    "region": _l("Region"),
+    "regions": _l("Regions"),
     "reminder_id": _l("Reminder number"),
+    "reply_to_email": _l("Reply address of mails to schools"),
     "role": _l("Role"),
     "schulform": _l("School type"),
     "second_factor": _l("Two-factor sign-in"),
@@ -135,6 +153,8 @@ def _value_label(action: str, key: str, value: Any) -> str | None:
         return _str(APPROVAL_LABELS.get(text))
     if key == "role":
         return _enum_label(Role, text)
+    if key == "land":
+        return land_name(text) or None
     if key == "kind" and domain == "reminder":
         return reminder_kind_label(text)
     if key == "kind" and domain == "activity":
