@@ -42,15 +42,37 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Admin-Konto {normalize_email(email)} angelegt.")
 
     @app.cli.command("seed-demo")
-    @click.option("--schools", default=35, show_default=True, help="Number of demo schools.")
-    @click.option("--activities", default=120, show_default=True, help="Total number of demo activity reports.")
-    @click.option("--materials", default=40, show_default=True, help="Total number of demo materials.")
-    def seed_demo_command(schools: int, activities: int, materials: int) -> None:
+    @click.option(
+        "--regions",
+        default=5,
+        show_default=True,
+        type=click.IntRange(1, 799),
+        help="Number of regional offices: Kreis Soest, Kreis Unna, Hochsauerlandkreis, Stadt Hamm, Stadt Leipzig, "
+        "then generated ones spread over the 16 Länder.",
+    )
+    @click.option(
+        "--schools",
+        default=35,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Schools of Kreis Soest (the other four demo offices have their own few); with more than 5 regions "
+        "the number of schools spread over all regions.",
+    )
+    @click.option("--activities", default=240, show_default=True, help="Total number of demo activity reports.")
+    @click.option("--materials", default=60, show_default=True, help="Total number of demo materials.")
+    def seed_demo_command(regions: int, schools: int, activities: int, materials: int) -> None:
         """Fill a believable demo network and the demo accounts (idempotent)."""
+        import time
+
         from .demo import seed_demo
 
-        added = seed_demo(schools=schools, activities=activities, materials=materials)
-        click.echo(", ".join(f"{kind}: +{n}" for kind, n in added.items()))
+        started = time.perf_counter()
+        try:
+            added = seed_demo(schools=schools, activities=activities, materials=materials, regions=regions)
+        except ValueError as problem:
+            raise click.ClickException(str(problem)) from None
+        seconds = time.perf_counter() - started
+        click.echo(", ".join(f"{kind}: +{n}" for kind, n in added.items()) + f" ({seconds:.1f} s)")
         click.echo("Demo-Zugänge:")
         _echo_demo_logins()
 
@@ -160,13 +182,17 @@ def register_cli(app: Flask) -> None:
 
 
 def _echo_demo_logins() -> None:
-    from .auth.models import role_requires_second_factor
-    from .demo import DEMO_ACCOUNTS, demo_password, demo_totp_secret
+    """Each demo account in the database: its role in words, what it covers, and how to sign in."""
+    from .demo import demo_accounts, demo_password, demo_totp_secret
 
-    secret = demo_totp_secret()
-    for account in DEMO_ACCOUNTS:
-        line = f"  {account.email:<28} {account.role.value:<12} Passwort: {demo_password()}"
-        if role_requires_second_factor(account.role):
-            line += f"  Zweiter Faktor (TOTP-Schlüssel): {secret}"
+    accounts = demo_accounts()
+    if not accounts:
+        click.echo("  Noch keine Demo-Zugänge: flask seed-demo legt sie an.")
+        return
+    click.echo(f"  Passwort aller Demo-Zugänge: {demo_password()}")
+    for account in accounts:
+        line = f"  {account.email:<27} {account.role:<19} {account.covers}"
+        if account.second_factor:
+            line += f"  (TOTP-Schlüssel: {demo_totp_secret()})"
         click.echo(line)
     click.echo("  Den TOTP-Schlüssel in einer Authenticator-App eintragen oder den Code abrufen mit: flask demo-code")

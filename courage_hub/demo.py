@@ -1,4 +1,5 @@
-"""Demo data: a believable Kreis Soest network with fictional schools, and the demo accounts.
+"""Demo data: a believable network of fictional schools in Kreis Soest and four more regions (or, for benchmarks,
+many generated regions over the 16 Länder), and the demo accounts of every role.
 
 Idempotent: running it again adds only what is missing. Size options fill thousands of rows quickly with bulk
 inserts, for benchmarks.
@@ -23,8 +24,8 @@ from .core.passwords import hash_password
 from .core.text import slugify
 from .extensions import db
 from .materials.demo import seed_materials
-from .regions.models import RegionStaff
-from .regions.services import ensure_default_region
+from .regions.demo import DEMO_REGION_COUNT, DEMO_REGIONS, SOEST_POSTCODE, ensure_demo_regions
+from .regions.models import Region, RegionStaff
 from .schools.models import (
     PREPARING_STATUSES,
     STATUS_ORDER,
@@ -49,15 +50,63 @@ class DemoAccount:
     email: str
     name: str
     role: Role
-    school_index: int | None = None
+    school_index: int | None = None  # coordinators: the n-th school of Kreis Soest
+    region_index: int | None = None  # regional staff: the n-th demo office (0: Kreis Soest, 1: Kreis Unna)
+    land: str | None = None  # Land staff: the Land's code
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin@example.org", "Alex Admin", Role.ADMIN),
-    DemoAccount("ki@example.org", "Kim Integration", Role.KI_STAFF),
+    DemoAccount("ki@example.org", "Kim Integration", Role.KI_STAFF, region_index=0),
+    DemoAccount("ki-unna@example.org", "Deniz Kaya", Role.KI_STAFF, region_index=1),
+    DemoAccount("land-nrw@example.org", "Ruth Lange", Role.LAND_STAFF, land="NW"),
+    DemoAccount("bund@example.org", "Jan Brandt", Role.NATIONAL_STAFF),
     DemoAccount("koordination@example.org", "Sam Schulkoordination", Role.COORDINATOR, 0),
     DemoAccount("koordination2@example.org", "Robin Koordination", Role.COORDINATOR, 1),
 )
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account as ``flask demo-logins`` prints it."""
+
+    email: str
+    role: str  # in words, e.g. "Landeskoordination"
+    covers: str  # the region, Land or schools it works for
+    second_factor: bool
+
+
+def demo_accounts() -> list[DemoLogin]:
+    """The demo accounts that exist in the database, with the region, Land or school each one covers."""
+    from .regions.vocab import LAENDER, land_name
+
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    offices: dict[int, list[str]] = {}
+    for user_id, name in db.session.execute(
+        select(RegionStaff.user_id, Region.name).join(Region).order_by(Region.id)
+    ).all():
+        offices.setdefault(user_id, []).append(name)
+    schools: dict[int, list[str]] = {}
+    for user_id, name in db.session.execute(
+        select(Membership.user_id, School.name).join(School).order_by(School.id)
+    ).all():
+        schools.setdefault(user_id, []).append(name)
+    logins = []
+    for account in DEMO_ACCOUNTS:
+        user = users.get(account.email)
+        if user is None:
+            continue
+        covers = {
+            Role.ADMIN: "alle Regionen",
+            Role.KI_STAFF: ", ".join(offices.get(user.id, [])),
+            Role.LAND_STAFF: f"alle Regionen in {land_name(user.land)}",
+            Role.NATIONAL_STAFF: f"bundesweit, alle {len(LAENDER)} Länder",
+            Role.COORDINATOR: ", ".join(schools.get(user.id, [])),
+        }[user.role]
+        logins.append(DemoLogin(user.email, str(user.role.label), covers, user.second_factor_required))
+    return logins
+
 
 # Fictional name parts: "<type> <place word> <municipality>".
 PLACE_WORDS = (
@@ -77,6 +126,14 @@ PLACE_WORDS = (
     "am Brunnen",
     "an der Lindenstraße",
     "am Haarstrang",
+)
+# Elsewhere the Soest landmarks give way to places every town has.
+SOEST_PLACES = ("am Hellweg", "am Sälzerplatz", "am Haarstrang")
+OTHER_PLACE_WORDS = (
+    *(word for word in PLACE_WORDS if word not in SOEST_PLACES),
+    "am Stadtpark",
+    "am Schlossberg",
+    "an der Mühle",
 )
 TYPE_WEIGHTS = (
     ("Grundschule", 30),
@@ -110,20 +167,31 @@ def demo_totp_secret() -> str:
     return (os.environ.get("DEMO_TOTP_SECRET") or DEFAULT_TOTP_SECRET).replace(" ", "").upper()
 
 
-def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> list[dict]:
-    region = ensure_default_region()
-    towns = municipalities(current_app.config["KREIS_NAME"])
+@dataclass(frozen=True)
+class SchoolBatch:
+    """The schools to seed in one region: ``count`` of them, Schulnummern from ``first_number`` on."""
+
+    region_id: int
+    towns: tuple[str, ...]
+    count: int
+    first_number: int
+    postcode: str
+    # Kreis Soest: its first two schools are the demo coordinators' (admitted, in Lippstadt and Soest).
+    demo_coordinators: bool = False
+
+
+def _school_rows(batch: SchoolBatch, existing: set[str], used_slugs: set[str], rng: random.Random) -> list[dict]:
+    towns = batch.towns
+    places = PLACE_WORDS if batch.demo_coordinators else OTHER_PLACE_WORDS
     types, type_w = zip(*TYPE_WEIGHTS, strict=True)
     statuses, status_w = zip(*STATUS_WEIGHTS, strict=True)
-    used_slugs = set(db.session.scalars(select(School.slug)))
     rows = []
     now = utcnow()
-    for i in range(count):
-        number = f"{190000 + i:06d}"
-        if number in existing_numbers:
+    for i in range(batch.count):
+        number = f"{batch.first_number + i:06d}"
+        if number in existing:
             continue
-        # The first two schools are the demo coordinators': admitted, in Lippstadt and Soest.
-        if i < 2:
+        if batch.demo_coordinators and i < 2:
             school_type, town, status = (
                 ("Gesamtschule", "Lippstadt", SchoolStatus.AUFGENOMMEN)
                 if i == 0
@@ -137,8 +205,13 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
             school_type = rng.choices(types, type_w)[0]
             town = towns[i % len(towns)] if i < 3 * len(towns) else rng.choice(towns)
             status = rng.choices(statuses, status_w)[0]
-        for shift in range(len(PLACE_WORDS)):
-            name = f"{school_type} {PLACE_WORDS[(i * 7 + shift) % len(PLACE_WORDS)]} {town}"
+            if not batch.demo_coordinators:
+                if i == 0:
+                    status = SchoolStatus.AUFGENOMMEN  # every region has an admitted school with reports
+                elif _pending(i):
+                    status = SchoolStatus.INTERESSE  # a fresh registration
+        for shift in range(len(places)):
+            name = f"{school_type} {places[(i * 7 + shift) % len(places)]} {town}"
             if slugify(name) not in used_slugs:
                 break
         slug = base = slugify(name)
@@ -161,18 +234,22 @@ def _school_rows(count: int, existing_numbers: set[str], rng: random.Random) -> 
                 "schulnummer": number,
                 "school_type": school_type,
                 "municipality": town,
-                "region_id": region.id,
+                "region_id": batch.region_id,
                 "street": f"Schulstraße {1 + i % 80}",
-                "postcode": "59494",
+                "postcode": batch.postcode,
                 "status": status,
-                # A few fresh registrations wait in the KI's queue.
-                "approval": Approval.PENDING if i >= 2 and i % 17 == 5 else Approval.APPROVED,
+                # A few fresh registrations wait in the office's queue.
+                "approval": Approval.PENDING if _pending(i) else Approval.APPROVED,
                 "description": SCHOOL_DESCRIPTIONS[i % len(SCHOOL_DESCRIPTIONS)] if status in PUBLIC_LIKE else "",
                 "created_at": now,
                 "updated_at": now,
             }
         )
     return rows
+
+
+def _pending(i: int) -> bool:
+    return i >= 2 and i % 17 == 5
 
 
 PUBLIC_LIKE = (SchoolStatus.AUFGENOMMEN, *PREPARING_STATUSES)
@@ -416,11 +493,24 @@ GROUPS = (
 )
 
 
+# Who held a remembrance day: most often the whole school, else a group (so that titles of a year stay unique).
+REMEMBRANCE_GROUPS = (
+    "",
+    "",
+    " der SV",
+    " der Courage-AG",
+    " der Oberstufe",
+    " der Geschichts-AG",
+    " der Theater-AG",
+    " des Jahrgangs 10",
+)
+
+
 def _activity_title(base: str, fixed: tuple[int, int] | None, start: date, rng: random.Random, used: set[str]) -> str:
     """A title not used yet: remembrance days carry their year, other reports the group that ran them."""
     for _ in range(40):
         if fixed:
-            group = rng.choice(("", "", " der SV", " der Courage-AG", " der Oberstufe"))
+            group = rng.choice(REMEMBRANCE_GROUPS)
             title = f"{base} {start.year}{group}"
         else:
             title = f"{base} {rng.choice(GROUPS).format(grade=rng.randrange(5, 11))}"
@@ -550,47 +640,110 @@ def existing_max(existing: int) -> int:
     return db.session.scalar(select(Activity.id).order_by(Activity.id).offset(existing - 1).limit(1)) or 0
 
 
-def seed_demo(schools: int = 35, seed: int = 2026, activities: int = 0, materials: int = 0) -> dict[str, int]:
-    """Fill the demo network; returns how many rows of each kind were added."""
+SOEST_FIRST_NUMBER, REGION_FIRST_NUMBER, REGION_NUMBERS = 190000, 200000, 1000
+MAX_REGIONS = (1_000_000 - REGION_FIRST_NUMBER) // REGION_NUMBERS
+
+
+def school_counts(schools: int, regions: int) -> list[int]:
+    """How many schools each of the first ``regions`` demo offices gets.
+
+    Up to the five offices of the demo, Kreis Soest gets ``schools`` and the others their own handful; with more
+    offices the ``schools`` spread evenly over all of them (the five keep at least their handful, Kreis Soest at
+    least the two demo coordinators' schools)."""
+    if regions <= DEMO_REGION_COUNT:
+        return [max(schools, 2), *(spec.schools for spec in DEMO_REGIONS[: regions - 1])]
+    share, extra = divmod(schools, regions)
+    counts = [share + (k < extra) for k in range(regions)]
+    counts[0] = max(counts[0], 2)
+    for k, spec in enumerate(DEMO_REGIONS, start=1):
+        counts[k] = max(counts[k], spec.schools)
+    return counts
+
+
+def _school_batches(schools: int, regions: int) -> list[SchoolBatch]:
+    """One batch per office; each office has its own range of Schulnummern, so that seeding again finds them."""
+    counts = school_counts(schools, regions)
+    if counts[0] > REGION_FIRST_NUMBER - SOEST_FIRST_NUMBER or max(counts[1:], default=0) > REGION_NUMBERS:
+        raise ValueError(f"at most {REGION_NUMBERS} demo schools per region")
+    batches = []
+    for k, ((region, spec), count) in enumerate(zip(ensure_demo_regions(regions), counts, strict=True)):
+        if spec is None:
+            towns = municipalities(current_app.config["KREIS_NAME"])
+            batches.append(SchoolBatch(region.id, towns, count, SOEST_FIRST_NUMBER, SOEST_POSTCODE, True))
+        else:
+            first = REGION_FIRST_NUMBER + (k - 1) * REGION_NUMBERS
+            batches.append(SchoolBatch(region.id, spec.municipalities, count, first, spec.postcode))
+    return batches
+
+
+def _seed_accounts(demo_schools: dict[str, School], region_ids: list[int]) -> tuple[int, int]:
+    """The demo accounts (those whose region exists) and the coordinators' memberships; returns how many of each
+    were added."""
+    accounts = memberships = 0
+    password_hash = hash_password(demo_password())
+    for account in DEMO_ACCOUNTS:
+        if account.region_index is not None and account.region_index >= len(region_ids):
+            continue
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        if user is None:
+            user = User(
+                email=account.email,
+                name=account.name,
+                role=account.role,
+                land=account.land,
+                password_hash=password_hash,
+                email_confirmed_at=utcnow(),
+            )
+            if user.second_factor_required:
+                user.totp_secret, user.totp_confirmed_at = demo_totp_secret(), utcnow()
+            db.session.add(user)
+            db.session.flush()
+            if account.region_index is not None:
+                db.session.add(RegionStaff(user_id=user.id, region_id=region_ids[account.region_index]))
+            accounts += 1
+        if account.school_index is not None:
+            school = demo_schools[f"{SOEST_FIRST_NUMBER + account.school_index:06d}"]
+            exists = db.session.scalar(
+                select(Membership.id).where(Membership.user_id == user.id, Membership.school_id == school.id)
+            )
+            if exists is None:
+                db.session.add(Membership(user_id=user.id, school_id=school.id))
+                memberships += 1
+    return accounts, memberships
+
+
+def seed_demo(
+    schools: int = 35, seed: int = 2026, activities: int = 0, materials: int = 0, regions: int = DEMO_REGION_COUNT
+) -> dict[str, int]:
+    """Fill the demo network of ``regions`` offices (Kreis Soest first, see ``school_counts`` for ``schools``);
+    returns how many rows of each kind were added."""
+    if not 1 <= regions <= MAX_REGIONS:
+        raise ValueError(f"the demo has 1 to {MAX_REGIONS} regions")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    added = {"accounts": 0, "schools": 0, "process_rows": 0, "memberships": 0, "activities": 0, "materials": 0}
+    kinds = ("regions", "accounts", "schools", "process_rows", "memberships", "activities", "materials")
+    added = dict.fromkeys(kinds, 0)
     with write_transaction():
+        regions_before = db.session.scalar(select(func.count()).select_from(Region)) or 0
+        batches = _school_batches(schools, regions)
+        added["regions"] = (db.session.scalar(select(func.count()).select_from(Region)) or 0) - regions_before
         existing = set(db.session.scalars(select(School.schulnummer)))
-        rows = _school_rows(max(schools, 2), existing, rng)
+        used_slugs = set(db.session.scalars(select(School.slug)))
+        rows = []
+        for batch in batches:
+            # Kreis Soest draws from the main generator, as before there were regions; each other office from
+            # its own, so that its schools do not depend on how many the others have.
+            own = rng if batch.demo_coordinators else random.Random(f"{seed}:{batch.first_number}")  # noqa: S311
+            rows += _school_rows(batch, existing, used_slugs, own)
+        for chunk in range(0, len(rows), 2000):
+            db.session.execute(insert(School), rows[chunk : chunk + 2000])
         if rows:
-            db.session.execute(insert(School), rows)
             added["schools"] = len(rows)
             added["process_rows"] = _seed_process(rows, rng)
         demo_schools = {
             s.schulnummer: s
             for s in db.session.scalars(select(School).where(School.schulnummer.in_(["190000", "190001"])))
         }
-        password_hash = hash_password(demo_password())
-        for account in DEMO_ACCOUNTS:
-            user = db.session.scalar(select(User).where(User.email == account.email))
-            if user is None:
-                user = User(
-                    email=account.email,
-                    name=account.name,
-                    role=account.role,
-                    password_hash=password_hash,
-                    email_confirmed_at=utcnow(),
-                )
-                if user.second_factor_required:
-                    user.totp_secret, user.totp_confirmed_at = demo_totp_secret(), utcnow()
-                db.session.add(user)
-                db.session.flush()
-                if user.role == Role.KI_STAFF:
-                    db.session.add(RegionStaff(user_id=user.id, region_id=ensure_default_region().id))
-                added["accounts"] += 1
-            if account.school_index is not None:
-                school = demo_schools[f"{190000 + account.school_index:06d}"]
-                exists = db.session.scalar(
-                    select(Membership.id).where(Membership.user_id == user.id, Membership.school_id == school.id)
-                )
-                if exists is None:
-                    db.session.add(Membership(user_id=user.id, school_id=school.id))
-                    added["memberships"] += 1
+        added["accounts"], added["memberships"] = _seed_accounts(demo_schools, [b.region_id for b in batches])
         added["activities"] = _seed_activities(activities, rng)
         added["materials"] = seed_materials(materials, rng)
     if any(added.values()):

@@ -1,4 +1,4 @@
-"""Command line: create-admin and seed-demo."""
+"""Command line: create-admin, seed-demo and demo-logins."""
 
 from __future__ import annotations
 
@@ -40,28 +40,37 @@ def test_create_admin_refuses_weak_password(app, db, monkeypatch):
 
 
 def test_seed_demo_is_idempotent_and_demo_logins_work(app, db, monkeypatch):
+    from courage_hub.regions.models import Region
+
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-Passwort-fuer-Tests")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo", "--schools", "40"])
     assert first.exit_code == 0, first.output
-    counts = (
-        db.session.scalar(select(func.count()).select_from(User)),
-        db.session.scalar(select(func.count()).select_from(School)),
-        db.session.scalar(select(func.count()).select_from(Membership)),
-    )
-    assert counts == (4, 40, 2)
+
+    def counts():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model)) for model in (Region, User, School, Membership)
+        )
+
+    before = counts()
+    # Kreis Soest gets the 40 schools, the four other demo regions their own few.
+    soest = db.session.scalar(select(Region).order_by(Region.id).limit(1))
+    assert db.session.scalar(select(func.count()).select_from(School).where(School.region_id == soest.id)) == 40
+    assert before[:2] == (5, 7) and before[2] > 40 and before[3] == 2
     second = runner.invoke(args=["seed-demo", "--schools", "40"])
     assert second.exit_code == 0
-    assert (
-        db.session.scalar(select(func.count()).select_from(User)),
-        db.session.scalar(select(func.count()).select_from(School)),
-        db.session.scalar(select(func.count()).select_from(Membership)),
-    ) == counts
+    assert counts() == before
     # Every municipality of the Kreis has demo schools.
-    assert db.session.scalar(select(func.count(func.distinct(School.municipality)))) == 14
+    assert (
+        db.session.scalar(select(func.count(func.distinct(School.municipality))).where(School.region_id == soest.id))
+        == 14
+    )
     for email, landing in [
         ("admin@example.org", "/verwaltung/konten"),
         ("ki@example.org", "/koordination/"),
+        ("ki-unna@example.org", "/koordination/"),
+        ("land-nrw@example.org", "/koordination/"),
+        ("bund@example.org", "/koordination/"),
         ("koordination@example.org", "/meine-schulen"),
         ("koordination2@example.org", "/meine-schulen"),
     ]:
@@ -69,6 +78,8 @@ def test_seed_demo_is_idempotent_and_demo_logins_work(app, db, monkeypatch):
         user = db.session.scalar(select(User).where(User.email == email))
         login(client, user, password="Demo-Passwort-fuer-Tests")
         assert client.get("/start").headers["Location"] == landing
+        if landing == "/koordination/":
+            assert client.get(landing).status_code == 200, email
 
 
 def test_seed_demo_coordinators_have_different_schools(app, db):
@@ -105,6 +116,17 @@ def test_demo_staff_have_the_demo_second_factor_which_demo_logins_prints(app, db
     assert "JBSWY3DPEHPK3PXP" in ki_line
     coordinator_line = next(line for line in printed.splitlines() if "koordination@example.org" in line)
     assert "JBSWY3DPEHPK3PXP" not in coordinator_line
+    # Every account with its role in words and what it covers.
+    for email, words in [
+        ("ki@example.org", ("KI-Mitarbeitende", "KI Kreis Soest")),
+        ("ki-unna@example.org", ("KI-Mitarbeitende", "KI Kreis Unna")),
+        ("land-nrw@example.org", ("Landeskoordination", "Nordrhein-Westfalen")),
+        ("bund@example.org", ("Bundeskoordination", "bundesweit")),
+        ("koordination@example.org", ("Schulkoordination", "Gesamtschule am Lindenhof Lippstadt")),
+    ]:
+        line = next(line for line in printed.splitlines() if f" {email} " in line)
+        assert all(word in line for word in words), line
+        assert ("JBSWY3DPEHPK3PXP" in line) == (email != "koordination@example.org")
     client = app.test_client()
     step = post_form(client, "/anmelden", {"email": "ki@example.org", "password": "Courage-Demo-2026"})
     assert step.headers["Location"].endswith("/anmelden/code")

@@ -1,5 +1,6 @@
 """The demo network looks like a real one to a KI officer: no repeated or numbered titles, remembrance days on their
-date, links titled after the site they open, a licence on every material, and dates and downloads spread over years."""
+date, links titled after the site they open, a licence on every material, and dates and downloads spread over years;
+five regions with their own schools, reports and materials, and a demo login for every role."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ from statistics import median
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from courage_hub.activities.models import Activity, ActivityState
+from courage_hub.auth.models import Role, User
 from courage_hub.core.db import utcnow
-from courage_hub.demo import seed_demo
+from courage_hub.demo import demo_totp_secret, school_counts, seed_demo
 from courage_hub.materials.models import Material, MaterialState
 from courage_hub.materials.vocab import LICENCES
-from courage_hub.schools.models import School
+from courage_hub.regions.demo import generated_lands
+from courage_hub.regions.models import Region, RegionMunicipality, RegionStaff
+from courage_hub.regions.vocab import LAENDER
+from courage_hub.schools.models import Approval, School
 
 NUMBERED = re.compile(r"\(\d+\)")
 # Words a title must contain for a link to the site (host) it opens.
@@ -98,3 +104,144 @@ def test_demo_publication_dates_and_downloads_spread_over_the_years(demo):
     assert old and new and median(old) > median(new)
     assert max(m.download_count for m in published) < 5000
     assert all(m.download_count == 0 for m in demo["materials"] if m.state == MaterialState.REVIEW)
+
+
+# --- regions: the five demo offices, the demo logins of every role, generated offices for benchmarks ----------
+
+DEMO_AREAS = {
+    "Kreis Soest": ("NW", 14),
+    "Kreis Unna": ("NW", 10),
+    "Hochsauerlandkreis": ("NW", 12),
+    "Stadt Hamm": ("NW", 1),
+    "Stadt Leipzig": ("SN", 1),
+}
+
+
+def regions_by_area(db) -> dict[str, Region]:
+    return {
+        region.area: region
+        for region in db.session.scalars(select(Region).options(selectinload(Region.municipalities)))
+    }
+
+
+def per_region(db, model, region_column) -> dict[int, int]:
+    return dict(db.session.execute(select(region_column, func.count(model.id)).group_by(region_column)).all())
+
+
+def test_demo_has_five_regions_with_their_municipalities(demo, db):
+    regions = regions_by_area(db)
+    assert {area: (r.land, len(r.municipalities)) for area, r in regions.items()} == DEMO_AREAS
+    assert {town.name for town in regions["Kreis Unna"].municipalities} == {
+        "Bergkamen",
+        "Bönen",
+        "Fröndenberg/Ruhr",
+        "Holzwickede",
+        "Kamen",
+        "Lünen",
+        "Schwerte",
+        "Selm",
+        "Unna",
+        "Werne",
+    }
+    assert "Eslohe (Sauerland)" in {town.name for town in regions["Hochsauerlandkreis"].municipalities}
+    assert [town.name for town in regions["Stadt Hamm"].municipalities] == ["Hamm"]
+    assert [town.name for town in regions["Stadt Leipzig"].municipalities] == ["Leipzig"]
+    # Kreis Soest is the first region, the one the settings describe.
+    assert min(regions.values(), key=lambda r: r.id).area == "Kreis Soest"
+    # Every office has a public page to show: address, e-mail, opening hours and an introduction.
+    for area, region in regions.items():
+        assert region.address_lines and region.opening_hours and region.introduction, area
+        assert area == "Kreis Soest" or region.contact_email.endswith("@example.org")
+
+
+def test_every_demo_school_lies_in_a_municipality_of_its_region(demo, db):
+    towns = dict(db.session.execute(select(RegionMunicipality.name, RegionMunicipality.region_id)).all())
+    for school in demo["schools"]:
+        assert towns[school.municipality] == school.region_id, school.name
+
+
+def test_every_demo_region_has_schools_reports_and_materials(demo, db):
+    regions = regions_by_area(db)
+    schools = per_region(db, School, School.region_id)
+    reports = dict(
+        db.session.execute(
+            select(School.region_id, func.count(Activity.id)).join(Activity.school).group_by(School.region_id)
+        ).all()
+    )
+    materials = per_region(db, Material, Material.region_id)
+    for area, region in regions.items():
+        assert schools.get(region.id, 0) >= 8 and reports.get(region.id) and materials.get(region.id), area
+    assert schools[regions["Kreis Soest"].id] == 35  # as many as before there were regions
+    statuses = {s.status for s in demo["schools"] if s.region_id == regions["Kreis Unna"].id}
+    assert len(statuses) >= 3
+    waiting = [s for s in demo["schools"] if s.region_id == regions["Kreis Unna"].id and s.approval == Approval.PENDING]
+    assert waiting, "a registration waits in Kreis Unna's queue"
+    # A school's material belongs to the school's region; the KI's own materials to an office of the demo.
+    region_of = {school.id: school.region_id for school in demo["schools"]}
+    for material in demo["materials"]:
+        if material.school_id is not None:
+            assert material.region_id == region_of[material.school_id], material.title
+
+
+def test_demo_logins_cover_their_region_land_or_the_whole_country(demo, db):
+    regions = regions_by_area(db)
+    users = {user.email: user for user in db.session.scalars(select(User))}
+    staff_regions: dict[int, set[int]] = {}
+    for user_id, region_id in db.session.execute(select(RegionStaff.user_id, RegionStaff.region_id)):
+        staff_regions.setdefault(user_id, set()).add(region_id)
+    expected = {
+        "admin@example.org": (Role.ADMIN, None, set()),
+        "ki@example.org": (Role.KI_STAFF, None, {regions["Kreis Soest"].id}),
+        "ki-unna@example.org": (Role.KI_STAFF, None, {regions["Kreis Unna"].id}),
+        "land-nrw@example.org": (Role.LAND_STAFF, "NW", set()),
+        "bund@example.org": (Role.NATIONAL_STAFF, None, set()),
+        "koordination@example.org": (Role.COORDINATOR, None, set()),
+        "koordination2@example.org": (Role.COORDINATOR, None, set()),
+    }
+    assert {email: (u.role, u.land, staff_regions.get(u.id, set())) for email, u in users.items()} == expected
+    for email, user in users.items():
+        # Staff sign in with the documented second factor; coordinators with their password.
+        assert user.has_second_factor == (user.role != Role.COORDINATOR), email
+        assert user.totp_secret in (None, demo_totp_secret())
+
+
+def test_seeding_the_demo_again_adds_nothing(demo, db):
+    def counts():
+        return [db.session.scalar(select(func.count()).select_from(m)) for m in (Region, User, School, Material)]
+
+    before = counts()
+    added = seed_demo(schools=35, activities=150, materials=80)
+    assert set(added.values()) == {0}
+    assert counts() == before
+
+
+def test_more_regions_spread_the_schools_over_several_laender(app, db):
+    seed_demo(regions=8, schools=80, activities=300, materials=60)
+    regions = list(db.session.scalars(select(Region).options(selectinload(Region.municipalities))))
+    assert len(regions) == 8
+    generated = [r for r in regions if r.area not in DEMO_AREAS]
+    assert len(generated) == 3 and len({r.land for r in generated}) > 1
+    schools = per_region(db, School, School.region_id)
+    assert set(schools) == {r.id for r in regions}
+    # 80 spread evenly: 10 each, but Kreis Unna and the Hochsauerlandkreis keep their 12 and 14.
+    assert sorted(schools.values()) == [10] * 6 + [12, 14]
+    towns = dict(db.session.execute(select(RegionMunicipality.name, RegionMunicipality.region_id)).all())
+    for name, municipality, region_id in db.session.execute(select(School.name, School.municipality, School.region_id)):
+        assert towns[municipality] == region_id, name
+    reports = dict(
+        db.session.execute(
+            select(School.region_id, func.count(Activity.id)).join(Activity.school).group_by(School.region_id)
+        ).all()
+    )
+    assert set(reports) == set(schools)
+    assert set(seed_demo(regions=8, schools=80, activities=300, materials=60).values()) == {0}
+
+
+def test_national_demo_size_spreads_4400_schools_over_every_land():
+    counts = school_counts(4400, 120)
+    assert len(counts) == 120 and sum(counts) == 4400 and max(counts) - min(counts) <= 1
+    lands = Counter(generated_lands(115))
+    assert set(lands) == set(LAENDER)
+    assert lands.most_common(1)[0][0] == "NW"
+    # The five demo offices keep their sizes in the small demo.
+    assert school_counts(35, 5) == [35, 12, 14, 9, 10]

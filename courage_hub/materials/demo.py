@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from ..core.db import utcnow
 from ..core.uploads import store_pdf_preview, upload_root
 from ..extensions import db
+from ..regions.models import Region
 from ..schools.models import School, SchoolStatus
 from .models import Material, MaterialLevel, MaterialState, MaterialTopic
 from .samples import simple_pdf
@@ -222,8 +223,14 @@ def seed_materials(count: int, rng: random.Random) -> int:
     school_ids = list(school_regions)
     if missing <= 0 or not school_ids:
         return 0
-    # The KI's own materials belong to the first region (the demo's Kreis Soest).
-    staff_region = db.session.scalar(select(func.min(School.region_id)))
+    # Generated materials go round the regions in turn, so that every region has some; the KI's own materials
+    # belong to the staff member's region: the curated ones to the first region (the demo's Kreis Soest).
+    offices = dict(db.session.execute(select(Region.id, Region.name).order_by(Region.id)).all())
+    region_ids = list(offices)
+    schools_of: dict[int, list[int]] = {}
+    for school_id, region_id in school_regions.items():
+        schools_of.setdefault(region_id, []).append(school_id)
+    sharing_regions = [region_id for region_id in region_ids if region_id in schools_of]
     now = utcnow()
     rows, topics, levels = [], [], []
     for i in range(existing, existing + missing):
@@ -231,6 +238,7 @@ def seed_materials(count: int, rng: random.Random) -> int:
             title, kind, topic_list, level_list, description, link, licence, tags = CURATED[i]
             source = _pdf_row(title, description) if link is None else {"link_url": link}
             school_id = None if kind in ("Linkliste", "Präsentation", "Broschüre/Themenheft") else school_ids[i]
+            staff_region = region_ids[0]
         else:
             j = i - len(CURATED)
             phrase, topic, site_key = WORDS[j % len(WORDS)]
@@ -244,7 +252,13 @@ def seed_materials(count: int, rng: random.Random) -> int:
                 "Die Schule hat es im Unterricht erprobt und empfiehlt es mit Hinweisen zur Durchführung weiter."
             )
             source, licence, tags = {"link_url": url}, LICENCE_CYCLE[j % 6], phrase
-            school_id = school_ids[(i * 7919) % len(school_ids)] if i % 5 else None
+            # Every fifth is the KI's own; the others are shared by schools, one region after the other.
+            school_id = None
+            if i % 5:
+                turn, slot = divmod(i - (i + 4) // 5, len(sharing_regions))
+                region_schools = schools_of[sharing_regions[slot]]
+                school_id = region_schools[(turn * 7919) % len(region_schools)]
+            staff_region = region_ids[(j // 5) % len(region_ids)]
         state = MaterialState.REVIEW if i % 25 == 24 else MaterialState.PUBLISHED
         # Published some time in the last five years; older materials have been downloaded more often.
         age = (
@@ -261,7 +275,7 @@ def seed_materials(count: int, rng: random.Random) -> int:
                 "title": title,
                 "description": description,
                 "tags": tags,
-                "attribution": "KI Kreis Soest" if school_id is None else "Courage-AG der Schule",
+                "attribution": offices[staff_region] if school_id is None else "Courage-AG der Schule",
                 "licence": licence,
                 "language": "de",
                 "material_type": kind,
