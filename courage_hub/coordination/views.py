@@ -201,6 +201,7 @@ def contact():
         cases=cases,
         total=total,
         rule=rule,
+        deadline=rule.common_deadline(region_ids),
         municipality=municipality,
         municipalities=[(m, m) for m in municipality_names_in(staff_region_ids(current_user))],
     )
