@@ -1,8 +1,10 @@
-"""The Jahresbericht (annual report) of a school year as PDF, for the district council.
+"""The Jahresbericht (annual report) of a school year as PDF, for the district council, the Land or the Bund.
 
-Built with fpdf2 (pure Python): title page with the Kreis, key figures, the dashboard's charts (the same SVG),
-a table per municipality and the admitted schools with their projects. The document carries its language, title
-and an outline (bookmarks); the charts carry their description as alternative text.
+Built with fpdf2 (pure Python): title page naming the region, Land or "Bundesweit", key figures, the dashboard's
+charts (the same SVG), the dashboard's tables (per municipality for one region, per region for a Land, per Land
+and region for the whole country; per school type) and, for a region's own report, the admitted schools with their
+projects. The document carries its language, title and an outline (bookmarks); the charts carry their description
+as alternative text.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -27,10 +28,12 @@ from ..core import audit, schoolyear
 from ..core.db import write_transaction
 from ..core.schoolyear import local_today
 from ..extensions import db
+from ..regions.services import regions_by_id
 from ..schools.models import Approval, School, SchoolStatus
 from . import presentation
 from .dashboard import KeyFigures, Scope, key_figures
 from .presentation import FigureTable
+from .viewpoint import LAND, NATIONAL, REGION
 
 BRAND = (163, 18, 58)
 INK = (27, 31, 36)
@@ -273,25 +276,41 @@ def fit_header(
 def build_report(scope: Scope) -> bytes:
     """The annual report for ``scope`` as PDF bytes."""
     figures = key_figures(scope, fresh=True)
-    kreis = current_app.config["KREIS_NAME"]
     title = _("Annual report %(year)s", year=scope.label)
     pdf = ReportPDF(title)
     pdf.set_lang("de")
-    pdf.set_title(f"{title} – {kreis}")
-    pdf.set_author(_("Kommunales Integrationszentrum %(kreis)s", kreis=kreis))
+    pdf.set_title(f"{title} – {scope.name}")
+    pdf.set_author(_offices(scope) or "Courage Hub")
     pdf.set_subject("Schule ohne Rassismus – Schule mit Courage")
     pdf.set_creator("Courage Hub")
     pdf.set_display_mode("fullpage")
 
-    _title_page(pdf, scope, kreis, title)
+    _title_page(pdf, scope, title)
     _figures_page(pdf, figures)
     _charts(pdf, figures)
     _tables(pdf, figures)
-    _school_list(pdf, scope)
+    if scope.level not in (LAND, NATIONAL):  # a Land's or the Bund's report stops at the rows per region
+        _school_list(pdf, scope)
     return bytes(pdf.output())
 
 
-def _title_page(pdf: ReportPDF, scope: Scope, kreis: str, title: str) -> None:
+def _offices(scope: Scope) -> str:
+    """The regional offices whose report it is ("KI Kreis Soest"), for a region's or a staff member's report."""
+    if scope.level in (LAND, NATIONAL) or scope.region_ids is None:
+        return ""
+    regions = regions_by_id()
+    return ", ".join(sorted(regions[rid].name for rid in scope.region_ids if rid in regions))
+
+
+def _coordination_line(scope: Scope) -> str:
+    if scope.level == NATIONAL:
+        return _("Every region in Germany, added up")
+    if scope.level == LAND:
+        return _("Every region of the federal state, added up")
+    return _("Regional coordination: %(office)s", office=_offices(scope))
+
+
+def _title_page(pdf: ReportPDF, scope: Scope, title: str) -> None:
     pdf.add_page()
     pdf.ln(50)
     pdf.set_font(FAMILY, style="B", size=28)
@@ -302,11 +321,11 @@ def _title_page(pdf: ReportPDF, scope: Scope, kreis: str, title: str) -> None:
     pdf.set_text_color(*INK)
     pdf.ln(6)
     pdf.paragraph("Schule ohne Rassismus – Schule mit Courage", size=16, line=9, align="C")
-    pdf.paragraph(kreis, size=16, line=9, align="C")
+    pdf.paragraph(scope.name, size=16, line=9, align="C")
     if scope.municipality:
         pdf.paragraph(_("Municipality: %(name)s", name=scope.municipality), size=16, line=9, align="C")
     pdf.ln(20)
-    pdf.paragraph(_("Regional coordination: Kommunales Integrationszentrum %(kreis)s", kreis=kreis), align="C")
+    pdf.paragraph(_coordination_line(scope), align="C")
     pdf.paragraph(_("As of %(date)s", date=format_date(local_today(), "long")), align="C")
 
 
@@ -348,9 +367,13 @@ def _height(svg: object) -> int:
 
 
 def _tables(pdf: ReportPDF, figures: KeyFigures) -> None:
-    """The dashboard's tables per municipality and per school type, with the same columns and numbers."""
+    """The dashboard's tables (per municipality, region or Land, and per school type), with the same columns and
+    numbers; the whole country's report lists every region too."""
     pdf.add_page()
-    for table in (presentation.municipality_table(figures), presentation.school_type_table(figures)):
+    tables = presentation.breakdown_tables(figures)
+    if figures.scope.level == NATIONAL:
+        tables.insert(1, presentation.region_table(figures))
+    for table in tables:
         _figure_table(pdf, table)
 
 
@@ -394,11 +417,15 @@ def _day(value: date) -> str:
 def report(scope: Scope) -> bytes:
     """Build the report and record it in the audit log."""
     data = build_report(scope)
+    single = next(iter(scope.region_ids)) if scope.level == REGION and scope.region_ids else None
     with write_transaction():
         audit.record(
             "export.report",
             None,
-            summary=_("Annual report %(year)s", year=schoolyear.label(scope.year)),
-            after={"year": scope.year, "municipality": scope.municipality},
+            summary=" – ".join(
+                filter(None, [_("Annual report %(year)s", year=schoolyear.label(scope.year)), scope.name])
+            ),
+            after={"year": scope.year, "municipality": scope.municipality, **scope.args},
+            region_id=single,
         )
     return data
