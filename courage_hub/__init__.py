@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp
+    from .coordination import region_settings  # noqa: F401  (adds the region settings page to its blueprint)
     from .coordination.views import audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp

@@ -16,7 +16,7 @@ pytestmark = [*browser_marks, pytest.mark.usefixtures("_short_browser_timeouts")
     ("email", "path", "heading"),
     [
         ("admin@example.org", "/verwaltung/konten", "Konten"),
-        ("ki@example.org", "/koordination/", "Netzwerk im Kreis Soest"),
+        ("ki@example.org", "/koordination/", "Netzwerk: Kreis Soest"),
         (
             "koordination@example.org",
             "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten",

@@ -361,6 +361,7 @@ FIELDS = {
     "auth.account": {"current_password": PASSWORD, "password": "ein neues Testpasswort 43"},
     "auth.delete_account": {"password": PASSWORD, "confirm": "y"},
     "auth.new_recovery_codes": {"password": PASSWORD},
+    "coordination.region_settings": {"contact_phone": "02921 30-0"},
     "auth.second_factor_off": {"password": PASSWORD},
     "admin.create_account": {
         "name": "Neue Kollegin",

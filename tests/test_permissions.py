@@ -185,6 +185,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/koordination/export/schulen.<any(csv, xlsx):fmt>"): KI_ONLY,
     ("GET", "/koordination/export/aktivitaeten.<any(csv, xlsx):fmt>"): KI_ONLY,
     ("GET", "/koordination/jahresbericht.pdf"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
+    ("GET", "/koordination/region"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
+    ("POST", "/koordination/region"): {"anonymous": LOGIN, "ki": DONE, "admin": DONE, ALL: 403},
     ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, "ki": 200, ALL: 403},
     ("GET", "/koordination/postausgang"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
     ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {
@@ -453,6 +455,7 @@ FORM_DATA: dict[str, dict[str, str]] = {
     "schools.contact_flag": {"flagged": "1", "reason": "Seit zwei Jahren kein Bericht"},
     "schools.contact_coordination": {"subject": "Frage zum Aktionstag", "message": "Wer kann uns beraten?"},
     "coordination.add_note": {"text": "Rueckruf vereinbart"},
+    "coordination.region_settings": {"contact_phone": "02921 30-0", "contact_deadline": "04-15"},
     "coordination.reject": {"reason": "Diese Schule liegt nicht im Kreis."},
     "activities.unpublish": {"reason": "Ein Foto ohne Einwilligung"},
     "materials.report_problem": {"reason": "broken_link", "text": "Der Link geht ins Leere"},

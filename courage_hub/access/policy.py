@@ -86,6 +86,21 @@ def can_see_figures_of(user: User | Any, region_id: int) -> bool:
     return can_use_coordination(user) and sees_figures_of(user, region_id)
 
 
+def can_edit_regions(user: User | Any) -> bool:
+    """The settings page of regional offices: their staff, the Land staff of their Land, admins."""
+    return is_admin(user) or is_ki_staff(user) or is_land_staff(user)
+
+
+def can_edit_region(user: User | Any, region: Any) -> bool:
+    """Edit a region's public contact, introduction, contact deadline and Reply-To: its own staff, the Land staff of
+    its Land, admins (``region``: a Region or a RegionInfo)."""
+    if is_admin(user):
+        return True
+    if is_land_staff(user):
+        return bool(user.land) and region.land == user.land
+    return is_ki_staff(user) and is_staff_for(user, region.id)
+
+
 def is_staff_of_school(user: User | Any, school: School) -> bool:
     """Regional staff of the region that looks after ``school``."""
     return is_ki_staff(user) and is_staff_for(user, school.region_id)

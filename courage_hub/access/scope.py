@@ -85,6 +85,16 @@ def sees_figures_of(user: Any, region_id: int | None) -> bool:
     return ids is None or (region_id is not None and region_id in ids)
 
 
+def sees_land_figures(user: Any, land: str) -> bool:
+    """The roll-up of a whole Land: its Land staff, the Bundeskoordination and admins (regional staff see their own
+    regions, never a Land's total)."""
+    if not is_signed_in(user) or not land:
+        return False
+    if figure_region_ids(user) is None:
+        return True
+    return user.role == Role.LAND_STAFF and user.land == land
+
+
 def forget() -> None:
     """Drop the cached scopes (after a change of staff assignments within one request)."""
     g.pop("_region_scopes", None)

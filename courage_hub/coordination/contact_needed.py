@@ -1,5 +1,9 @@
 """ "Kontakt nötig": which admitted schools the KI should contact (no project this school year after the deadline,
 no report for twelve months), as one SQL condition that filters the lists and explains a single school.
+
+Each region may set its own deadline (``Region.contact_deadline``, "MM-DD"); a region without one follows the
+installation's ``CONTACT_DEADLINE``. The condition names the regions whose deadline has passed, so it stays one
+SQL condition however many regions there are.
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..access.scope import within
@@ -19,16 +23,18 @@ from ..core import schoolyear
 from ..core.db import utcnow
 from ..core.schoolyear import local_today
 from ..extensions import db
+from ..regions.services import RegionInfo, all_regions
 from ..schools.models import Approval, Membership, School, SchoolStatus
 
 
-def contact_deadline(year: int) -> date:
+def contact_deadline(year: int, setting: str | None = None) -> date:
     """The day of school year ``year`` from which an admitted school without a project needs contact.
 
-    ``CONTACT_DEADLINE`` is "MM-DD" (default "03-01": 1 March); a day from the school year's first month on falls
-    into its first calendar year, any other into the second.
+    ``setting`` is a region's own "MM-DD"; without one the ``CONTACT_DEADLINE`` setting applies (default "03-01":
+    1 March). A day from the school year's first month on falls into its first calendar year, any other into the
+    second.
     """
-    raw = str(current_app.config.get("CONTACT_DEADLINE") or "03-01")
+    raw = str(setting or current_app.config.get("CONTACT_DEADLINE") or "03-01")
     try:
         month, day = (int(part) for part in raw.split("-", 1))
         return date(schoolyear.calendar_year(year, month), month, min(day, 28) if month == 2 else day)
@@ -72,21 +78,35 @@ class ContactRule:
 
     @property
     def deadline(self) -> date:
+        """The installation's deadline (regions without their own)."""
         return contact_deadline(self.year)
 
+    def deadline_of(self, region: RegionInfo | None) -> date:
+        """The deadline of ``region``: its own setting, else the installation's."""
+        return contact_deadline(self.year, region.contact_deadline if region is not None else None)
+
+    def common_deadline(self, region_ids: frozenset[int] | None) -> date | None:
+        """The one deadline of the regions ``region_ids`` (``None``: every region), or None when they differ."""
+        days = {self.deadline_of(r) for r in all_regions() if region_ids is None or r.id in region_ids}
+        return days.pop() if len(days) == 1 else (self.deadline if not days else None)
+
     @property
-    def deadline_passed(self) -> bool:
-        return self.today >= self.deadline
+    def passed_region_ids(self) -> frozenset[int]:
+        """The regions whose deadline has passed on :attr:`today`."""
+        return frozenset(r.id for r in all_regions() if self.today >= self.deadline_of(r))
 
     @property
     def cutoff(self) -> datetime:
         return twelve_months_before(self.now)
 
     def missing_project(self) -> ColumnElement[bool]:
-        """Admitted, the deadline has passed and no published project in the current school year."""
-        if not self.deadline_passed:
+        """Admitted, the deadline of the school's region has passed and no published project in the current school
+        year."""
+        passed = self.passed_region_ids
+        if not passed:
             return false()
-        return and_(_admitted(), ~_has_project(self.year))
+        in_passed = true() if len(passed) == len(all_regions()) else School.region_id.in_(sorted(passed))
+        return and_(in_passed, _admitted(), ~_has_project(self.year))
 
     def silent(self) -> ColumnElement[bool]:
         """Admitted more than 12 months ago (or unknown) and no report published in the last 12 months."""

@@ -1,8 +1,9 @@
-"""The key figures of the KI dashboard and the annual report: schools per status, municipality and school type, the
-yearly obligation, activities per month, topics, materials and the open queues.
+"""The key figures of the KI dashboard and the annual report: schools per status, municipality, region, Land and
+school type, the yearly obligation, activities per month, topics, materials and the open queues.
 
-Every figure is an SQL aggregate (GROUP BY, EXISTS), never a loop over schools, so the dashboard runs a fixed
-number of queries whatever the size of the network.
+Every figure is an SQL aggregate (GROUP BY, EXISTS), never a loop over schools or regions, so the dashboard runs a
+fixed number of queries whatever the size of the network: the rows per region come from the same GROUP BY queries
+as the rows per municipality (grouped by region and municipality), and a Land's row adds up its regions' rows.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from ..activities.models import Activity, ActivityState, ActivityTopic
 from ..core import schoolyear
 from ..core.pagination import remembered
 from ..extensions import db
-from ..regions.services import municipality_names_in
+from ..regions.services import all_regions, municipality_names_in
+from ..regions.vocab import land_name
 from ..schools.models import STATUS_ORDER, Approval, School, SchoolStatus
 from .contact_needed import ContactRule, _admitted, _has_project, contact_rule
+from .viewpoint import LAND, NATIONAL, REGION, REGIONS
 
 ALL_STATUSES = (*STATUS_ORDER, SchoolStatus.AUSGETRETEN)
 CHART_YEARS = 5
@@ -28,11 +31,23 @@ CHART_YEARS = 5
 @dataclass
 class Scope:
     """What the dashboard looks at: one school year, the regions whose figures it adds up (``None``: every region;
-    set from the viewer's scope, see access/scope.py) and optionally one municipality."""
+    chosen within the viewer's scope, see viewpoint.py) and optionally one municipality.
+
+    ``level`` says what the regions are (one region, a staff member's regions, a Land, the country), ``name`` names
+    them for headings and titles, ``args`` are the URL arguments that chose them (kept in every link)."""
 
     year: int
     municipality: str = ""
     region_ids: RegionIds = frozenset()
+    level: str = REGION
+    name: str = ""
+    land: str = ""
+    args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_roll_up(self) -> bool:
+        """Several regions added up: the breakdown is per region (or per Land), not per municipality."""
+        return self.level in (REGIONS, LAND, NATIONAL)
 
     @property
     def label(self) -> str:
@@ -51,11 +66,22 @@ class Scope:
 
 @dataclass
 class MunicipalityRow:
+    """The figures of one group of schools: a municipality, a school type, a region or a Land (``key``: the region's
+    slug or the Land's code, for links to its own view)."""
+
     name: str
     by_status: dict[SchoolStatus, int] = field(default_factory=dict)
     newly_admitted: int = 0
     obligation_met: int = 0
     activities: int = 0
+    key: str = ""
+
+    def add(self, other: MunicipalityRow) -> None:
+        for status, count in other.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0) + count
+        self.newly_admitted += other.newly_admitted
+        self.obligation_met += other.obligation_met
+        self.activities += other.activities
 
     @property
     def admitted(self) -> int:
@@ -84,6 +110,8 @@ class KeyFigures:
     topics: list[tuple[str, int]]
     materials_shared: int
     school_types: list[MunicipalityRow]  # the same figures per school type (name = the school type)
+    regions: list[MunicipalityRow]  # per region in scope (name = its area, key = its slug)
+    lands: list[MunicipalityRow]  # per Land in scope (name = the Land, key = its code)
     pending_registrations: int
     materials_in_review: int
     open_reports: int
@@ -119,7 +147,7 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
             lambda: _network_figures(scope),
             keep=lambda figures: sum(sum(r.by_status.values()) for r in figures[0].values()) >= CACHE_NETWORKS_FROM,
         )
-    towns, months, history, topics, materials_shared, school_types = network
+    towns, months, history, topics, materials_shared, school_types, regions = network
     by_status = {status: sum(row.by_status.get(status, 0) for row in towns.values()) for status in ALL_STATUSES}
     queues = open_queues(scope.region_ids)
     contact_conditions = [rule.condition(), *scope.school_conditions()]
@@ -139,6 +167,8 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
         topics=topics,
         materials_shared=materials_shared,
         school_types=school_types,
+        regions=sorted(regions.values(), key=lambda r: r.name),
+        lands=_land_rows(regions),
         pending_registrations=queues[0],
         materials_in_review=queues[1],
         open_reports=queues[2],
@@ -147,10 +177,11 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
 
 
 def _network_figures(scope: Scope):
-    """The aggregates over schools and reports: (towns, months, history, topics, materials shared, school types)."""
-    towns = _municipality_rows(scope)
-    _obligation_by_town(scope, towns)
-    months = _activities_by_month(scope, towns)
+    """The aggregates over schools and reports: (towns, months, history, topics, materials shared, school types,
+    regions)."""
+    towns, regions = _municipality_rows(scope)
+    _obligation_by_town(scope, towns, regions)
+    months = _activities_by_month(scope, towns, regions)
     return (
         towns,
         months,
@@ -158,7 +189,31 @@ def _network_figures(scope: Scope):
         _topics(scope),
         _materials_shared(scope),
         _school_type_rows(scope),
+        regions,
     )
+
+
+class _Groups:
+    """Rows per municipality and per region, filled from the same GROUP BY results."""
+
+    def __init__(self, towns: dict[str, MunicipalityRow], regions: dict[int, MunicipalityRow]) -> None:
+        self.towns, self.regions = towns, regions
+
+    def rows(self, region_id: int, town: str) -> list[MunicipalityRow]:
+        """The town's row and its region's (a region created during this request has none yet)."""
+        town_row = self.towns.setdefault(town, MunicipalityRow(town))
+        region = self.regions.get(region_id)
+        return [town_row] if region is None else [town_row, region]
+
+
+def _land_rows(regions: dict[int, MunicipalityRow]) -> list[MunicipalityRow]:
+    """The regions' rows added up per Land (no query: the regions' Länder are known)."""
+    land_of = {region.id: region.land for region in all_regions()}
+    lands: dict[str, MunicipalityRow] = {}
+    for region_id, row in regions.items():
+        code = land_of.get(region_id, "")
+        lands.setdefault(code, MunicipalityRow(land_name(code) or code, key=code)).add(row)
+    return sorted(lands.values(), key=lambda r: r.name)
 
 
 def _school_type_rows(scope: Scope) -> list[MunicipalityRow]:
@@ -194,35 +249,50 @@ def _school_type_rows(scope: Scope) -> list[MunicipalityRow]:
     return sorted(types.values(), key=lambda r: r.name)
 
 
-def _municipality_rows(scope: Scope) -> dict[str, MunicipalityRow]:
+def _municipality_rows(scope: Scope) -> tuple[dict[str, MunicipalityRow], dict[int, MunicipalityRow]]:
+    """Schools per status and newly admitted, per municipality and per region (one GROUP BY query)."""
     first, last = schoolyear.bounds(scope.year)
     towns = {name: MunicipalityRow(name) for name in municipality_names_in(scope.region_ids)}
+    regions = {
+        region.id: MunicipalityRow(region.area, key=region.slug)
+        for region in all_regions()
+        if scope.region_ids is None or region.id in scope.region_ids
+    }
+    groups = _Groups(towns, regions)
     newly = case((and_(School.status == SchoolStatus.AUFGENOMMEN, School.admitted_on.between(first, last)), 1), else_=0)
-    for town, status, count, new in db.session.execute(
-        select(School.municipality, School.status, func.count(School.id), func.sum(newly))
+    for region_id, town, status, count, new in db.session.execute(
+        select(School.region_id, School.municipality, School.status, func.count(School.id), func.sum(newly))
         .where(School.approval == Approval.APPROVED, *scope.school_conditions())
-        .group_by(School.municipality, School.status)
+        .group_by(School.region_id, School.municipality, School.status)
     ):
-        row = towns.setdefault(town, MunicipalityRow(town))
-        row.by_status[status] = count
-        row.newly_admitted += int(new or 0)
-    return towns
+        for row in groups.rows(region_id, town):
+            row.by_status[status] = row.by_status.get(status, 0) + count
+            row.newly_admitted += int(new or 0)
+    return towns, regions
 
 
-def _obligation_by_town(scope: Scope, towns: dict[str, MunicipalityRow]) -> None:
+def _obligation_by_town(scope: Scope, towns: dict[str, MunicipalityRow], regions: dict[int, MunicipalityRow]) -> None:
     met = func.sum(case((_has_project(scope.year), 1), else_=0))
-    for town, count in db.session.execute(
-        select(School.municipality, met).where(_admitted(), *scope.school_conditions()).group_by(School.municipality)
+    groups = _Groups(towns, regions)
+    for region_id, town, count in db.session.execute(
+        select(School.region_id, School.municipality, met)
+        .where(_admitted(), *scope.school_conditions())
+        .group_by(School.region_id, School.municipality)
     ):
-        towns.setdefault(town, MunicipalityRow(town)).obligation_met = int(count or 0)
+        for row in groups.rows(region_id, town):
+            row.obligation_met += int(count or 0)
 
 
-def _activities_by_month(scope: Scope, towns: dict[str, MunicipalityRow]) -> list[tuple[date, int]]:
-    """Published activities per month of the school year (August first); fills the per-town totals too."""
+def _activities_by_month(
+    scope: Scope, towns: dict[str, MunicipalityRow], regions: dict[int, MunicipalityRow]
+) -> list[tuple[date, int]]:
+    """Published activities per month of the school year (August first); fills the per-town and per-region totals
+    too."""
     month = func.extract("month", Activity.start_date)
     counts: dict[int, int] = {}
-    for town, m, count in db.session.execute(
-        select(School.municipality, month, func.count(Activity.id))
+    groups = _Groups(towns, regions)
+    for region_id, town, m, count in db.session.execute(
+        select(School.region_id, School.municipality, month, func.count(Activity.id))
         .join(School, School.id == Activity.school_id)
         .where(
             Activity.state == ActivityState.PUBLISHED,
@@ -230,10 +300,11 @@ def _activities_by_month(scope: Scope, towns: dict[str, MunicipalityRow]) -> lis
             School.approval == Approval.APPROVED,
             *scope.school_conditions(),
         )
-        .group_by(School.municipality, month)
+        .group_by(School.region_id, School.municipality, month)
     ):
         counts[int(m)] = counts.get(int(m), 0) + count
-        towns.setdefault(town, MunicipalityRow(town)).activities += count
+        for row in groups.rows(region_id, town):
+            row.activities += count
     return [(first, counts.get(first.month, 0)) for first in schoolyear.months(scope.year)]
 
 

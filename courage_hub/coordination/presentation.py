@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from ..core import schoolyear
 from ..schools.models import SchoolStatus
 from . import charts as svg_charts
 from .dashboard import ALL_STATUSES, KeyFigures, MunicipalityRow
+from .viewpoint import NATIONAL
 
 STATUS_COLOURS = {
     SchoolStatus.INTERESSE: "#8c6bb1",
@@ -75,8 +76,16 @@ def figure_lines(figures: KeyFigures) -> list[tuple[str, str]]:
 
 
 def charts(figures: KeyFigures) -> list[Chart]:
+    """The dashboard's charts; the first breaks the schools down per municipality, or per region (per Land) when
+    several regions (the whole country) are in view."""
+    if figures.scope.level == NATIONAL:
+        breakdown = _land_chart(figures)
+    elif figures.scope.is_roll_up:
+        breakdown = _region_chart(figures)
+    else:
+        breakdown = _municipality_chart(figures)
     return [
-        _municipality_chart(figures),
+        breakdown,
         _school_type_chart(figures),
         _month_chart(figures),
         _history_chart(figures),
@@ -91,6 +100,26 @@ def _municipality_chart(figures: KeyFigures) -> Chart:
         _("Schools per municipality by status"),
         _("Horizontal bars, one per municipality, stacked by status."),
         _("Municipality"),
+    )
+
+
+def _region_chart(figures: KeyFigures) -> Chart:
+    return _status_bars_chart(
+        "chart-regions",
+        figures.regions,
+        _("Schools per region by status"),
+        _("Horizontal bars, one per region, stacked by status."),
+        _("Region"),
+    )
+
+
+def _land_chart(figures: KeyFigures) -> Chart:
+    return _status_bars_chart(
+        "chart-lands",
+        figures.lands,
+        _("Schools per federal state by status"),
+        _("Horizontal bars, one per federal state, stacked by status."),
+        _("Federal state"),
     )
 
 
@@ -207,6 +236,8 @@ class FigureTable:
     header: list[str]
     rows: list[list[str | int]]
     total: list[str | int]
+    keys: list[str] = field(default_factory=list)  # per row: the region's slug or the Land's code it links to
+    link_arg: str = ""  # "region" or "land": the URL argument that shows one row's own view
 
 
 def _figure_table(table_id: str, heading: str, caption: str, first: str, rows: list[MunicipalityRow]) -> FigureTable:
@@ -240,6 +271,7 @@ def _figure_table(table_id: str, heading: str, caption: str, first: str, rows: l
         ],
         rows=body,
         total=total,
+        keys=[row.key for row in rows],
     )
 
 
@@ -248,6 +280,34 @@ def municipality_table(figures: KeyFigures) -> FigureTable:
     return _figure_table(
         "towns", _("Municipalities"), _("Figures per municipality"), _("Municipality"), figures.municipalities
     )
+
+
+def region_table(figures: KeyFigures) -> FigureTable:
+    """The same figures per region in view; each row leads to that region's own view."""
+    table = _figure_table("regions", _("Regions"), _("Figures per region"), _("Region"), figures.regions)
+    table.link_arg = "region"
+    return table
+
+
+def land_table(figures: KeyFigures) -> FigureTable:
+    """The same figures per federal state; each row leads to that Land's roll-up."""
+    table = _figure_table(
+        "lands", _("Federal states"), _("Figures per federal state"), _("Federal state"), figures.lands
+    )
+    table.link_arg = "land"
+    return table
+
+
+def breakdown_tables(figures: KeyFigures) -> list[FigureTable]:
+    """The tables of the dashboard and the report: per Land (the whole country), per region (several regions) or
+    per municipality (one region), then per school type."""
+    if figures.scope.level == NATIONAL:
+        first = land_table(figures)
+    elif figures.scope.is_roll_up:
+        first = region_table(figures)
+    else:
+        first = municipality_table(figures)
+    return [first, school_type_table(figures)]
 
 
 def school_type_table(figures: KeyFigures) -> FigureTable:

@@ -22,13 +22,14 @@ from ..access.policy import (
     can_use_coordination,
     is_admin,
 )
-from ..access.scope import RegionIds, figure_region_ids, is_staff_for, staff_filter, staff_region_ids
+from ..access.scope import RegionIds, is_staff_for, staff_filter, staff_region_ids
 from ..activities.services import obligation_years, school_activities
 from ..core import mail, schoolyear
 from ..core.models import OutboxMail, OutboxStatus
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import require
 from ..core.requests import date_arg, id_arg
+from ..core.text import slugify
 from ..extensions import db
 from ..regions.services import municipality_names_in
 from ..schools import registration as school_registration
@@ -41,6 +42,7 @@ from . import audit_log as audit_log_service
 from .dashboard import Scope, key_figures, year_choices
 from .forms import NoteForm, ReminderForm
 from .schools_table import TableFilter
+from .viewpoint import View, choose_view, path_to
 
 bp = Blueprint("coordination", __name__, url_prefix="/koordination")
 audit_bp = Blueprint("audit", __name__, url_prefix="/verwaltung/protokoll")
@@ -60,10 +62,24 @@ def _municipality_arg(region_ids: RegionIds) -> str:
     return value if value in municipality_names_in(region_ids) else ""
 
 
-def _scope() -> Scope:
-    """The figures the viewer may see: their regions (staff), their Land's (Land staff), every region (Bund)."""
-    region_ids = figure_region_ids(current_user)
-    return Scope(year=_year_arg(), municipality=_municipality_arg(region_ids), region_ids=region_ids)
+def _view() -> View:
+    """The region, Land or the whole country chosen with ?region= / ?land=, within what the viewer may see."""
+    return choose_view(current_user, request.args.get("region", "")[:80], request.args.get("land", "")[:2])
+
+
+def _scope(view: View | None = None) -> Scope:
+    """The figures the viewer looks at: their default view (their region, their Land, the whole country) or the
+    one they chose; a municipality only within one region."""
+    view = view or _view()
+    return Scope(
+        year=_year_arg(),
+        municipality=_municipality_arg(view.region_ids) if view.is_single_region else "",
+        region_ids=view.region_ids,
+        level=view.level,
+        name=view.name,
+        land=view.land,
+        args=view.args,
+    )
 
 
 def _optional_url(endpoint: str) -> str | None:
@@ -79,18 +95,21 @@ def _optional_url(endpoint: str) -> str | None:
 @bp.get("/")
 @require(can_use_coordination)
 def dashboard():
-    """Key figures and charts of the Kreis network for a school year and municipality, with the open queues."""
-    scope = _scope()
+    """Key figures and charts of a region, a Land or the whole country for a school year (and, within one region,
+    a municipality), with the open queues; Land and national views break the figures down per region or Land."""
+    view = _view()
+    scope = _scope(view)
     figures = key_figures(scope)
     return render_template(
         "coordination/dashboard.html",
         scope=scope,
         figures=figures,
+        steps=path_to(current_user, view),
         lines=presentation.figure_lines(figures),
         charts=presentation.charts(figures),
-        tables=[presentation.municipality_table(figures), presentation.school_type_table(figures)],
+        tables=presentation.breakdown_tables(figures),
         years=year_choices(),
-        municipalities=municipality_names_in(scope.region_ids),
+        municipalities=municipality_names_in(scope.region_ids) if view.is_single_region else [],
         review_url=_optional_url("material_review.queue"),
     )
 
@@ -201,6 +220,7 @@ def contact():
         cases=cases,
         total=total,
         rule=rule,
+        deadline=rule.common_deadline(region_ids),
         municipality=municipality,
         municipalities=[(m, m) for m in municipality_names_in(staff_region_ids(current_user))],
     )
@@ -291,8 +311,8 @@ def _download(data: bytes, content_type: str, filename: str) -> Response:
 @bp.get("/export/schulen.<any(csv, xlsx):fmt>")
 @require(can_export_figures)
 def export_schools(fmt: str):
-    """The schools table with the current filters as CSV or XLSX."""
-    filters = _table_filter(figure_region_ids(current_user))
+    """The schools table with the current filters as CSV or XLSX, for the chosen region or Land."""
+    filters = _table_filter(_view().region_ids)
     table = exports.schools_export(filters)
     data = exports.export("schools", table, fmt, filters.as_args())
     name = exports.download_name("schulen", filters.year, fmt, filtered=exports.table_is_filtered(filters))
@@ -318,7 +338,8 @@ def annual_report():
 
     scope = _scope()
     data = report(scope)
-    name = exports.download_name("jahresbericht", scope.year, "pdf", filtered=bool(scope.municipality))
+    kind = "jahresbericht-" + slugify(scope.name) if scope.args else "jahresbericht"
+    name = exports.download_name(kind, scope.year, "pdf", filtered=bool(scope.municipality))
     return _download(data, "application/pdf", name)
 
 

@@ -24,6 +24,7 @@ class RegionInfo:
     area: str
     land: str
     municipalities: tuple[str, ...]
+    contact_deadline: str | None = None  # "MM-DD"; None: the CONTACT_DEADLINE setting applies
 
     @property
     def land_name(self) -> str:
@@ -39,7 +40,9 @@ def all_regions() -> list[RegionInfo]:
             select(Region).options(joinedload(Region.municipalities)).order_by(Region.land, Region.name)
         ).unique()
         cached = [
-            RegionInfo(r.id, r.slug, r.name, r.area, r.land, tuple(town.name for town in r.municipalities))
+            RegionInfo(
+                r.id, r.slug, r.name, r.area, r.land, tuple(town.name for town in r.municipalities), r.contact_deadline
+            )
             for r in regions
         ]
         g._all_regions = cached
