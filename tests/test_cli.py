@@ -118,8 +118,8 @@ def test_demo_staff_have_the_demo_second_factor_which_demo_logins_prints(app, db
     assert "JBSWY3DPEHPK3PXP" not in coordinator_line
     # Every account with its role in words and what it covers.
     for email, words in [
-        ("ki@example.org", ("KI-Mitarbeitende", "KI Kreis Soest")),
-        ("ki-unna@example.org", ("KI-Mitarbeitende", "KI Kreis Unna")),
+        ("ki@example.org", ("Regionale Koordination", "KI Kreis Soest")),
+        ("ki-unna@example.org", ("Regionale Koordination", "KI Kreis Unna")),
         ("land-nrw@example.org", ("Landeskoordination", "Nordrhein-Westfalen")),
         ("bund@example.org", ("Bundeskoordination", "bundesweit")),
         ("koordination@example.org", ("Schulkoordination", "Gesamtschule am Lindenhof Lippstadt")),
