@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from .core.views import bp as core_bp
     from .materials.views import bp as materials_bp
     from .materials.views import review_bp as material_review_bp
+    from .regions.views import bp as regions_bp
     from .schools.views import bp as schools_bp
 
     for blueprint in (
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
         materials_bp,
         material_review_bp,
         audit_bp,
+        regions_bp,
     ):
         app.register_blueprint(blueprint)
 

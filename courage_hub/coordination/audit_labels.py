@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "reminder.send": _l("Reminder sent"),
     "school.approve": _l("Registration approved"),
     "school.contact_flag": _l("Contact needed changed"),
+    "school.move": _l("Handed over to another regional office"),
     "school.reject": _l("Registration rejected"),
     "school.status": _l("Status changed"),
 }
@@ -72,6 +73,7 @@ FIELD_LABELS = {
     "q": _l("Search words"),
     "reason": _l("Reason"),
     "recipients": _l("Recipients"),
+    "region": _l("Regional office"),
     "reminder_id": _l("Reminder number"),
     "role": _l("Role"),
     "schulform": _l("School type"),
