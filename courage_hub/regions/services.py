@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import g
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..core.text import slugify
