@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import g
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
+from ..core.errors import is_unavailable
 from ..core.text import slugify
 from ..extensions import db
 from .models import Region, RegionMunicipality, RegionStaff
 from .vocab import land_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -174,11 +179,23 @@ def site_scope() -> Installation:
     setting that names the Kreis."""
     from flask import current_app
 
+    fallback = Installation(1, current_app.config.get("KREIS_NAME", ""))
     if g.get("db_unavailable"):
-        return Installation(1, current_app.config.get("KREIS_NAME", ""))
+        return fallback
     scope = g.get("_site_scope")
     if scope is None:
-        scope = g._site_scope = installation()
+        try:
+            scope = installation()
+        except DBAPIError as error:
+            # Pages that need no data (the imprint, the sign-in form) still open while the database is down or not
+            # yet migrated; a page that needs data fails on its own queries.
+            db.session.rollback()
+            if not is_unavailable(error):
+                log.error(
+                    "the regions could not be read (%s); the page names the configured Kreis", type(error).__name__
+                )
+            scope = fallback
+        g._site_scope = scope
     return scope
 
 
