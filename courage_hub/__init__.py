@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from .materials.views import bp as materials_bp
     from .materials.views import review_bp as material_review_bp
     from .regions.admin_views import bp as region_admin_bp
+    from .regions.views import bp as regions_bp
     from .schools.views import bp as schools_bp
 
     for blueprint in (
@@ -162,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
         material_review_bp,
         audit_bp,
         region_admin_bp,
+        regions_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -11,9 +11,17 @@ from flask import render_template
 
 from .activities.services import network_overview
 from .core.views import bp
+from .regions.services import all_regions
+
+
+def office_finder() -> list[tuple[str, tuple[str, ...]]]:
+    """(office, its municipalities) for the finder "which office looks after my school?"; empty with one office."""
+    regions = all_regions()
+    return [(region.name, region.municipalities) for region in regions] if len(regions) > 1 else []
 
 
 @bp.get("/")
 def index():
-    """Explain Courage Hub to a visitor, show how big the network is and lead pupils, schools and staff onward."""
-    return render_template("core/index.html", overview=network_overview())
+    """Explain Courage Hub to a visitor, show how big the network is and lead pupils, schools and staff onward; with
+    several regional offices, help a school find the one that looks after it."""
+    return render_template("core/index.html", overview=network_overview(), finder=office_finder())

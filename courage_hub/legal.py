@@ -12,6 +12,7 @@ from flask_login import current_user
 from .access.policy import can_use_coordination
 from .config import missing_operator_settings
 from .core.views import bp
+from .regions.services import site_scope
 
 
 def legal_page(template: str):
@@ -20,7 +21,7 @@ def legal_page(template: str):
     address = [line.strip() for line in config["OPERATOR_ADDRESS"].split(";") if line.strip()]
     return render_template(
         template,
-        operator_name=config["OPERATOR_NAME"] or config["KREIS_NAME"],
+        operator_name=config["OPERATOR_NAME"] or site_scope().area or site_scope().title,
         operator_address=address,
         feedback_email=config["ACCESSIBILITY_CONTACT_EMAIL"] or config["OPERATOR_EMAIL"],
         missing_settings=missing_operator_settings(config) if can_use_coordination(current_user) else [],

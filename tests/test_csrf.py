@@ -327,6 +327,23 @@ def _unhide(ctx: Context) -> dict:
     return {"role": "ki", "values": {"material_id": _material_in("hidden")(ctx)}}
 
 
+def _school_to_hand_over(ctx: Context) -> dict:
+    """A Soest school and a second office (Kreis Unna) to hand it over to."""
+    from sqlalchemy import select
+
+    from courage_hub.extensions import db
+    from courage_hub.regions.models import Region
+
+    if db.session.scalar(select(Region.id).where(Region.slug == "kreis-unna")) is None:
+        factories.RegionFactory(area="Kreis Unna", slug="kreis-unna", municipalities=["Unna"])
+    school = factories.SchoolFactory()
+    return {
+        "role": "ki",
+        "values": {"school_id": school.id},
+        "fields": {"region": "kreis-unna", "municipality": "Unna", "reason": "Neue Zuständigkeit"},
+    }
+
+
 # Routes that end their session or account, need a half-finished sign-in, or whose success would take an object away
 # from the routes after them: a client, an account or an object of their own, made just before their requests.
 ROUTE_SETUP = {
@@ -355,6 +372,7 @@ ROUTE_SETUP = {
     "schools.withdraw_invitation": _values(invitation_id=_new_invitation_of_school_a),
     "region_admin.add_staff": _staff_account_without_region,
     "region_admin.remove_staff": _values(user_id=_staff_of_soest),
+    "coordination.move_school": _school_to_hand_over,
 }
 # Values for fields whose baseline would not be accepted; a name also matches a prefixed field ("off-password").
 FIELDS = {

@@ -218,6 +218,13 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": DONE},
     ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_ONLY, "ki": 404},
     ("POST", "/koordination/pruefung/meldungen/<int:report_id>/erledigt"): {**KI_ONLY, "ki": DONE},
+    # Regional offices: public pages (the sample slug is Kreis Soest's, see overrides_for); the finder redirects.
+    ("GET", "/regionen/"): {ALL: 200},
+    ("GET", "/regionen/finden"): {ALL: 302},
+    ("GET", "/regionen/<slug>"): {ALL: 200},
+    # Handing a school over: its region's staff and admins; with one region the form has nothing to choose.
+    ("GET", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_ONLY, "admin": 200},
+    ("POST", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_ONLY, "admin": 200},  # the form again
 }
 
 
@@ -256,6 +263,8 @@ def sample_values(users, samples, file: str = "file") -> dict[str, object]:
 
 def overrides_for(rule: str, users, samples) -> dict:
     """Destructive routes get objects of their own, so that later requests still find the sample objects."""
+    if rule.startswith("/regionen/<"):
+        return {"slug": "kreis-soest"}
     if rule.startswith("/schulen/") and "entfernen" in rule:
         return {"user_id": users["coord_a"].id}
     if rule.startswith("/verwaltung/regionen/") and rule.endswith("/entfernen"):

@@ -143,6 +143,11 @@ def can_move_school(user: User | Any, school: School) -> bool:
     return is_staff_of_school(user, school) or is_admin(user)
 
 
+def can_move_schools(user: User | Any) -> bool:
+    """The hand-over form at all: regional staff and admins (each school is checked with :func:`can_move_school`)."""
+    return is_ki_staff(user) or is_admin(user)
+
+
 def can_contact_coordination(user: User | Any, school: School) -> bool:
     """Write to the KI ("Kontakt zur Koordination") on behalf of this school: its own coordinators."""
     return is_member_of(user, school)

@@ -93,6 +93,9 @@ class FeedFilter:
     school: str = ""  # slug
     year: int | None = None
     q: str = ""
+    land: str = ""  # validated by regions.services.place, as is region
+    region: str = ""
+    region_ids: tuple[int, ...] | None = None  # the regions of the chosen Land or region; None: all
 
 
 def _feed_conditions(filters: FeedFilter) -> list:
@@ -107,6 +110,8 @@ def _feed_conditions(filters: FeedFilter) -> list:
         conditions.append(School.municipality == filters.municipality)
     if filters.school:
         conditions.append(School.slug == filters.school)
+    if filters.region_ids is not None:
+        conditions.append(School.region_id.in_(filters.region_ids))
     if filters.year:
         conditions.append(Activity.school_year == filters.year)
     searched = ACTIVITIES.contains(filters.q, db.engine.dialect.name)

@@ -13,7 +13,7 @@ from ..core.pagination import page_count, requested_page
 from ..core.permissions import require
 from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
-from ..regions.services import municipality_names
+from ..regions.services import place
 from ..schools import coordinators as school_coordinators
 from ..schools import services as school_services
 from ..schools.models import School
@@ -45,7 +45,11 @@ def _editable_or_404(activity_id: int) -> Activity:
 
 
 def _feed_filter() -> services.FeedFilter:
+    where = place(request.args.get("land"), request.args.get("region"))
     return services.FeedFilter(
+        land=where.land,
+        region=where.region,
+        region_ids=where.region_ids,
         topic=request.args.get("thema", "") if request.args.get("thema") in TOPICS else "",
         activity_type=request.args.get("art", "") if request.args.get("art") in ACTIVITY_TYPES else "",
         municipality=request.args.get("gemeinde", "")[:80],
@@ -66,6 +70,8 @@ def _feed_args(filters: services.FeedFilter) -> dict[str, str | int]:
         "gemeinde": filters.municipality,
         "jahr": filters.year or "",
         "schule": filters.school,
+        "land": filters.land,
+        "region": filters.region,
     }
     return {name: value for name, value in args.items() if value}
 
@@ -74,6 +80,7 @@ def _feed_args(filters: services.FeedFilter) -> dict[str, str | int]:
 def feed():
     """Published reports of all schools, newest first, with filters and search."""
     filters = _feed_filter()
+    where = place(filters.land, filters.region)
     page = requested_page()
     activities, total = services.feed_page(filters, page, PER_PAGE)
     current = schoolyear.current_school_year()
@@ -87,7 +94,8 @@ def feed():
         feed_args=_feed_args(filters),
         topics=[(t, t) for t in TOPICS],
         types=[(t, t) for t in ACTIVITY_TYPES],
-        municipalities=[(m, m) for m in municipality_names()],
+        place=where,
+        municipalities=[(m, m) for m in where.municipalities()],
         years=[(str(y), schoolyear.label(y)) for y in range(current, current - 8, -1)],
     )
 

@@ -24,6 +24,7 @@ from ..core.db import utcnow, write_transaction
 from ..core.passwords import verify_password
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..extensions import db
+from ..regions.services import site_scope
 from .models import RecoveryCode, User
 
 ISSUER = "Courage Hub"
@@ -48,7 +49,8 @@ def new_secret() -> str:
 
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
-    issuer = f"{ISSUER} ({current_app.config['KREIS_NAME']})"
+    area = site_scope().area
+    issuer = f"{ISSUER} ({area})" if area else ISSUER
     return totp(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "reminder.send": _l("Reminder sent"),
     "school.approve": _l("Registration approved"),
     "school.contact_flag": _l("Contact needed changed"),
+    "school.move": _l("Handed over to another regional office"),
     "school.reject": _l("Registration rejected"),
     "school.status": _l("Status changed"),
 }

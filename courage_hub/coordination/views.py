@@ -17,6 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from ..access.policy import (
     audit_region_ids,
     can_export_figures,
+    can_move_school,
+    can_move_schools,
     can_read_audit_log,
     can_review_registrations,
     can_use_coordination,
@@ -31,10 +33,11 @@ from ..core.permissions import require
 from ..core.requests import date_arg, id_arg
 from ..core.text import slugify
 from ..extensions import db
-from ..regions.services import municipality_names_in
+from ..regions.services import all_regions, municipality_names_in, region_record
 from ..schools import registration as school_registration
 from ..schools import services as school_services
-from ..schools.forms import ConfirmForm, RejectForm
+from ..schools import transfer
+from ..schools.forms import ConfirmForm, MoveSchoolForm, RejectForm
 from ..schools.models import STATUS_LABELS, Approval, School, SchoolStatus
 from ..schools.vocab import SCHOOL_TYPES
 from . import audit_labels, contact_needed, exports, presentation, reminders, schools_table, services
@@ -187,6 +190,7 @@ def school(school_id: int):
         deliveries=services.deliveries(school),
         reminder_kind_label=audit_labels.reminder_kind_label,
         note_form=NoteForm(),
+        move_form=_move_form(school) if len(all_regions()) > 1 else None,
     )
 
 
@@ -202,6 +206,58 @@ def add_note(school_id: int):
     else:
         flash(_("Please write a note."), "error")
     return redirect(url_for("coordination.school", school_id=school.id) + "#notes-heading")
+
+
+def _move_form(school: School) -> MoveSchoolForm:
+    """The hand-over form: the other offices, and every municipality they cover ("Kamen – KI Kreis Unna")."""
+    form = MoveSchoolForm()
+    others = [region for region in all_regions() if region.id != school.region_id]
+    form.region.choices = [
+        SelectChoice("", _("Please choose")),
+        *(SelectChoice(region.slug, region.name) for region in others),
+    ]
+    towns = sorted(
+        (town, _("%(municipality)s – %(office)s", municipality=town, office=region.name))
+        for region in others
+        for town in region.municipalities
+    )
+    keep = _("Keep %(municipality)s", municipality=school.municipality)
+    form.municipality.choices = [SelectChoice("", keep), *(SelectChoice(value, label) for value, label in towns)]
+    return form
+
+
+def _movable_school_or_404(school_id: int) -> School:
+    """A school that the current user may hand over: one of their own region's (admins: any); others are not found."""
+    school = db.session.get(School, school_id)
+    if school is None or not can_move_school(current_user, school):
+        abort(404)
+    return school
+
+
+@bp.route("/schulen/<int:school_id>/uebergeben", methods=["GET", "POST"])
+@require(can_move_schools)
+def move_school(school_id: int):
+    """Hand a school over to another regional office, with a reason; from then on that office looks after it."""
+    school = _movable_school_or_404(school_id)
+    form = _move_form(school)
+    if form.validate_on_submit():
+        region = region_record(form.region.data)
+        try:
+            if region is None:
+                raise school_services.RuleViolation(_("Please choose the new regional office."))
+            transfer.move_school(
+                school, region, current_user._get_current_object(), form.reason.data, form.municipality.data
+            )
+        except school_services.RuleViolation as violation:
+            form.municipality.errors.append(violation.message)
+        else:
+            flash(_("%(school)s is now looked after by %(office)s.", school=school.name, office=region.name), "success")
+            if is_staff_for(current_user, region.id):
+                return redirect(url_for("coordination.school", school_id=school.id))
+            if can_review_registrations(current_user):  # the old office no longer sees the school
+                return redirect(url_for("coordination.schools"))
+            return redirect(url_for("regions.detail", slug=region.slug))
+    return render_template("coordination/move_school.html", school=school, form=form)
 
 
 # --- Kontakt nötig and reminders -------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def _untrusted_host(error: SecurityError):
         """A request naming a host that is not this site's (TRUSTED_HOSTS): 400, and nothing else ran."""
+        g.db_unavailable = True  # nor does the layout read anything from the database for it
         return render_error(400, detail=UNTRUSTED_HOST)
 
     @app.errorhandler(RateLimited)

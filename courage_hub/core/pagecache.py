@@ -48,6 +48,8 @@ CACHEABLE_ENDPOINTS = frozenset(
         "materials.detail",
         "materials.jsonld",
         "materials.amb_feed",
+        "regions.index",
+        "regions.detail",
     }
 )
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Link")

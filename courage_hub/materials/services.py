@@ -51,6 +51,9 @@ class MaterialFilter:
     licence: str = ""
     school: str = ""  # slug; "ki" for the KI's own materials
     sort: str = ""
+    land: str = ""  # validated by regions.services.place, as is region
+    region: str = ""
+    region_ids: tuple[int, ...] | None = None  # the regions of the chosen Land or region; None: all
 
     @property
     def default_sort(self) -> str:
@@ -68,7 +71,16 @@ class MaterialFilter:
         """How many of the filters narrow the list (the search words and the order do not count)."""
         return sum(
             1
-            for value in (self.topic, self.level, self.material_type, self.language, self.licence, self.school)
+            for value in (
+                self.topic,
+                self.level,
+                self.material_type,
+                self.language,
+                self.licence,
+                self.school,
+                self.land,
+                self.region,
+            )
             if value
         )
 
@@ -87,6 +99,8 @@ class MaterialFilter:
             "sprache": self.language,
             "lizenz": self.licence,
             "schule": self.school,
+            "land": self.land,
+            "region": self.region,
             "sortierung": self.sort,
         }
         return {key: value for key, value in args.items() if value}
@@ -147,6 +161,8 @@ def _list_conditions(filters: MaterialFilter, *, counting: bool = False) -> list
         conditions.append(Material.school_id.is_(None))
     elif filters.school:
         conditions.append(exists().where(School.id == Material.school_id, School.slug == filters.school))
+    if filters.region_ids is not None:
+        conditions.append(Material.region_id.in_(filters.region_ids))
     return conditions
 
 

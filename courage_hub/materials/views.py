@@ -24,6 +24,7 @@ from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
+from ..regions.services import place
 from ..schools import coordinators as school_coordinators
 from ..schools.models import School
 from . import services
@@ -62,7 +63,11 @@ def _filters() -> services.MaterialFilter:
         value = args.get(name, "")
         return value if value in allowed else ""
 
+    where = place(args.get("land"), args.get("region"))
     return services.MaterialFilter(
+        land=where.land,
+        region=where.region,
+        region_ids=where.region_ids,
         q=args.get("q", "").strip()[:100],
         topic=pick("thema", TOPICS),
         level=pick("stufe", LEVELS),
@@ -100,6 +105,7 @@ def index():
         languages=LANGUAGES,
         licences=LICENCES,
         schools=services.sharing_schools(filters.school),
+        place=place(filters.land, filters.region),
     )
 
 

@@ -255,3 +255,22 @@ class ContactCoordinationForm(FlaskForm):
         ],
         render_kw={"rows": 10},
     )
+
+
+class MoveSchoolForm(FlaskForm):
+    """Hand a school over to another regional office (choices are set by the view)."""
+
+    region = SelectField(
+        _l("New regional office"), validators=[DataRequired(message=_l("Please choose the new regional office."))]
+    )
+    municipality = SelectField(
+        _l("Municipality of the school"),
+        description=_l("Only needed when the new office does not cover the school's current municipality."),
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Both offices see it in the timeline and the audit log."),
+        validators=[DataRequired(message=_l("Please give a reason.")), Length(max=500)],
+        render_kw={"rows": 3},
+    )

@@ -20,6 +20,7 @@ from ..core.mail import send_mail
 from ..core.passwords import hash_password
 from ..core.text import slugify
 from ..extensions import db
+from ..regions.models import Region
 from ..regions.services import region_for_municipality, reply_to_address, staff_emails
 from .models import (
     Approval,
@@ -127,6 +128,7 @@ def register_school(data: Registration, signed_in: User | None) -> School | None
                     "schools/mail/confirm_registration.txt",
                     user=user,
                     school=school,
+                    office=db.session.get(Region, school.region_id),
                     link=external_url("auth.confirm_email", token=raw),
                 ),
                 kind="registration",

@@ -59,6 +59,7 @@ class DirectoryFilter:
     municipality: str = ""
     school_type: str = ""
     status: str = ""
+    region_ids: tuple[int, ...] | None = None  # the Land or region chosen (regions.services.place); None: all
 
 
 def directory_page(
@@ -76,6 +77,8 @@ def directory_page(
         conditions.append(School.municipality == filters.municipality)
     if filters.school_type:
         conditions.append(School.school_type == filters.school_type)
+    if filters.region_ids is not None:
+        conditions.append(School.region_id.in_(filters.region_ids))
     if filters.status in {s.value for s in SchoolStatus}:
         conditions.append(School.status == SchoolStatus(filters.status))
     count = select(func.count(School.id)).where(*conditions)

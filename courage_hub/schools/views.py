@@ -23,7 +23,7 @@ from ..core.permissions import require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
-from ..regions.services import all_regions, municipality_names
+from ..regions.services import all_regions, place, region_for_municipality, region_record
 from . import contact, coordinators, invitations, process, registration, services, steps
 from .forms import (
     AcceptInvitationForm,
@@ -62,6 +62,8 @@ def _municipality_choices(form) -> None:
             for town in region.municipalities
         )
     form.municipality.choices = [("", _("Please choose")), *towns]
+    if len(regions) > 1:
+        form.municipality.description = _("The municipality decides which regional office looks after your school.")
 
 
 def _visible_school_or_404(slug: str) -> School:
@@ -90,11 +92,13 @@ def _internal_school_or_404(slug: str) -> School:
 @bp.get("/schulen/")
 def directory():
     """The public directory of member schools (and preparing schools that agreed), filtered and searched."""
+    where = place(request.args.get("land"), request.args.get("region"))
     filters = services.DirectoryFilter(
         q=request.args.get("q", "").strip()[:100],
         municipality=request.args.get("gemeinde", ""),
         school_type=request.args.get("schulform", ""),
         status=request.args.get("status", ""),
+        region_ids=where.region_ids,
     )
     page = requested_page()
     schools, total = services.directory_page(filters, page, PER_PAGE)
@@ -106,7 +110,8 @@ def directory():
         page=page,
         pages=pages,
         filters=filters,
-        municipalities=[(m, m) for m in municipality_names()],
+        place=where,
+        municipalities=[(m, m) for m in where.municipalities()],
         school_types=[(t, t) for t in SCHOOL_TYPES],
         statuses=[(s.value, STATUS_LABELS[s]) for s in SchoolStatus if s != SchoolStatus.AUSGETRETEN],
     )
@@ -159,8 +164,10 @@ def register():
     if request.method == "POST":
         _count_registration_attempt()
     if form.validate_on_submit():
+        office = region_for_municipality(form.municipality.data)
+        registered = url_for("schools.registered", koordination=office.slug if office else None)
         if form.website_url.data:  # honeypot: pretend success, store nothing
-            return redirect(url_for("schools.registered"))
+            return redirect(registered)
         if _registration_problem(form, signed_in) is None:
             try:
                 school = registration.register_school(_registration_data(form, signed_in), signed_in)
@@ -169,12 +176,17 @@ def register():
             else:
                 if signed_in:
                     flash(
-                        _("%(school)s has been registered and waits for approval by the KI.", school=school.name),
+                        _(
+                            "%(school)s has been registered and waits for approval by %(office)s.",
+                            school=school.name,
+                            office=office.name if office else _("the regional office"),
+                        ),
                         "success",
                     )
                     return redirect(url_for("schools.manage", slug=school.slug))
-                # The same answer whether or not the address has an account: the next step goes by mail.
-                return redirect(url_for("schools.registered"))
+                # The same answer whether or not the address has an account: the next step goes by mail. The office
+                # follows from the municipality alone, so naming it reveals nothing about the address.
+                return redirect(registered)
     return render_template("schools/register.html", form=form, signed_in=signed_in)
 
 
@@ -213,7 +225,9 @@ def _registration_data(form, signed_in) -> registration.Registration:
 
 @bp.get("/schulen/registriert")
 def registered():
-    return render_template("schools/registered.html")
+    """Thanks for a registration, naming the office that will look after the school and how to reach it."""
+    slug = request.args.get("koordination", "")[:80]
+    return render_template("schools/registered.html", office=region_record(slug) if slug else None)
 
 
 # --- coordinator's overview ------------------------------------------------------------------------------------
