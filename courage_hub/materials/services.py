@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
+from ..access.scope import RegionIds, within
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
@@ -225,34 +226,37 @@ def materials_of(user: User) -> list[Material]:
     )
 
 
-def review_queue() -> list[Material]:
+def review_queue(region_ids: RegionIds) -> list[Material]:
+    """Materials waiting for review by the offices of ``region_ids`` (see access/scope.py)."""
     return list(
         db.session.scalars(
             select(Material)
-            .where(Material.state == MaterialState.REVIEW)
+            .where(Material.state == MaterialState.REVIEW, within(Material.region_id, region_ids))
             .options(joinedload(Material.school), joinedload(Material.author))
             .order_by(Material.updated_at.asc(), Material.id.asc())
         )
     )
 
 
-def assumed_licences() -> list[Material]:
-    """Materials whose licence was filled in because they had none: the KI asks their authors."""
+def assumed_licences(region_ids: RegionIds) -> list[Material]:
+    """Materials of ``region_ids`` whose licence was filled in because they had none: the KI asks their authors."""
     return list(
         db.session.scalars(
             select(Material)
-            .where(Material.licence_assumed.is_(True))
+            .where(Material.licence_assumed.is_(True), within(Material.region_id, region_ids))
             .options(joinedload(Material.school), joinedload(Material.author))
             .order_by(Material.id.asc())
         )
     )
 
 
-def open_reports() -> list[MaterialReport]:
+def open_reports(region_ids: RegionIds) -> list[MaterialReport]:
+    """Unresolved problem reports about materials of ``region_ids``."""
     return list(
         db.session.scalars(
             select(MaterialReport)
-            .where(MaterialReport.resolved_at.is_(None))
+            .join(Material, Material.id == MaterialReport.material_id)
+            .where(MaterialReport.resolved_at.is_(None), within(Material.region_id, region_ids))
             .options(joinedload(MaterialReport.material))
             .order_by(MaterialReport.created_at.asc())
         )
@@ -491,11 +495,14 @@ def _mail_ki_about_report(material: Material, reason: str, text: str) -> None:
 def resolve_report(report: MaterialReport, user: User, resolution: str) -> None:
     with write_transaction():
         report.resolved_at, report.resolved_by_id, report.resolution = utcnow(), user.id, resolution.strip()[:500]
-        audit.record("material_report.resolve", report, summary=report.resolution)
+        audit.record("material_report.resolve", report, summary=report.resolution, region_id=report.material.region_id)
 
 
 def get_report(report_id: int) -> MaterialReport | None:
-    return db.session.get(MaterialReport, report_id)
+    """A problem report with its material (whose region decides who may resolve it)."""
+    return db.session.scalar(
+        select(MaterialReport).where(MaterialReport.id == report_id).options(joinedload(MaterialReport.material))
+    )
 
 
 def count_download(material_id: int) -> None:

@@ -8,7 +8,14 @@ from flask import Blueprint, Response, abort, flash, json, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access.policy import can_edit_material, can_review_materials, can_share_materials, can_view_material
+from ..access.policy import (
+    can_edit_material,
+    can_review_material,
+    can_review_materials,
+    can_share_materials,
+    can_view_material,
+)
+from ..access.scope import staff_region_ids
 from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url
@@ -42,6 +49,14 @@ def _editable_or_404(material_id: int) -> Material:
     material = _material_or_404(material_id)
     if not can_edit_material(current_user, material):
         abort(403)
+    return material
+
+
+def _reviewable_or_404(material_id: int) -> Material:
+    """A material of the staff member's own regions; any other is not found."""
+    material = services.get_material(material_id)
+    if material is None or not can_review_material(current_user, material):
+        abort(404)
     return material
 
 
@@ -374,9 +389,9 @@ def queue():
     """Materials waiting for review and open problem reports."""
     return render_template(
         "materials/review_queue.html",
-        materials=services.review_queue(),
-        assumed=services.assumed_licences(),
-        reports=services.open_reports(),
+        materials=services.review_queue(staff_region_ids(current_user)),
+        assumed=services.assumed_licences(staff_region_ids(current_user)),
+        reports=services.open_reports(staff_region_ids(current_user)),
         reasons=REPORT_REASONS,
         resolve_form=ResolveForm(),
     )
@@ -386,9 +401,7 @@ def queue():
 @require(can_review_materials)
 def review(material_id: int):
     """Approve a material after the checklist, or return it with a reason."""
-    material = services.get_material(material_id)
-    if material is None:
-        abort(404)
+    material = _reviewable_or_404(material_id)
     form = ReviewForm()
     if form.validate_on_submit():
         if form.decision.data == "approve":
@@ -419,9 +432,7 @@ def review(material_id: int):
 @require(can_review_materials)
 def hide(material_id: int):
     """Hide a material at once, e.g. after a problem report."""
-    material = services.get_material(material_id)
-    if material is None:
-        abort(404)
+    material = _reviewable_or_404(material_id)
     form = HideForm()
     if not form.validate_on_submit():
         flash(_("Please give a reason."), "error")
@@ -435,8 +446,8 @@ def hide(material_id: int):
 @require(can_review_materials)
 def unhide(material_id: int):
     """Show a hidden material again."""
-    material = services.get_material(material_id)
-    if material is None or material.state != MaterialState.HIDDEN:
+    material = _reviewable_or_404(material_id)
+    if material.state != MaterialState.HIDDEN:
         abort(404)
     services.unhide(material)
     flash(_("The material is public again."), "success")
@@ -448,7 +459,7 @@ def unhide(material_id: int):
 def resolve(report_id: int):
     """Mark a problem report as dealt with."""
     report = services.get_report(report_id)
-    if report is None:
+    if report is None or not can_review_material(current_user, report.material):
         abort(404)
     form = ResolveForm()
     if form.validate_on_submit():
