@@ -12,6 +12,13 @@ with 200 must show their object, and no page shows a role the title of a report 
 Object routes run against several samples (``VARIANTS``): school A's draft and material in review (the default, in
 ``MATRIX``), published reports and approved materials of schools A and B with files, and school B's draft and
 material in review.
+
+Regions: every sample belongs to Kreis Soest. ``ki_unna`` (regional staff of Kreis Unna) is the other region's
+staff, ``land_nrw`` / ``land_sn`` Land staff of the samples' Land and of another, ``bund`` the Bundeskoordination.
+``ALL`` covers them unless an entry names them; the groups ``KI_OBJECT``, ``KI_LIST``, ``FIGURES``, ``EXPORTS``
+say the usual answers once. Lists that answer 200 are read by
+``test_lists_of_the_other_region_show_nothing_of_kreis_soest``, and the mirror test puts Kreis Soest's staff in
+front of Kreis Unna's objects.
 """
 
 from __future__ import annotations
@@ -1015,3 +1022,41 @@ def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, 
         failures.append(f"{role} GET {path}: got {response.status_code}")
     assert checked >= (20 if role == "ki_unna" else 45), checked
     assert not failures, "\n".join(failures)
+
+
+def test_reminders_silently_leave_out_schools_of_another_region(app, users, login_as):
+    """A reminder names schools by id in the form: ids of another region's schools are dropped without a word, so
+    neither their names nor their coordinators are shown, and no mail goes to them."""
+    from sqlalchemy import func, select
+
+    from courage_hub.coordination.models import ReminderDelivery
+    from courage_hub.core.mail import outbox_messages
+    from courage_hub.core.models import OutboxMail
+    from courage_hub.extensions import db
+
+    from .conftest import post_form
+
+    a, c = users["school_a"], users["school_c"]
+    client = login_as("ki")
+    page = client.get(f"/koordination/erinnerungen?schule={c.id}&schule={a.id}").get_data(as_text=True)
+    assert a.name in page and c.name not in page and users["coord_c"].name not in page
+
+    form = {
+        "kind": "obligation",
+        "subject": "{schule}: Projekt {schuljahr}",
+        "body": "Liebe {koordination},\nbitte melden Sie Ihr Projekt: {link}",
+        "preview_school": str(c.id),
+    }
+    only_c = post_form(client, "/koordination/erinnerungen", {**form, "schule": [str(c.id)], "action": "preview"})
+    text = only_c.get_data(as_text=True)
+    assert only_c.status_code == 200 and "Bitte wählen Sie mindestens eine Schule aus." in text
+    assert c.name not in text and users["coord_c"].name not in text
+
+    both = post_form(client, "/koordination/erinnerungen", {**form, "schule": [str(c.id), str(a.id)], "action": "send"})
+    assert both.status_code == 302
+    assert set(db.session.scalars(select(ReminderDelivery.school_id))) == {a.id}
+    assert set(db.session.scalars(select(OutboxMail.to_addr))) == {users["coord_a"].email}
+    assert len(outbox_messages()) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.region_id != a.region_id)) == 0
+    )
