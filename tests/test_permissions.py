@@ -1015,11 +1015,14 @@ def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, 
         checked += 1
         if problem:
             failures.append(f"{role} {method} {path}: {problem}")
-    # Taking Kreis Unna's public report offline: refused to Kreis Soest's staff, shown to Kreis Unna's.
-    path = f"/aktivitaeten/{objects['published'].id}/sperren"
-    response = client.get(path)
-    if response.status_code != (200 if role == "ki_unna" else 403):
-        failures.append(f"{role} GET {path}: got {response.status_code}")
+    # Taking Kreis Unna's public report offline, and writing a report for school C: refused to Kreis Soest's staff.
+    for path in (
+        f"/aktivitaeten/{objects['published'].id}/sperren",
+        f"/aktivitaeten/neu?schule={users['school_c'].slug}",
+    ):
+        response = client.get(path)
+        if response.status_code != (200 if role == "ki_unna" else 403):
+            failures.append(f"{role} GET {path}: got {response.status_code}")
     assert checked >= (20 if role == "ki_unna" else 45), checked
     assert not failures, "\n".join(failures)
 
