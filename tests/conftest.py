@@ -215,7 +215,12 @@ def login(client: FlaskClient, user, password: str = PASSWORD, next_url: str | N
 
 @pytest.fixture
 def users(app):
-    """One account per role, plus two schools with a coordinator each (A and B)."""
+    """One account per role, plus two schools with a coordinator each (A and B) in Kreis Soest; and a second region.
+
+    Kreis Unna (NW) has school C with coordinator C, a pending registration, and its own regional staff
+    (``ki_unna``); ``land_nrw`` and ``land_sn`` are Land staff of Nordrhein-Westfalen and Sachsen, ``bund`` the
+    Bundeskoordination. ``ki`` works in Kreis Soest only.
+    """
     school_a = factories.SchoolFactory(name="Gesamtschule am Lindenhof Lippstadt")
     school_b = factories.SchoolFactory(name="Gymnasium am Wall Soest", municipality="Soest")
     school_pending = factories.SchoolFactory(
@@ -228,6 +233,17 @@ def users(app):
     coord_b = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator B")
     factories.MembershipFactory(user=coord_a, school=school_a)
     factories.MembershipFactory(user=coord_b, school=school_b)
+    unna = factories.RegionFactory(area="Kreis Unna", land="NW", municipalities=["Unna", "Kamen"])
+    school_c = factories.SchoolFactory(name="Gesamtschule Königsborn Unna", municipality="Unna", region=unna)
+    school_pending_unna = factories.SchoolFactory(
+        name="Realschule am Mühlbach Kamen",
+        municipality="Kamen",
+        region=unna,
+        approval=factories.Approval.PENDING,
+        status=factories.SchoolStatus.INTERESSE,
+    )
+    coord_c = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator C")
+    factories.MembershipFactory(user=coord_c, school=school_c)
     return {
         "admin": factories.UserFactory(role=factories.Role.ADMIN, name="Admin"),
         "ki": factories.UserFactory(role=factories.Role.KI_STAFF, name="KI Staff"),
@@ -236,6 +252,14 @@ def users(app):
         "school_a": school_a,
         "school_b": school_b,
         "school_pending": school_pending,
+        "region_unna": unna,
+        "school_c": school_c,
+        "coord_c": coord_c,
+        "school_pending_unna": school_pending_unna,
+        "ki_unna": factories.UserFactory(role=factories.Role.KI_STAFF, name="KI Staff Unna", regions=[unna]),
+        "land_nrw": factories.UserFactory(role=factories.Role.LAND_STAFF, name="Land Staff NRW", land="NW"),
+        "land_sn": factories.UserFactory(role=factories.Role.LAND_STAFF, name="Land Staff Sachsen", land="SN"),
+        "bund": factories.UserFactory(role=factories.Role.NATIONAL_STAFF, name="Federal Staff"),
     }
 
 

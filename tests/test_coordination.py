@@ -338,12 +338,14 @@ def test_send_digest_mails_every_active_ki_account(app, users):
     ActivityFactory(school=users["school_a"], title="Neuer Bericht der Woche")
     result = app.test_cli_runner().invoke(args=["send-digest"])
     assert result.exit_code == 0, result.output
-    [path] = outbox_messages()
-    mail = _eml(path)
-    assert mail["To"] == users["ki"].email
-    text = mail.get_content()
+    mails = {mail["To"]: mail.get_content() for mail in map(_eml, outbox_messages())}
+    assert set(mails) == {users["ki"].email, users["ki_unna"].email}  # each region's staff get their own
+    text = mails[users["ki"].email]
     assert "Neuer Bericht der Woche" in text
-    assert users["school_pending"].name in text
+    assert users["school_pending"].name in text and users["school_pending_unna"].name not in text
+    other = mails[users["ki_unna"].email]
+    assert users["school_pending_unna"].name in other
+    assert users["school_pending"].name not in other and "Neuer Bericht der Woche" not in other
 
 
 # --- audit log -------------------------------------------------------------------------------------------------
@@ -551,8 +553,11 @@ def test_annual_report_tables_have_the_dashboards_columns_and_numbers(users, log
     client = login_as("ki")
     page = client.get(f"/koordination/?jahr={year}").get_data(as_text=True)
     text = " ".join(" ".join(p.extract_text().split()) for p in _report(client, year).pages)
-    figures = dashboard.key_figures(dashboard.Scope(year, region_ids=None), fresh=True)
+    # KI staff see their own region's figures (Kreis Soest), not Kreis Unna's.
+    soest = frozenset({users["school_a"].region_id})
+    figures = dashboard.key_figures(dashboard.Scope(year, region_ids=soest), fresh=True)
     towns = presentation.municipality_table(figures)
+    assert "Kamen" not in {row[0] for row in towns.rows}
     ense = next(row for row in towns.rows if row[0] == "Ense")
     assert ense[1:] == [0, 0, 0, 0, 0, 6]  # six schools preparing: none is a member yet
     for table in (towns, presentation.school_type_table(figures)):

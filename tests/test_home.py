@@ -35,13 +35,14 @@ def test_start_page_counts_public_member_schools_and_this_years_projects(client,
     db.session.commit()
 
     section = figures(client)
-    # school_a and school_b are admitted; the pending, departed and preparing schools are not members.
-    assert "<strong>2</strong> Mitgliedsschulen" in section
+    # school_a, school_b and Kreis Unna's school_c are admitted; the pending, departed and preparing schools are not
+    # members. The start page speaks for the whole installation.
+    assert "<strong>3</strong> Mitgliedsschulen" in section
     assert f"<strong>2</strong> Projekte im Schuljahr {schoolyear.label(YEAR)}" in section
 
 
 def test_start_page_uses_singular_for_one(client, users):
-    users["school_b"].status = factories.SchoolStatus.AUSGETRETEN
+    users["school_b"].status = users["school_c"].status = factories.SchoolStatus.AUSGETRETEN
     factories.ActivityFactory(school=users["school_a"], start_date=schoolyear.bounds(YEAR)[0])
     db.session.commit()
     section = figures(client)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -171,6 +171,217 @@ def test_materials_without_a_licence_get_all_rights_reserved_and_a_note_for_the_
         with app.test_request_context():
             found, _total = services.list_page(services.MaterialFilter(q="Zivilcourage"), 1)
         assert [m.id for m in found] == [rows["Mit Lizenz"].id]
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- regions: a single-Kreis installation becomes its first region, unchanged ---------------------------------
+
+BEFORE_REGIONS = "f4a2b8c6d0e1"
+SOEST_TOWNS = {
+    "Anröchte", "Bad Sassendorf", "Ense", "Erwitte", "Geseke", "Lippetal", "Lippstadt", "Möhnesee", "Rüthen",
+    "Soest", "Warstein", "Welver", "Werl", "Wickede (Ruhr)",
+}  # fmt: skip
+
+
+def insert_row(db, table: str, **values) -> int | None:
+    """One raw row in the schema of the revision the database stands at; returns its id (if it has one)."""
+    from sqlalchemy import text
+
+    columns = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    returning = "" if table.endswith("_topics") else " RETURNING id"
+    result = db.session.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({marks}){returning}"), values)  # noqa: S608
+    return result.scalar_one() if returning else None
+
+
+def seed_single_kreis_network(db, towns: tuple[str, str]) -> dict[str, int]:
+    """A small network as an installation before regions held it: two schools with a coordinator each, KI staff,
+    reports with a file, materials (one of a school, one of the KI), notes, timeline, an audit entry about a school
+    and one about an account, a reminder and an undelivered mail."""
+    now = datetime(2024, 3, 4, 5, 6, tzinfo=UTC if DB_KIND == "postgres" else None)
+    ids = {}
+    for n, town in enumerate(towns):
+        ids[f"school_{n}"] = insert_school_before_regions(db, f"Gesamtschule {town}", town)
+    account = {
+        "password_hash": None,
+        "is_active": True,
+        "email_confirmed_at": now,
+        "created_at": now,
+        "session_token": "",
+    }
+    ids["ki"] = insert_row(db, "users", email="ki@kreis.example", name="KI", role="ki_staff", **account)
+    for n in range(2):
+        user = insert_row(
+            db,
+            "users",
+            email=f"koordination{n}@schule.example",
+            name=f"Koordination {n}",
+            role="coordinator",
+            **account,
+        )
+        insert_row(db, "memberships", user_id=user, school_id=ids[f"school_{n}"], created_at=now)
+        activity = insert_row(
+            db,
+            "activities",
+            school_id=ids[f"school_{n}"],
+            author_id=user,
+            title=f"Projekttag {n}",
+            start_date=date(2024, 3, 1),
+            school_year=2023,
+            activity_type="Workshop",
+            description="Ein Tag gegen Rassismus.",
+            groups="",
+            partners="",
+            links="",
+            counts_as_project=True,
+            photo_consent=False,
+            state="published",
+            moderation_reason="",
+            published_at=now,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        insert_row(db, "activity_topics", activity_id=activity, topic="Rassismus")
+        insert_row(
+            db,
+            "activity_files",
+            activity_id=activity,
+            kind="attachment",
+            storage_name=f"{n:032x}.pdf",
+            original_name="plan.pdf",
+            content_type="application/pdf",
+            size=13,
+            sha256="0" * 64,
+            alt_text="",
+            position=0,
+            uploaded_by_id=user,
+            created_at=now,
+        )
+        insert_row(
+            db, "school_events", school_id=ids[f"school_{n}"], kind="status", from_status="antrag_gestellt",
+            to_status="aufgenommen", note="", internal=False, user_id=ids["ki"], created_at=now,
+        )  # fmt: skip
+        insert_row(db, "school_notes", school_id=ids[f"school_{n}"], author_id=ids["ki"], text="Anruf", created_at=now)
+    for n, (title, school) in enumerate((("Arbeitsblatt Alltagsrassismus", ids["school_0"]), ("Methodenkoffer", None))):
+        ids[f"material_{n}"] = insert_row(
+            db,
+            "materials",
+            school_id=school,
+            author_id=ids["ki"],
+            title=title,
+            description="Für den Unterricht.",
+            tags="",
+            attribution="KI",
+            licence="cc-by",
+            language="de",
+            material_type="Arbeitsblatt",
+            link_url=f"https://www.example.org/{n}",
+            state="published",
+            review_reason="",
+            published_at=now,
+            download_count=0,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            creator_is_person=False,
+            licence_assumed=False,
+        )
+        insert_row(db, "material_topics", material_id=ids[f"material_{n}"], topic="Rassismus")
+    for object_type, object_id in (("schools", ids["school_0"]), ("users", ids["ki"])):
+        insert_row(
+            db, "audit_entries", created_at=now, user_id=ids["ki"], user_email="ki@kreis.example",
+            action=f"{object_type}.test", object_type=object_type, object_id=object_id, summary="",
+        )  # fmt: skip
+    reminder = insert_row(
+        db, "reminders", kind="obligation", subject="Projekt", body="Bitte melden", school_year=2023,
+        sent_by_id=ids["ki"], created_at=now,
+    )  # fmt: skip
+    insert_row(
+        db, "reminder_deliveries", reminder_id=reminder, school_id=ids["school_1"], kind="obligation",
+        recipients="koordination1@schule.example", sent_at=now,
+    )  # fmt: skip
+    insert_row(
+        db, "outbox_mails", created_at=now, kind="reminder", to_addr="koordination1@schule.example", subject="Projekt",
+        body="Bitte melden", status="failed", attempts=3, next_attempt_at=now, last_error="Verbindung abgelehnt",
+    )  # fmt: skip
+    db.session.commit()
+    return ids
+
+
+def row_counts(db) -> dict[str, int]:
+    """Rows per table (not the full-text indexes' own tables)."""
+    from sqlalchemy import text
+
+    names = [n for n in inspect(db.engine).get_table_names() if "_fts" not in n and n != "alembic_version"]
+    return {name: db.session.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one() for name in names}  # noqa: S608
+
+
+@pytest.mark.parametrize(
+    ("environment", "towns", "office", "municipalities"),
+    [
+        ({}, ("Lippstadt", "Soest"), ("KI Kreis Soest", "Kreis Soest", "kreis-soest"), SOEST_TOWNS),
+        # Another Kreis set in the settings; a school's town the settings forgot joins the region too.
+        (
+            {"COURAGE_HUB_KREIS": "Kreis Unna", "COURAGE_HUB_MUNICIPALITIES": "Unna,Kamen"},
+            ("Unna", "Bergkamen"),
+            ("KI Kreis Unna", "Kreis Unna", "kreis-unna"),
+            {"Unna", "Kamen", "Bergkamen"},
+        ),
+    ],
+    ids=["default settings", "Kreis Unna"],
+)
+def test_a_single_kreis_installation_becomes_its_first_region_with_nothing_lost(
+    empty_database_url, tmp_path, monkeypatch, environment, towns, office, municipalities
+):
+    from sqlalchemy import select
+
+    from courage_hub.coordination.models import Reminder
+    from courage_hub.core.models import AuditEntry, OutboxMail
+    from courage_hub.materials import services
+    from courage_hub.materials.models import Material
+    from courage_hub.regions.models import Region, RegionMunicipality, RegionStaff
+    from courage_hub.schools.models import School
+
+    for name in ("COURAGE_HUB_KREIS", "COURAGE_HUB_MUNICIPALITIES", "COURAGE_HUB_LAND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(make_config(empty_database_url, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision=BEFORE_REGIONS)
+        ids = seed_single_kreis_network(db, towns)
+        before = row_counts(db)
+        db.session.remove()  # ends the reading transaction, which would still see the old schema
+        upgrade()
+        after = row_counts(db)
+
+        # No row was lost or added: on SQLite the migration rebuilds the schools and materials tables, where a
+        # cascade would take memberships, reports, files, notes and timelines with them.
+        assert {name: count for name, count in after.items() if name in before} == before
+        assert before["memberships"] == 2 and before["activity_files"] == 2 and before["school_notes"] == 2
+        [region] = db.session.scalars(select(Region)).all()
+        assert (region.name, region.area, region.slug, region.land) == (*office[:2], office[2], "NW")
+        assert set(db.session.scalars(select(RegionMunicipality.name))) == municipalities
+        assert after["regions"] == 1 and after["region_municipalities"] == len(municipalities)
+        for model in (School, Material, Reminder, OutboxMail):
+            assert set(db.session.scalars(select(model.region_id))) == {region.id}, model.__name__
+        assert db.session.execute(select(RegionStaff.user_id, RegionStaff.region_id)).all() == [(ids["ki"], region.id)]
+        # The entry about a school belongs to the region; the one about an account stays for admins only.
+        entries = dict(db.session.execute(select(AuditEntry.object_type, AuditEntry.region_id)).all())
+        assert entries == {"schools": region.id, "users": None}
+
+        # The full-text search of the materials still follows every change after the tables were rebuilt.
+        with app.test_request_context():
+            found, _total = services.list_page(services.MaterialFilter(q="Alltagsrassismus"), 1)
+            assert [m.id for m in found] == [ids["material_0"]]
+        db.session.get(Material, ids["material_1"]).title = "Zivilcourage im Alltag"
+        db.session.commit()
+        with app.test_request_context():
+            found, _total = services.list_page(services.MaterialFilter(q="Zivilcourage"), 1)
+            assert [m.id for m in found] == [ids["material_1"]]
+            assert services.list_page(services.MaterialFilter(q="Methodenkoffer"), 1)[0] == []
         db.session.remove()
         db.engine.dispose()
 

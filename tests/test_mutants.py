@@ -102,6 +102,7 @@ def test_signed_in_means_authenticated_and_nothing_else():
         (policy.is_coordinator, {"coord_a", "coord_none"}),
         (policy.can_manage_accounts, {"admin"}),
         (policy.can_use_coordination, {"admin", "ki", "ki_other", "land"}),
+        (policy.can_use_outbox, {"admin", "ki", "ki_other"}),
         (policy.can_export_figures, {"ki", "ki_other", "land"}),
         (policy.can_read_audit_log, {"admin", "ki", "ki_other", "land"}),
         (policy.can_moderate, {"ki", "ki_other"}),

@@ -12,6 +12,13 @@ with 200 must show their object, and no page shows a role the title of a report 
 Object routes run against several samples (``VARIANTS``): school A's draft and material in review (the default, in
 ``MATRIX``), published reports and approved materials of schools A and B with files, and school B's draft and
 material in review.
+
+Regions: every sample belongs to Kreis Soest. ``ki_unna`` (regional staff of Kreis Unna) is the other region's
+staff, ``land_nrw`` / ``land_sn`` Land staff of the samples' Land and of another, ``bund`` the Bundeskoordination.
+``ALL`` covers them unless an entry names them; the groups ``KI_OBJECT``, ``KI_LIST``, ``FIGURES``, ``EXPORTS``
+say the usual answers once. Lists that answer 200 are read by
+``test_lists_of_the_other_region_show_nothing_of_kreis_soest``, and the mirror test puts Kreis Soest's staff in
+front of Kreis Unna's objects.
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ import pytest
 
 from .conftest import csrf_token
 
-ROLES = ("anonymous", "coord_a", "coord_b", "ki", "admin")
+# Every sample object belongs to Kreis Soest (school A, B, their reports and materials, the pending registration).
+# ``ki`` works there; ``ki_unna`` is regional staff of Kreis Unna, the other region; ``land_nrw`` and ``land_sn``
+# are Land staff of Nordrhein-Westfalen (Kreis Soest's Land) and Sachsen; ``bund`` is the Bundeskoordination.
+ROLES = ("anonymous", "coord_a", "coord_b", "ki", "admin", "ki_unna", "land_nrw", "land_sn", "bund")
 LOGIN = "login"  # a redirect to /anmelden
 
 
@@ -41,10 +51,27 @@ class Outcome(int):
 DONE = Outcome("DONE")  # a redirect after a success message, and rows or files changed
 REFUSED_REDIRECT = Outcome("REFUSED_REDIRECT")  # a redirect after an error message, and nothing changed
 
-# (method, rule) → {role: expected status}; ALL applies to every role not named.
+# (method, rule) → {role: expected status}; ALL applies to every role not named, the new roles included: a route
+# whose ALL is wrong for another region's staff, Land or Bund names them (the groups below say it once).
 ALL = "*"
 SCHOOL_A_INTERNAL = {"anonymous": LOGIN, "coord_a": 200, "ki": 200, ALL: 403}
+# Regional staff's pages about school A's things: staff of another region are refused like other coordinators.
 KI_ONLY = {"anonymous": LOGIN, "ki": 200, ALL: 403}
+# … and those that look the object up within the staff member's own regions: another region's is not found.
+KI_OBJECT = {**KI_ONLY, "ki_unna": 404}
+# Regional staff's lists and forms, narrowed to their own regions: ``ki_unna`` sees its own region's rows (and none
+# of Kreis Soest's: test_lists_of_the_other_region_show_nothing_of_kreis_soest).
+KI_LIST = {**KI_ONLY, "ki_unna": 200}
+STAFF = ("ki", "admin", "ki_unna", "land_nrw", "land_sn", "bund")  # accounts that must have a second factor
+# Figures (dashboard, annual report): regional staff of their regions, Land staff of their Land's, admins and
+# the Bund of every region.
+FIGURES = {"anonymous": LOGIN, **dict.fromkeys(STAFF, 200), ALL: 403}
+# Exports of the schools table and the activities: regional and Land staff, each for the regions they see.
+EXPORTS = {**KI_LIST, "land_nrw": 200, "land_sn": 200}
+# Material sharing: coordinators of a school and regional staff.
+SHARING = {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, "ki": 200, "ki_unna": 200, ALL: 403}
+# Managing Kreis Soest (a region of NW): admins and NW's Land staff; another Land's staff do not find it.
+REGION_OF_NW = {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 404, ALL: 403}
 DRAFT_OF_A = {"anonymous": 404, "coord_a": 200, "ki": 200, ALL: 404}
 DRAFT_EDIT = {**DRAFT_OF_A, "anonymous": LOGIN}
 MATERIAL_OF_A = DRAFT_OF_A
@@ -67,8 +94,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/anmelden/code"): {"anonymous": LOGIN, ALL: 302},
     ("GET", "/anmelden/zweiter-faktor-einrichten"): {"anonymous": LOGIN, ALL: 302},
     ("POST", "/anmelden/zweiter-faktor-einrichten"): {"anonymous": LOGIN, ALL: 302},
-    ("GET", "/konto/zweiter-faktor"): {"anonymous": LOGIN, "ki": 302, "admin": 302, ALL: 200},  # staff have one
-    ("POST", "/konto/zweiter-faktor"): {"anonymous": LOGIN, "ki": 302, "admin": 302, ALL: 200},
+    ("GET", "/konto/zweiter-faktor"): {"anonymous": LOGIN, **dict.fromkeys(STAFF, 302), ALL: 200},  # staff have one
+    ("POST", "/konto/zweiter-faktor"): {"anonymous": LOGIN, **dict.fromkeys(STAFF, 302), ALL: 200},
     ("POST", "/konto/zweiter-faktor/ausschalten"): {"anonymous": LOGIN, ALL: 200},  # without password: the form
     ("POST", "/konto/wiederherstellungscodes"): {"anonymous": LOGIN, ALL: 200},
     ("GET", "/passwort/vergessen"): {ALL: 200},
@@ -88,18 +115,20 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/verwaltung/konten/<int:user_id>/status"): {"anonymous": LOGIN, "admin": DONE, ALL: 403},
     ("POST", "/verwaltung/konten/<int:user_id>/zweiter-faktor"): {"anonymous": LOGIN, "admin": DONE, ALL: 403},
     # Regions: admins manage every one (the sample is Kreis Soest), Land staff those of their Land (test_regions_admin).
-    ("GET", "/verwaltung/regionen"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    ("GET", "/verwaltung/regionen/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    ("POST", "/verwaltung/regionen/neu"): {"anonymous": LOGIN, "admin": 200, ALL: 403},  # empty: the form again
-    ("GET", "/verwaltung/regionen/<int:region_id>/bearbeiten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    ("POST", "/verwaltung/regionen/<int:region_id>/bearbeiten"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    ("POST", "/verwaltung/regionen/<int:region_id>/mitarbeitende"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    ("POST", "/verwaltung/regionen/<int:region_id>/einladen"): {"anonymous": LOGIN, "admin": 200, ALL: 403},
-    # The sample user_id there is the KI staff member of Kreis Soest: admins take them out of the region.
+    # Regions: admins all; Land staff the regions of their Land (the sample, Kreis Soest, is NW: another Land's staff
+    # do not find it), and a new region of their own Land.
+    ("GET", "/verwaltung/regionen"): {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 200, ALL: 403},
+    ("GET", "/verwaltung/regionen/neu"): {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 200, ALL: 403},
+    # empty: the form again
+    ("POST", "/verwaltung/regionen/neu"): {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 200, ALL: 403},
+    ("GET", "/verwaltung/regionen/<int:region_id>/bearbeiten"): REGION_OF_NW,
+    ("POST", "/verwaltung/regionen/<int:region_id>/bearbeiten"): REGION_OF_NW,
+    ("POST", "/verwaltung/regionen/<int:region_id>/mitarbeitende"): REGION_OF_NW,
+    ("POST", "/verwaltung/regionen/<int:region_id>/einladen"): REGION_OF_NW,
     ("POST", "/verwaltung/regionen/<int:region_id>/mitarbeitende/<int:user_id>/entfernen"): {
-        "anonymous": LOGIN,
+        **REGION_OF_NW,
         "admin": DONE,
-        ALL: 403,
+        "land_nrw": DONE,
     },
     ("GET", "/konto/bestaetigen/<token>"): {ALL: 410},
     ("POST", "/konto/bestaetigen/<token>"): {ALL: 410},
@@ -168,32 +197,38 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
         "coord_a": DONE,
         "ki": DONE,
     },
-    ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
-    ("POST", "/aktivitaeten/<int:activity_id>/sperren"): {**KI_ONLY, "ki": DONE},
+    # A draft: staff of another region do not see it at all.
+    ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_OBJECT,
+    ("POST", "/aktivitaeten/<int:activity_id>/sperren"): {**KI_OBJECT, "ki": DONE},
     # Coordination (KI); the sample school_id is a pending registration.
-    ("GET", "/koordination/"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
-    ("GET", "/koordination/registrierungen"): KI_ONLY,
-    ("GET", "/koordination/schulen"): KI_ONLY,
-    ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_ONLY, "ki": DONE},
-    ("GET", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_ONLY,
-    ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): {**KI_ONLY, "ki": DONE},
-    ("GET", "/koordination/schulen/<int:school_id>"): KI_ONLY,
-    ("POST", "/koordination/schulen/<int:school_id>/notizen"): {**KI_ONLY, "ki": DONE},
-    ("GET", "/koordination/kontakt"): KI_ONLY,
-    ("GET", "/koordination/erinnerungen"): KI_ONLY,
-    ("POST", "/koordination/erinnerungen"): KI_ONLY,  # no school selected: the form again with an error
-    ("GET", "/koordination/export/schulen.<any(csv, xlsx):fmt>"): KI_ONLY,
-    ("GET", "/koordination/export/aktivitaeten.<any(csv, xlsx):fmt>"): KI_ONLY,
-    ("GET", "/koordination/jahresbericht.pdf"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
-    ("GET", "/koordination/region"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
-    ("POST", "/koordination/region"): {"anonymous": LOGIN, "ki": DONE, "admin": DONE, ALL: 403},
-    ("GET", "/verwaltung/protokoll/"): {"anonymous": LOGIN, "admin": 200, "ki": 200, ALL: 403},
-    ("GET", "/koordination/postausgang"): {"anonymous": LOGIN, "ki": 200, "admin": 200, ALL: 403},
-    ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {
-        "anonymous": LOGIN,
+    ("GET", "/koordination/"): FIGURES,
+    ("GET", "/koordination/registrierungen"): KI_LIST,
+    ("GET", "/koordination/schulen"): KI_LIST,
+    ("POST", "/koordination/registrierungen/<int:school_id>/freigeben"): {**KI_OBJECT, "ki": DONE},
+    ("GET", "/koordination/registrierungen/<int:school_id>/ablehnen"): KI_OBJECT,
+    ("POST", "/koordination/registrierungen/<int:school_id>/ablehnen"): {**KI_OBJECT, "ki": DONE},
+    ("GET", "/koordination/schulen/<int:school_id>"): KI_OBJECT,
+    ("POST", "/koordination/schulen/<int:school_id>/notizen"): {**KI_OBJECT, "ki": DONE},
+    ("GET", "/koordination/kontakt"): KI_LIST,
+    ("GET", "/koordination/erinnerungen"): KI_LIST,
+    ("POST", "/koordination/erinnerungen"): KI_LIST,  # no school selected: the form again with an error
+    ("GET", "/koordination/export/schulen.<any(csv, xlsx):fmt>"): EXPORTS,
+    ("GET", "/koordination/export/aktivitaeten.<any(csv, xlsx):fmt>"): EXPORTS,
+    ("GET", "/koordination/jahresbericht.pdf"): FIGURES,
+    # Entries of the reader's regions (Land staff: their Land's); entries without a region only for admins.
+    ("GET", "/verwaltung/protokoll/"): {**KI_LIST, "admin": 200, "land_nrw": 200, "land_sn": 200},
+    # Undelivered mails name coordinators' addresses: admins and regional staff (of their own regions' mails).
+    ("GET", "/koordination/postausgang"): {**KI_LIST, "admin": 200},
+    ("POST", "/koordination/postausgang/<int:mail_id>/erneut"): {**KI_OBJECT, "ki": DONE, "admin": DONE},
+    # A region's settings: its regional staff (each their own), Land staff of its Land, admins; the Bund reads only.
+    ("GET", "/koordination/region"): {**KI_LIST, "admin": 200, "land_nrw": 200, "land_sn": 404},
+    ("POST", "/koordination/region"): {
+        **KI_LIST,
         "ki": DONE,
+        "ki_unna": DONE,
         "admin": DONE,
-        ALL: 403,
+        "land_nrw": DONE,
+        "land_sn": 404,
     },
     # Materials: the sample is school A's material in review, shared by coordinator A, with a problem report.
     ("GET", "/materialien/"): {ALL: 200},
@@ -204,27 +239,27 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/materialien/<int:material_id>/vorschau"): MATERIAL_OF_A,
     ("GET", "/materialien/<int:material_id>/problem"): {ALL: 404},
     ("POST", "/materialien/<int:material_id>/problem"): {ALL: 404},
-    ("GET", "/materialien/teilen"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
-    ("POST", "/materialien/teilen"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
-    ("GET", "/materialien/meine"): {"anonymous": LOGIN, "admin": 403, ALL: 200},
+    ("GET", "/materialien/teilen"): SHARING,
+    ("POST", "/materialien/teilen"): SHARING,
+    ("GET", "/materialien/meine"): SHARING,
     ("GET", "/materialien/<int:material_id>/bearbeiten"): MATERIAL_EDIT,
     ("POST", "/materialien/<int:material_id>/bearbeiten"): MATERIAL_EDIT,
     ("POST", "/materialien/<int:material_id>/zurueckziehen"): {**MATERIAL_EDIT, "coord_a": DONE, "ki": DONE},
     # Already in review: nothing to do.
     ("POST", "/materialien/<int:material_id>/erneut-einreichen"): {**MATERIAL_EDIT, "coord_a": 302, "ki": 302},
-    ("GET", "/koordination/pruefung/"): KI_ONLY,
-    ("GET", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
-    ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_ONLY, "ki": DONE},
-    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": DONE},
-    ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_ONLY, "ki": 404},
-    ("POST", "/koordination/pruefung/meldungen/<int:report_id>/erledigt"): {**KI_ONLY, "ki": DONE},
+    ("GET", "/koordination/pruefung/"): KI_LIST,
+    ("GET", "/koordination/pruefung/<int:material_id>"): KI_OBJECT,
+    ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_OBJECT, "ki": 404},
+    ("POST", "/koordination/pruefung/meldungen/<int:report_id>/erledigt"): {**KI_OBJECT, "ki": DONE},
     # Regional offices: public pages (the sample slug is Kreis Soest's, see overrides_for); the finder redirects.
     ("GET", "/regionen/"): {ALL: 200},
     ("GET", "/regionen/finden"): {ALL: 302},
     ("GET", "/regionen/<slug>"): {ALL: 200},
-    # Handing a school over: its region's staff and admins; with one region the form has nothing to choose.
-    ("GET", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_ONLY, "admin": 200},
-    ("POST", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_ONLY, "admin": 200},  # the form again
+    # Handing a school over: its region's staff and admins.
+    ("GET", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_OBJECT, "admin": 200},
+    ("POST", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_OBJECT, "admin": 200},  # the form again
 }
 
 
@@ -278,17 +313,25 @@ def overrides_for(rule: str, users, samples) -> dict:
 
 @pytest.fixture
 def samples(users, db, app):
-    """A draft report of school A with two files, and a second draft to delete."""
+    """School A's objects: a draft report with two files and a second draft to delete, a material in review with a
+    problem report, an open invitation; and a failed mail of Kreis Soest."""
+    return sample_objects(db, users["school_a"], users["coord_a"], mail_to="kaputt@example.org")
+
+
+def sample_objects(db, school, coordinator, mail_to: str) -> dict:
+    """The sample objects of one school and its coordinator (and a failed mail of the school's region)."""
+    import uuid
+
     from courage_hub.activities.models import ActivityFile, ActivityState
     from courage_hub.core.uploads import upload_root
 
     from .factories import ActivityFactory
 
-    draft = ActivityFactory(school=users["school_a"], state=ActivityState.DRAFT, published_at=None)
-    doomed = ActivityFactory(school=users["school_a"], state=ActivityState.DRAFT, published_at=None)
+    draft = ActivityFactory(school=school, state=ActivityState.DRAFT, published_at=None)
+    doomed = ActivityFactory(school=school, state=ActivityState.DRAFT, published_at=None)
     files = []
     for n in range(2):
-        name = f"{n:032x}.pdf"
+        name = uuid.uuid4().hex + ".pdf"
         (upload_root() / name).write_bytes(b"%PDF-1.4 test")
         row = ActivityFile(
             activity_id=draft.id,
@@ -302,32 +345,30 @@ def samples(users, db, app):
         db.session.add(row)
         files.append(row)
     db.session.commit()
-    material = _sample_material(users, db)
-    mail = _sample_failed_mail(db)
-    invitation = _sample_invitation(users, db)
     return {
         "draft": draft,
         "doomed": doomed,
         "file": files[0],
         "removable_file": files[1],
-        "mail": mail,
-        "invitation": invitation,
-        **material,
+        "mail": _sample_failed_mail(db, school.region_id, mail_to),
+        "invitation": _sample_invitation(db, school, coordinator),
+        **_sample_material(db, school, coordinator),
     }
 
 
-def _sample_invitation(users, db):
-    """An open invitation to coordinate school A."""
+def _sample_invitation(db, school, coordinator):
+    """An open invitation to coordinate ``school``."""
+    import secrets
     from datetime import timedelta
 
     from courage_hub.core.db import utcnow
     from courage_hub.schools.models import SchoolInvitation
 
     invitation = SchoolInvitation(
-        school_id=users["school_a"].id,
-        email="eingeladen@schule.example",
-        token_hash="e" * 64,
-        invited_by_id=users["coord_a"].id,
+        school_id=school.id,
+        email=f"eingeladen-{school.id}@schule.example",
+        token_hash=secrets.token_hex(32),
+        invited_by_id=coordinator.id,
         expires_at=utcnow() + timedelta(days=7),
     )
     db.session.add(invitation)
@@ -335,37 +376,35 @@ def _sample_invitation(users, db):
     return invitation
 
 
-def _sample_failed_mail(db):
+def _sample_failed_mail(db, region_id: int, to: str):
     from courage_hub.core.models import OutboxMail, OutboxStatus
 
-    from .factories import default_region
-
-    region_id = default_region().id
-    mail = OutboxMail(
-        to_addr="kaputt@example.org", subject="Test", body="Hallo", status=OutboxStatus.FAILED, region_id=region_id
-    )
+    mail = OutboxMail(to_addr=to, subject="Test", body="Hallo", status=OutboxStatus.FAILED, region_id=region_id)
     db.session.add(mail)
     db.session.commit()
     return mail
 
 
-def _sample_material(users, db) -> dict:
-    """School A's material in review with a file and a preview, shared by coordinator A, with a problem report."""
+def _sample_material(db, school, author) -> dict:
+    """``school``'s material in review with a file and a preview, shared by ``author``, with a problem report."""
+    import uuid
+
     from courage_hub.core.uploads import upload_root
     from courage_hub.materials.models import MaterialReport, MaterialState
 
     from .factories import MaterialFactory
 
-    for name in ("b" * 32 + ".pdf", "c" * 32 + ".webp"):
+    stem = uuid.uuid4().hex
+    for name in (stem + ".pdf", stem + ".webp"):
         (upload_root() / name).write_bytes(b"%PDF-1.4 test" if name.endswith(".pdf") else b"RIFF0000WEBP")
     material = MaterialFactory(
-        school=users["school_a"],
-        author_id=users["coord_a"].id,
+        school=school,
+        author_id=author.id,
         state=MaterialState.REVIEW,
         published_at=None,
         link_url=None,
-        storage_name="b" * 32 + ".pdf",
-        preview_name="c" * 32 + ".webp",
+        storage_name=stem + ".pdf",
+        preview_name=stem + ".webp",
         original_name="blatt.pdf",
         content_type="application/pdf",
         size=13,
@@ -572,6 +611,7 @@ PUBLISHED_REPORT_OF_A: dict[tuple[str, str], dict] = {
         "coord_a": DONE,
         "ki": DONE,
     },
+    # A public report: staff of another region see it, but may not take it offline.
     ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
     ("POST", "/aktivitaeten/<int:activity_id>/sperren"): {**KI_ONLY, "ki": DONE},
 }
@@ -586,10 +626,10 @@ APPROVED_MATERIAL_OF_A: dict[tuple[str, str], dict] = {
     ("POST", "/materialien/<int:material_id>/bearbeiten"): EDIT_OF_A,  # no fields: the form again
     ("POST", "/materialien/<int:material_id>/zurueckziehen"): {**EDIT_OF_A, "coord_a": DONE, "ki": DONE},
     ("POST", "/materialien/<int:material_id>/erneut-einreichen"): {**EDIT_OF_A, "coord_a": 302, "ki": 302},  # public
-    ("GET", "/koordination/pruefung/<int:material_id>"): KI_ONLY,
-    ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_ONLY, "ki": DONE},
-    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_ONLY, "ki": DONE},
-    ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_ONLY, "ki": 404},  # not hidden
+    ("GET", "/koordination/pruefung/<int:material_id>"): KI_OBJECT,
+    ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_OBJECT, "ki": 404},  # not hidden
 }
 
 
@@ -868,3 +908,203 @@ def test_permission_matrix(app, users, both_schools_samples, login_as, role):
             client.post(path, data={"csrf_token": token, "active": "1"})
             take_flashes(client)
     assert not failures, "\n".join(failures)
+
+
+# --- own and other region ----------------------------------------------------------------------------------------
+
+# Words that only Kreis Soest's data contain, and only Kreis Unna's: school names, towns, a mail address, titles.
+SOEST_MARKERS = ("Lindenhof", "Gymnasium am Wall", "Realschule an der Aue", "Lippstadt", "kaputt@example.org")
+UNNA_MARKERS = ("Königsborn", "Mühlbach", "Kamen", "postfach-unna@example.org")
+# A query that asks for Kreis Soest's data: its town, its schools for a reminder, the contact list.
+HOSTILE_QUERY = "?gemeinde=Lippstadt&kontakt=1&schule={a}&schule={b}"
+
+
+@pytest.fixture
+def two_regions(users, both_schools_samples, db) -> dict:
+    """The samples of Kreis Soest plus the same kinds of rows in Kreis Unna: school C's report of this year, its
+    material in review, a failed mail, a contact flag and an audit entry in each region."""
+    from courage_hub.activities.models import ActivityState
+    from courage_hub.core import audit
+    from courage_hub.materials.models import MaterialState
+
+    a, c = users["school_a"], users["school_c"]
+    make_report(c, ActivityState.PUBLISHED, "Bericht Königsborn öffentlich")
+    make_material(c, users["coord_c"], MaterialState.REVIEW, "Blatt Königsborn in Prüfung")
+    _sample_failed_mail(db, c.region_id, "postfach-unna@example.org")
+    for school, who in ((a, users["ki"]), (c, users["ki_unna"])):
+        school.needs_contact, school.needs_contact_reason = True, "Seit langem nichts gehört"
+        audit.record("school.approve", school, summary=school.name, user=who)
+    db.session.commit()
+    return both_schools_samples
+
+
+def page_text(response) -> str:
+    """What a page or download says: HTML and CSV as text, a PDF's extracted text; without the links back to the
+    page itself (the language switch repeats the query the test wrote)."""
+    import re
+
+    if response.mimetype == "application/pdf":
+        import io
+
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    return re.sub(r'next=[^"]*"', 'next="', response.get_data(as_text=True))
+
+
+def staff_lists(role: str) -> list[str]:
+    """The staff pages and downloads without an object in their URL that ``role`` may open (exports as CSV)."""
+    rules = []
+    for (method, rule), entry in sorted(MATRIX.items()):
+        if method != "GET" or not rule.startswith(("/koordination", "/verwaltung/protokoll")):
+            continue
+        if rule == "/koordination/region":  # the office's own settings form, not a list of schools
+            continue
+        if "<" in rule.replace("<any(csv, xlsx):fmt>", "") or entry.get(role, entry.get(ALL)) != 200:
+            continue
+        rules.append(rule.replace("<any(csv, xlsx):fmt>", "csv"))
+    return rules
+
+
+@pytest.mark.parametrize(
+    ("role", "shows", "hides"),
+    [
+        ("ki", SOEST_MARKERS, UNNA_MARKERS),
+        ("ki_unna", UNNA_MARKERS, SOEST_MARKERS),
+        ("land_sn", (), SOEST_MARKERS + UNNA_MARKERS),  # a Land without regions: figures of nothing
+    ],
+)
+def test_lists_of_the_other_region_show_nothing_of_kreis_soest(users, two_regions, login_as, role, shows, hides):
+    """Every staff list, queue, export, report and log a role may open shows its own region's rows and none of
+    another region's, even when the query names the other region's town and schools."""
+    client = login_as(role)
+    query = HOSTILE_QUERY.format(a=users["school_a"].id, b=users["school_b"].id)
+    pages = staff_lists(role)
+    assert len(pages) >= (4 if role == "land_sn" else 11), pages
+    failures = []
+    for path in pages:
+        response = client.get(path + query)
+        if response.status_code != 200:
+            failures.append(f"{path}: {response.status_code}")
+            continue
+        text = page_text(response)
+        leaked = [word for word in hides if word in text]
+        if leaked:
+            failures.append(f"{path} shows {leaked}")
+        if shows and not any(word in text for word in shows):
+            failures.append(f"{path} shows none of its own region's rows {shows}")
+    assert not failures, "\n".join(failures)
+
+
+# The mirror direction: Kreis Unna's objects, with Kreis Soest's staff (``ki``) as the outsider.
+OBJECT_ARGUMENTS = ("<slug>", "<int:activity_id>", "<int:file_id>", "<int:material_id>", "<int:school_id>")
+OBJECT_ARGUMENTS += ("<int:report_id>", "<int:mail_id>", "<int:invitation_id>")
+OUTSIDER = {"ki": "ki_unna", "ki_unna": "ki"}  # who plays whom in the mirror world
+
+
+def object_routes() -> list[tuple[str, str]]:
+    """Every route about one school, report, file, material, registration, problem report, mail or invitation."""
+    return sorted(key for key in MATRIX if any(argument in key[1] for argument in OBJECT_ARGUMENTS))
+
+
+@pytest.fixture
+def unna_samples(users, samples, db) -> dict:
+    """School C's objects (Kreis Unna), like school A's, plus a published report of C; beside Kreis Soest's."""
+    from courage_hub.activities.models import ActivityState
+
+    objects = sample_objects(db, users["school_c"], users["coord_c"], mail_to="postfach-unna@example.org")
+    objects["published"], _file = make_report(users["school_c"], ActivityState.PUBLISHED, "Bericht Königsborn")
+    return objects
+
+
+@pytest.mark.parametrize("role", ["ki", "ki_unna"])
+def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, unna_samples, login_as, role):
+    """Mirror of the matrix: each object route with Kreis Unna's objects. Kreis Soest's staff get what Kreis Unna's
+    staff get for Kreis Soest's objects (403/404, nothing changes); Kreis Unna's staff open every page that Kreis
+    Soest's staff open for their own objects."""
+    objects = unna_samples
+    values = {
+        **url_values(users),
+        "slug": users["school_c"].slug,
+        "school_id": users["school_pending_unna"].id,
+        "activity_id": objects["draft"].id,
+        "file_id": objects["file"].id,
+        "material_id": objects["material"].id,
+        "report_id": objects["report"].id,
+        "mail_id": objects["mail"].id,
+        "invitation_id": objects["invitation"].id,
+    }
+    rules = {(method, rule.rule): rule for rule in app.url_map.iter_rules() for method in rule.methods}
+    client = login_as(role)
+    token = csrf_token(client)
+    failures = []
+    checked = 0
+    for method, rule_text in object_routes():
+        entry = MATRIX[(method, rule_text)]
+        want = entry.get(OUTSIDER[role], entry.get(ALL))
+        if role == "ki_unna" and method == "POST":
+            continue  # their actions are the matrix's, with Kreis Soest's staff and objects
+        rule = rules[(method, rule_text)]
+        args = {**values, **overrides_for(rule_text, users, objects)}
+        if rule_text.startswith("/schulen/") and "entfernen" in rule_text:
+            args["user_id"] = users["coord_c"].id
+        path = rule.build({k: args[k] for k in rule.arguments})[1]
+        if method == "GET":
+            response = client.get(path)
+            problem = None if matches(response, want) else f"expected {want!r}, got {response.status_code}"
+        else:
+            take_flashes(client)
+            before = snapshot(app)
+            response = client.post(path, data={"csrf_token": token, **FORM_DATA.get(rule.endpoint, {})})
+            problem = judge_post(response, want, before, snapshot(app), take_flashes(client))
+        checked += 1
+        if problem:
+            failures.append(f"{role} {method} {path}: {problem}")
+    # Taking Kreis Unna's public report offline, and writing a report for school C: refused to Kreis Soest's staff.
+    for path in (
+        f"/aktivitaeten/{objects['published'].id}/sperren",
+        f"/aktivitaeten/neu?schule={users['school_c'].slug}",
+    ):
+        response = client.get(path)
+        if response.status_code != (200 if role == "ki_unna" else 403):
+            failures.append(f"{role} GET {path}: got {response.status_code}")
+    assert checked >= (20 if role == "ki_unna" else 45), checked
+    assert not failures, "\n".join(failures)
+
+
+def test_reminders_silently_leave_out_schools_of_another_region(app, users, login_as):
+    """A reminder names schools by id in the form: ids of another region's schools are dropped without a word, so
+    neither their names nor their coordinators are shown, and no mail goes to them."""
+    from sqlalchemy import func, select
+
+    from courage_hub.coordination.models import ReminderDelivery
+    from courage_hub.core.mail import outbox_messages
+    from courage_hub.core.models import OutboxMail
+    from courage_hub.extensions import db
+
+    from .conftest import post_form
+
+    a, c = users["school_a"], users["school_c"]
+    client = login_as("ki")
+    page = client.get(f"/koordination/erinnerungen?schule={c.id}&schule={a.id}").get_data(as_text=True)
+    assert a.name in page and c.name not in page and users["coord_c"].name not in page
+
+    form = {
+        "kind": "obligation",
+        "subject": "{schule}: Projekt {schuljahr}",
+        "body": "Liebe {koordination},\nbitte melden Sie Ihr Projekt: {link}",
+        "preview_school": str(c.id),
+    }
+    only_c = post_form(client, "/koordination/erinnerungen", {**form, "schule": [str(c.id)], "action": "preview"})
+    text = only_c.get_data(as_text=True)
+    assert only_c.status_code == 200 and "Bitte wählen Sie mindestens eine Schule aus." in text
+    assert c.name not in text and users["coord_c"].name not in text
+
+    both = post_form(client, "/koordination/erinnerungen", {**form, "schule": [str(c.id), str(a.id)], "action": "send"})
+    assert both.status_code == 302
+    assert set(db.session.scalars(select(ReminderDelivery.school_id))) == {a.id}
+    assert set(db.session.scalars(select(OutboxMail.to_addr))) == {users["coord_a"].email}
+    assert len(outbox_messages()) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.region_id != a.region_id)) == 0
+    )

@@ -91,7 +91,7 @@ def test_deleting_my_account_keeps_my_reports_with_the_school(app, db, users, lo
 
     assert response.status_code == 302
     assert db.session.get(User, my_id) is None
-    assert _count(db, Membership) == 2  # coord_a's two memberships
+    assert _count(db, Membership) == 3  # coord_a's two memberships and coord_c's in Kreis Unna
     assert db.session.get(Activity, report.id).author_id is None
     event = db.session.scalar(select(SchoolEvent).where(SchoolEvent.school_id == users["school_b"].id))
     assert name not in event.note and event.user_id is None

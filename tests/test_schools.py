@@ -570,7 +570,7 @@ def test_directory_lists_admitted_and_consenting_preparing_schools_only(client, 
     assert "Grundschule Sichtbar" in html and users["school_a"].name in html
     assert "Grundschule Verborgen" not in html and "Hauptschule Ausgetreten" not in html
     assert users["school_pending"].name not in html
-    assert "3 Schulen gefunden" in html
+    assert "4 Schulen gefunden" in html  # school_a, school_b, Kreis Unna's school_c and the consenting one
 
 
 def test_directory_filters_combine_and_search_by_name(client, users, db):

@@ -68,6 +68,12 @@ def can_use_coordination(user: User | Any) -> bool:
     return is_signed_in(user) and user.role in (Role.KI_STAFF, Role.LAND_STAFF, Role.NATIONAL_STAFF, Role.ADMIN)
 
 
+def can_use_outbox(user: User | Any) -> bool:
+    """Undelivered mails name coordinators' addresses: admins every one, regional staff their regions' (the list is
+    narrowed by the scope layer); Land and national staff see figures only."""
+    return is_admin(user) or is_ki_staff(user)
+
+
 def can_read_audit_log(user: User | Any) -> bool:
     """Admins every entry; regional and Land staff the entries of their regions (see :func:`audit_region_ids`)."""
     return is_admin(user) or is_ki_staff(user) or is_land_staff(user)
@@ -229,6 +235,7 @@ TEMPLATE_PERMISSIONS = {
     "can_manage_regions": can_manage_regions,
     "can_read_audit_log": can_read_audit_log,
     "can_use_coordination": can_use_coordination,
+    "can_use_outbox": can_use_outbox,
     "can_export_figures": can_export_figures,
     "can_edit_school": can_edit_school,
     "can_view_school_internals": can_view_school_internals,

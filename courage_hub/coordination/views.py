@@ -22,6 +22,7 @@ from ..access.policy import (
     can_read_audit_log,
     can_review_registrations,
     can_use_coordination,
+    can_use_outbox,
     is_admin,
 )
 from ..access.scope import RegionIds, is_staff_for, staff_filter, staff_region_ids
@@ -456,7 +457,7 @@ def _outbox_scope():
 
 
 @bp.get("/postausgang")
-@require(can_use_coordination)
+@require(can_use_outbox)
 def outbox():
     """Mails the site could not deliver (yet): address, kind, error; failed ones can be sent again."""
     return render_template(
@@ -469,7 +470,7 @@ def outbox():
 
 
 @bp.post("/postausgang/<int:mail_id>/erneut")
-@require(can_use_coordination)
+@require(can_use_outbox)
 def send_mail_again(mail_id: int):
     """Queue a failed mail once more."""
     outbox_mail = db.session.scalar(select(OutboxMail).where(OutboxMail.id == mail_id, _outbox_scope()))

@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
-from ..access.scope import within
+from ..access.scope import RegionIds, within
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
@@ -242,8 +242,8 @@ def materials_of(user: User) -> list[Material]:
     )
 
 
-def review_queue(region_ids: frozenset[int] | None) -> list[Material]:
-    """Materials waiting for the review of the offices of ``region_ids`` (see access/scope.py)."""
+def review_queue(region_ids: RegionIds) -> list[Material]:
+    """Materials waiting for review by the offices of ``region_ids`` (see access/scope.py)."""
     return list(
         db.session.scalars(
             select(Material)
@@ -254,7 +254,7 @@ def review_queue(region_ids: frozenset[int] | None) -> list[Material]:
     )
 
 
-def assumed_licences(region_ids: frozenset[int] | None) -> list[Material]:
+def assumed_licences(region_ids: RegionIds) -> list[Material]:
     """Materials of ``region_ids`` whose licence was filled in because they had none: the KI asks their authors."""
     return list(
         db.session.scalars(
@@ -266,7 +266,7 @@ def assumed_licences(region_ids: frozenset[int] | None) -> list[Material]:
     )
 
 
-def open_reports(region_ids: frozenset[int] | None) -> list[MaterialReport]:
+def open_reports(region_ids: RegionIds) -> list[MaterialReport]:
     """Unresolved problem reports about materials of ``region_ids``."""
     return list(
         db.session.scalars(
@@ -511,11 +511,14 @@ def _mail_ki_about_report(material: Material, reason: str, text: str) -> None:
 def resolve_report(report: MaterialReport, user: User, resolution: str) -> None:
     with write_transaction():
         report.resolved_at, report.resolved_by_id, report.resolution = utcnow(), user.id, resolution.strip()[:500]
-        audit.record("material_report.resolve", report, summary=report.resolution)
+        audit.record("material_report.resolve", report, summary=report.resolution, region_id=report.material.region_id)
 
 
 def get_report(report_id: int) -> MaterialReport | None:
-    return db.session.get(MaterialReport, report_id)
+    """A problem report with its material (whose region decides who may resolve it)."""
+    return db.session.scalar(
+        select(MaterialReport).where(MaterialReport.id == report_id).options(joinedload(MaterialReport.material))
+    )
 
 
 def count_download(material_id: int) -> None:

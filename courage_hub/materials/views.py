@@ -53,6 +53,14 @@ def _editable_or_404(material_id: int) -> Material:
     return material
 
 
+def _reviewable_or_404(material_id: int) -> Material:
+    """A material of the staff member's own regions; any other is not found."""
+    material = services.get_material(material_id)
+    if material is None or not can_review_material(current_user, material):
+        abort(404)
+    return material
+
+
 # --- public ----------------------------------------------------------------------------------------------------
 
 
@@ -466,7 +474,7 @@ def unhide(material_id: int):
 def resolve(report_id: int):
     """Mark a problem report as dealt with."""
     report = services.get_report(report_id)
-    if report is None or not can_review_material(current_user, services.get_material(report.material_id)):
+    if report is None or not can_review_material(current_user, report.material):
         abort(404)
     form = ResolveForm()
     if form.validate_on_submit():
