@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
 from courage_hub.coordination.audit_log import AuditFilter, search
 from courage_hub.core.models import AuditEntry
 
@@ -41,3 +43,22 @@ def test_a_page_holds_at_most_per_page_entries_newest_first_and_the_total_counts
         entry(db, datetime(2026, 3, day, tzinfo=UTC), f"a{day}")
     second = search(AuditFilter(region_ids=None), 2, 2)
     assert second.total == 5 and [e.action for e in second.entries] == ["a3", "a2"]
+
+
+def test_moderating_a_report_is_logged_for_its_schools_region(app, users, db):
+    """Staff read their own moderation in their region's audit log: the entry carries the school's region."""
+    from courage_hub.activities import services as activity_services
+
+    from .factories import ActivityFactory
+
+    activity = ActivityFactory(school=users["school_a"])
+    with app.test_request_context():
+        activity_services.unpublish_activity(activity, "Foto ohne Einwilligung")
+        activity_services.republish_activity(activity)
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("activity.%"))).all()
+    assert {(e.action, e.region_id) for e in entries} == {
+        ("activity.unpublish", users["school_a"].region_id),
+        ("activity.republish", users["school_a"].region_id),
+    }
+    own = search(AuditFilter(region_ids=frozenset({users["school_a"].region_id})), 1, 50).entries
+    assert {e.action for e in own} >= {"activity.unpublish", "activity.republish"}

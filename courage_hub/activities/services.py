@@ -318,6 +318,12 @@ def publish_activity(activity: Activity) -> None:
             activity.state, activity.published_at = ActivityState.PUBLISHED, utcnow()
 
 
+def _region_id(activity: Activity) -> int | None:
+    """The region of the report's school: its audit entries belong to that office's log."""
+    school = db.session.get(School, activity.school_id)
+    return school.region_id if school is not None else None
+
+
 def unpublish_activity(activity: Activity, reason: str) -> None:
     """KI moderation: take a report offline with a reason that the school sees."""
     with write_transaction():
@@ -327,6 +333,7 @@ def unpublish_activity(activity: Activity, reason: str) -> None:
         audit.record(
             "activity.unpublish",
             activity,
+            region_id=_region_id(activity),
             summary=activity.title,
             before={"state": before},
             after={"state": "unpublished", "reason": reason.strip()},
@@ -337,7 +344,13 @@ def republish_activity(activity: Activity) -> None:
     with write_transaction():
         before = activity.state.value
         activity.state, activity.moderation_reason = ActivityState.PUBLISHED, ""
-        audit.record("activity.republish", activity, summary=activity.title, before={"state": before})
+        audit.record(
+            "activity.republish",
+            activity,
+            region_id=_region_id(activity),
+            summary=activity.title,
+            before={"state": before},
+        )
 
 
 def delete_activity(activity: Activity) -> None:
@@ -364,6 +377,7 @@ def remove_file(activity: Activity, file_id: int, user: User | None = None) -> b
             audit.record(
                 "activity.file_remove",
                 activity,
+                region_id=_region_id(activity),
                 summary=activity.title,
                 before={"file_id": file_id, "kind": target.kind},
             )
