@@ -22,14 +22,14 @@ LINDENHOF = "gesamtschule-am-lindenhof-lippstadt"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The demo network (Kreis Soest) and a second office, KI Kreis Unna, with a member school."""
+    """The demo network of Kreis Soest alone and a second office, KI Kreis Unna, with a member school."""
     from courage_hub.demo import seed_demo
 
     instance = tmp_path_factory.mktemp("regions")
     app = create_app(make_config("sqlite:///" + str(instance / "live.sqlite3"), str(instance)))
     with app.app_context():
         db.create_all()
-        seed_demo(schools=12)
+        seed_demo(schools=12, regions=1)
         unna = factories.RegionFactory(
             area="Kreis Unna",
             slug="kreis-unna",

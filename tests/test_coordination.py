@@ -664,3 +664,30 @@ def test_reminder_log_on_the_school_page_names_the_kind_in_german(app, users, lo
     text = visible_text(client.get(f"/koordination/schulen/{school.id}").get_data(as_text=True))
     section = text.split("Verschickte Erinnerungen", 1)[1][:300]
     assert "Jahresprojekt" in section and "obligation" not in section
+
+
+def test_an_office_saves_its_own_reminder_template_and_another_office_keeps_the_default(app, users, login_as):
+    school_a, school_c = users["school_a"], users["school_c"]
+    client = login_as("ki")
+    own = {
+        **_reminder_form([school_a.id], "save_template"),
+        "subject": "{schule}: Grüße aus Soest",
+        "body": "Hallo {koordination}, {link}",
+    }
+    saved = post_form(client, "/koordination/erinnerungen", own)
+    assert "Vorlage der Koordinierungsstelle" in saved.get_data(as_text=True)
+    assert outbox_messages() == []  # saving sends nothing
+    page = client.get(f"/koordination/erinnerungen?schule={school_a.id}").get_data(as_text=True)
+    assert "{schule}: Grüße aus Soest" in html.unescape(page)
+
+    from .conftest import login
+
+    unna = app.test_client()
+    login(unna, users["ki_unna"])
+    other = html.unescape(unna.get(f"/koordination/erinnerungen?schule={school_c.id}").get_data(as_text=True))
+    assert "Grüße aus Soest" not in other and "{schule}" in other  # the built-in template
+
+    from courage_hub.extensions import db
+
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reminder.template")).one()
+    assert entry.region_id == school_a.region_id

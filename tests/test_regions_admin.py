@@ -15,12 +15,12 @@ from .conftest import csrf_token, login, post_form
 from .test_auth import last_mail, link_in_last_mail
 
 UNNA = {
-    "name": "KI Kreis Unna",
-    "area": "Kreis Unna",
+    "name": "KI Kreis Warendorf",
+    "area": "Kreis Warendorf",
     "land": "NW",
-    "municipalities": "Unna\n  Kamen  \n\nUnna\nBergkamen\n",
-    "contact_email": "ki@kreis-unna.example",
-    "introduction": "Das KI Kreis Unna berät Schulen.",
+    "municipalities": "Ahlen\n  Beckum  \n\nAhlen\nOelde\n",
+    "contact_email": "ki@kreis-warendorf.example",
+    "introduction": "Das KI Kreis Warendorf berät Schulen.",
 }
 
 
@@ -70,25 +70,25 @@ def edit_values(region: Region, **changes) -> dict:
 def test_admin_creates_a_region_with_trimmed_unique_municipalities_and_it_is_audited(client, users):
     login(client, users["admin"])
     response = post_form(client, "/verwaltung/regionen/neu", UNNA)
-    region = region_named("Kreis Unna")
+    region = region_named("Kreis Warendorf")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/regionen/{region.id}/bearbeiten")
-    assert (region.name, region.land, region.slug) == ("KI Kreis Unna", "NW", "kreis-unna")
-    assert region.contact_email == "ki@kreis-unna.example"
-    assert towns_of(region) == {"Unna", "Kamen", "Bergkamen"}
+    assert (region.name, region.land, region.slug) == ("KI Kreis Warendorf", "NW", "kreis-warendorf")
+    assert region.contact_email == "ki@kreis-warendorf.example"
+    assert towns_of(region) == {"Ahlen", "Beckum", "Oelde"}
     [entry] = audit_entries("region.create")
     assert entry.region_id == region.id and entry.user_id == users["admin"].id
-    assert entry.after["municipalities"] == "Bergkamen; Kamen; Unna"
+    assert entry.after["municipalities"] == "Ahlen; Beckum; Oelde"
     listing = client.get("/verwaltung/regionen").get_data(as_text=True)
-    assert "KI Kreis Unna" in listing and "KI Kreis Soest" in listing
+    assert "KI Kreis Warendorf" in listing and "KI Kreis Soest" in listing
 
 
 def test_the_list_counts_municipalities_and_staff_per_region(client, users):
-    unna = factories.RegionFactory(area="Kreis Unna", municipalities=["Unna", "Kamen"])
+    unna = factories.RegionFactory(area="Kreis Warendorf", municipalities=["Ahlen", "Beckum"])
     factories.UserFactory(role=Role.KI_STAFF, regions=[unna])
     factories.UserFactory(role=Role.KI_STAFF, regions=[unna, factories.default_region()])
     login(client, users["admin"])
     page = client.get("/verwaltung/regionen").get_data(as_text=True)
-    row = page[page.index("KI Kreis Unna") :].split("</tr>")[0]
+    row = page[page.index("KI Kreis Warendorf") :].split("</tr>")[0]
     assert [cell.split("<")[0] for cell in row.split('<td class="num">')[1:]] == ["2", "2"]
     soest = page[page.index("KI Kreis Soest") :].split("</tr>")[0]
     assert soest.split('<td class="num">')[-1].startswith("2<")  # users["ki"] and the second one
@@ -97,24 +97,24 @@ def test_the_list_counts_municipalities_and_staff_per_region(client, users):
 def test_a_municipality_of_another_region_is_refused_naming_it_and_nothing_is_saved(client, users):
     login(client, users["admin"])
     before = db.session.scalar(select(func.count()).select_from(AuditEntry))
-    response = post_form(client, "/verwaltung/regionen/neu", {**UNNA, "municipalities": "Unna\nSoest\nWERL"})
+    response = post_form(client, "/verwaltung/regionen/neu", {**UNNA, "municipalities": "Ahlen\nSoest\nWERL"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Soest gehört bereits zur Region KI Kreis Soest." in page
     assert "Werl gehört bereits zur Region KI Kreis Soest." in page
-    assert region_named("Kreis Unna") is None
-    assert db.session.scalar(select(RegionMunicipality).where(RegionMunicipality.name == "Unna")) is None
+    assert region_named("Kreis Warendorf") is None
+    assert db.session.scalar(select(RegionMunicipality).where(RegionMunicipality.name == "Ahlen")) is None
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before
 
 
 def test_editing_a_region_refuses_a_municipality_that_another_region_covers(client, users):
-    unna = factories.RegionFactory(area="Kreis Unna", municipalities=["Unna"])
+    unna = factories.RegionFactory(area="Kreis Warendorf", municipalities=["Ahlen"])
     login(client, users["admin"])
     response = post_form(
-        client, f"/verwaltung/regionen/{unna.id}/bearbeiten", edit_values(unna, municipalities="Unna\nLippstadt")
+        client, f"/verwaltung/regionen/{unna.id}/bearbeiten", edit_values(unna, municipalities="Ahlen\nLippstadt")
     )
     assert "Lippstadt gehört bereits zur Region KI Kreis Soest." in response.get_data(as_text=True)
-    assert towns_of(unna) == {"Unna"}
+    assert towns_of(unna) == {"Ahlen"}
     assert "Lippstadt" in towns_of(factories.default_region())
 
 
@@ -124,8 +124,10 @@ def test_the_unique_constraint_refuses_a_clash_the_check_did_not_see(app, users,
 
     monkeypatch.setattr(admin, "_refuse_covered_elsewhere", lambda region_id, names: None)
     with pytest.raises(admin.RegionRefused), app.test_request_context():
-        admin.create(admin.RegionData(name="KI Kreis Unna", area="Kreis Unna", land="NW", municipalities=("Soest",)))
-    assert region_named("Kreis Unna") is None
+        admin.create(
+            admin.RegionData(name="KI Kreis Warendorf", area="Kreis Warendorf", land="NW", municipalities=("Soest",))
+        )
+    assert region_named("Kreis Warendorf") is None
 
 
 def test_removing_a_municipality_with_schools_is_refused_naming_how_many(client, users):
@@ -186,9 +188,9 @@ def test_land_staff_create_and_edit_regions_of_their_land_only(client, users, la
     assert '<option selected value="NW">Nordrhein-Westfalen</option>' in form  # their Land, chosen already
     assert 'value="SN"' not in form
     refused = post_form(client, "/verwaltung/regionen/neu", {**UNNA, "land": "SN"})
-    assert refused.status_code == 200 and region_named("Kreis Unna") is None
+    assert refused.status_code == 200 and region_named("Kreis Warendorf") is None
     assert post_form(client, "/verwaltung/regionen/neu", UNNA).status_code == 302
-    unna = region_named("Kreis Unna")
+    unna = region_named("Kreis Warendorf")
     assert unna.land == "NW"
     assert client.get(f"/verwaltung/regionen/{unna.id}/bearbeiten").status_code == 200
     saved = post_form(client, f"/verwaltung/regionen/{unna.id}/bearbeiten", edit_values(unna, opening_hours="Mo–Fr"))
@@ -226,10 +228,10 @@ def test_land_staff_without_a_land_and_other_staff_manage_no_region(client, user
 
 
 def pending_in_unna() -> tuple[Region, str]:
-    unna = factories.RegionFactory(area="Kreis Unna", municipalities=["Unna"])
+    unna = factories.RegionFactory(area="Kreis Warendorf", municipalities=["Ahlen"])
     school = factories.SchoolFactory(
-        name="Realschule Königsborn Unna",
-        municipality="Unna",
+        name="Realschule Königsborn Ahlen",
+        municipality="Ahlen",
         region=unna,
         approval=factories.Approval.PENDING,
         status=factories.SchoolStatus.INTERESSE,
@@ -293,16 +295,16 @@ def test_inviting_staff_creates_regional_staff_of_the_region_who_then_sets_a_pas
     response = post_form(
         client,
         f"/verwaltung/regionen/{unna.id}/einladen",
-        {"invite-name": "Neue Kollegin", "invite-email": "Neu@Kreis-Unna.example"},
+        {"invite-name": "Neue Kollegin", "invite-email": "Neu@Kreis-Warendorf.example"},
     )
     assert response.status_code == 302
-    user = db.session.scalar(select(User).where(User.email == "neu@kreis-unna.example"))
+    user = db.session.scalar(select(User).where(User.email == "neu@kreis-warendorf.example"))
     assert user.role == Role.KI_STAFF and user.password_hash is None
     assert set(db.session.scalars(select(RegionStaff.region_id).where(RegionStaff.user_id == user.id))) == {unna.id}
-    assert last_mail()["To"] == "neu@kreis-unna.example"
+    assert last_mail()["To"] == "neu@kreis-warendorf.example"
     assert link_in_last_mail().startswith("/einladung/")
     [created] = audit_entries("account.create")
-    assert created.region_id == unna.id and created.after["regions"] == "KI Kreis Unna"
+    assert created.region_id == unna.id and created.after["regions"] == "KI Kreis Warendorf"
     assert [e.region_id for e in audit_entries("region.staff_add")] == [unna.id]
     taken = post_form(
         client,
@@ -368,7 +370,7 @@ def test_region_forms_need_the_sessions_token(client, users):
     login(client, users["admin"])
     csrf_token(client)
     response = client.post("/verwaltung/regionen/neu", data=UNNA)
-    assert response.status_code == 400 and region_named("Kreis Unna") is None
+    assert response.status_code == 400 and region_named("Kreis Warendorf") is None
 
 
 # --- the rule --------------------------------------------------------------------------------------------------------

@@ -35,17 +35,29 @@ UNNA_TOWNS = ["Bergkamen", "Kamen", "Unna", "Werne"]
 
 
 @pytest.fixture
-def unna(db):
-    return RegionFactory(
-        area="Kreis Unna",
-        slug="kreis-unna",
-        municipalities=UNNA_TOWNS,
-        contact_address="Friedrich-Ebert-Straße 17\n59425 Unna",
-        contact_email="ki@kreis-unna.example",
-        contact_phone="02303 27-0",
-        opening_hours="Mo–Do 9–15 Uhr",
-        introduction="Wir beraten **alle Schulen** im Kreis Unna.",
-    )
+def unna(db, users):
+    """The second region of the ``users`` fixture, with its public contact and two more municipalities."""
+    from courage_hub.regions.models import RegionMunicipality
+
+    region = users["region_unna"]
+    region.contact_address = "Friedrich-Ebert-Straße 17\n59425 Unna"
+    region.contact_email = "ki@kreis-unna.example"
+    region.contact_phone = "02303 27-0"
+    region.opening_hours = "Mo–Do 9–15 Uhr"
+    region.introduction = "Wir beraten **alle Schulen** im Kreis Unna."
+    covered = {
+        town.name
+        for town in db.session.scalars(select(RegionMunicipality).where(RegionMunicipality.region_id == region.id))
+    }
+    db.session.add_all(RegionMunicipality(region_id=region.id, name=town) for town in UNNA_TOWNS if town not in covered)
+    db.session.commit()
+    return region
+
+
+@pytest.fixture
+def soest_only(db):
+    """An installation of one region, Kreis Soest, with a member school: as before regions."""
+    return SchoolFactory(name="Gesamtschule am Lindenhof Lippstadt")
 
 
 @pytest.fixture
@@ -62,7 +74,7 @@ def html(client, path: str) -> str:
 # --- the installation's scope ----------------------------------------------------------------------------------
 
 
-def test_one_region_reads_as_before(client, users):
+def test_one_region_reads_as_before(client, soest_only):
     page = html(client, "/")
     assert "<h1>Courage Hub Kreis Soest</h1>" in page
     assert "(SOR-SMC) im Kreis Soest." in page
@@ -110,7 +122,7 @@ def test_the_area_takes_its_german_article(app, area, german):
         assert in_area(area) == german
 
 
-def test_the_english_pages_name_the_area_without_an_article(client, users):
+def test_the_english_pages_name_the_area_without_an_article(client, soest_only):
     client.set_cookie("lang", "en")
     assert "in Kreis Soest" in html(client, "/")
 
@@ -134,7 +146,8 @@ def test_offices_are_listed_by_land_with_their_member_schools(client, users, unn
     nrw, saxony = page.index(">Nordrhein-Westfalen</h2>"), page.index(">Sachsen</h2>")
     assert nrw < page.index("KI Kreis Unna") < saxony < page.index("KI Stadt Leipzig")
     unna_card = page.split("KI Kreis Unna</a></h3>", 1)[1].split("</li>", 1)[0]
-    assert "4 Gemeinden" in unna_card and "1 Mitgliedsschule" in unna_card  # the pending school does not count
+    # School C of the fixture and the Gesamtschule Kamen; the pending schools do not count.
+    assert "4 Gemeinden" in unna_card and "2 Mitgliedsschulen" in unna_card
     soest_card = page.split("KI Kreis Soest</a></h3>", 1)[1].split("</li>", 1)[0]
     assert "2 Mitgliedsschulen" in soest_card  # school A and B; the pending registration does not count
 
@@ -283,7 +296,8 @@ def test_a_school_in_unna_goes_to_the_unna_office_and_only_its_staff_hear_of_it(
     school = db.session.scalar(select(School).where(School.schulnummer == "191919"))
     assert school.region_id == unna.id
     new_registration = db.session.scalars(select(OutboxMail.to_addr).where(OutboxMail.subject.contains("Neue"))).all()
-    assert new_registration == [unna_staff.email]  # not the Soest staff (users["ki"])
+    # Unna's staff (the fixture's and this test's), not the Soest staff (users["ki"]).
+    assert sorted(new_registration) == sorted([unna_staff.email, users["ki_unna"].email])
     thanks = html(client, response.headers["Location"])
     assert "KI Kreis Unna prüft die Registrierung" in thanks and "ki@kreis-unna.example" in thanks
     assert "59425 Unna" in thanks

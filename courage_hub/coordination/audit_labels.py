@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "region.staff_add": _l("Staff member added to a region"),
     "region.staff_remove": _l("Staff member removed from a region"),
     "reminder.send": _l("Reminder sent"),
+    "reminder.template": _l("Reminder template of the office saved"),
     "school.approve": _l("Registration approved"),
     "school.contact_flag": _l("Contact needed changed"),
     "school.move": _l("Handed over to another regional office"),

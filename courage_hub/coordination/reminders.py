@@ -24,7 +24,7 @@ from ..core.mail import send_mail
 from ..extensions import db
 from ..regions.services import reply_to_address
 from ..schools.models import EventKind, Membership, School, SchoolEvent
-from .models import Reminder, ReminderDelivery
+from .models import RegionReminderTemplate, Reminder, ReminderDelivery
 
 PLACEHOLDERS = ("schule", "koordination", "schuljahr", "link")
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_]+)\}")
@@ -60,6 +60,41 @@ def default_template(kind: str) -> tuple[str, str]:
             "Kind regards\nyour regional coordination at the KI"
         ),
     )
+
+
+def region_template(kind: str, region_id: int | None) -> tuple[str, str]:
+    """The subject and body a reminder of ``kind`` starts from: the region's own template, else the default."""
+    if region_id is not None:
+        saved = db.session.scalar(
+            select(RegionReminderTemplate).where(
+                RegionReminderTemplate.region_id == region_id, RegionReminderTemplate.kind == kind
+            )
+        )
+        if saved is not None:
+            return saved.subject, saved.body
+    return default_template(kind)
+
+
+def save_region_template(region_ids: list[int], kind: str, subject: str, body: str, user: User) -> None:
+    """Keep ``subject`` and ``body`` as the template of ``kind`` for each of ``region_ids`` (audited per region)."""
+    with write_transaction():
+        for region_id in region_ids:
+            saved = db.session.scalar(
+                select(RegionReminderTemplate).where(
+                    RegionReminderTemplate.region_id == region_id, RegionReminderTemplate.kind == kind
+                )
+            )
+            if saved is None:
+                saved = RegionReminderTemplate(region_id=region_id, kind=kind)
+                db.session.add(saved)
+            saved.subject, saved.body, saved.updated_by_id = subject, body, user.id
+            audit.record(
+                "reminder.template",
+                region_id=region_id,
+                summary=str(KINDS.get(kind, kind)),
+                after={"kind": kind, "subject": subject},
+                user=user,
+            )
 
 
 def unknown_placeholders(*texts: str) -> list[str]:

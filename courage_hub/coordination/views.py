@@ -308,10 +308,12 @@ def reminder():
     form = ReminderForm()
     form.preview_school.choices = [SelectChoice(s.id, s.name) for s in schools.values()]
     year = schoolyear.current_school_year()
+    region_ids = sorted({s.region_id for s in schools.values()}) or sorted(staff_region_ids(current_user) or ())
     if request.method == "GET":
         kind = request.args.get("art", "obligation")
         form.kind.data = kind if kind in reminders.KINDS else "obligation"
-        form.subject.data, form.body.data = reminders.default_template(form.kind.data)
+        first_region = region_ids[0] if len(region_ids) == 1 else None
+        form.subject.data, form.body.data = reminders.region_template(form.kind.data, first_region)
     preview = None
     repeats: dict[int, datetime] = {}
     if request.method == "POST" and not schools:
@@ -319,7 +321,12 @@ def reminder():
     elif form.validate_on_submit():
         draft = reminders.Draft(kind=form.kind.data, subject=form.subject.data, body=form.body.data, year=year)
         action = request.form.get("action", "preview")
-        if action.startswith("send"):
+        if action == "save_template" and region_ids:
+            reminders.save_region_template(
+                region_ids, draft.kind, draft.subject, draft.body, current_user._get_current_object()
+            )
+            flash(_("The text is now the office's template for this kind of reminder."), "success")
+        elif action.startswith("send"):
             targets = list(schools.values())
             repeats = reminders.recent_deliveries(list(schools), draft.kind)
             if action == "send_others":
