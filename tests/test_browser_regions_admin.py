@@ -1,4 +1,5 @@
-"""Browser journey: an admin sets up a new region (the demo has five) and invites its first staff member, with axe on every page."""
+"""Browser journey: an admin sets up a new region (the demo has five) and invites its first staff member, with
+axe on every page."""
 
 from __future__ import annotations
 
