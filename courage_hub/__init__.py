@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from .materials.views import review_bp as material_review_bp
     from .regions.admin_views import bp as region_admin_bp
     from .regions.views import bp as regions_bp
+    from .schools import coordinator_views, process_views  # noqa: F401  (add their pages to the schools blueprint)
     from .schools.views import bp as schools_bp
 
     for blueprint in (

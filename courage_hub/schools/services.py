@@ -9,7 +9,7 @@ from dataclasses import astuple, dataclass
 from datetime import date
 
 from flask import render_template
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -162,6 +162,17 @@ def admission_date(school: School, entered: date | None) -> date:
 def ceremony_before_admission(school: School) -> bool:
     """A ceremony dated before the admission is probably a typing error: the page warns about it."""
     return bool(school.ceremony_date and school.admitted_on and school.ceremony_date < school.admitted_on)
+
+
+def ceremony_warning(school: School) -> str | None:
+    """The warning the manage page shows while the ceremony is dated before the admission; None otherwise."""
+    if not ceremony_before_admission(school):
+        return None
+    return _(
+        "The admission ceremony (%(ceremony)s) is dated before the admission (%(admitted)s). Please check both dates.",
+        ceremony=format_date(school.ceremony_date),
+        admitted=format_date(school.admitted_on),
+    )
 
 
 def _mail_admission(school: School) -> None:

@@ -1,19 +1,20 @@
-"""Public school directory and profiles, registration, and the pages where a school moves through the process."""
+"""The schools blueprint: the public directory and profiles, registration, and a coordinator's overview (their
+schools, a school's internal page, the profile editor).
+
+The joining process (``process_views``) and the coordinators of a school (``coordinator_views``) add their pages to
+this blueprint; the loaders below are shared by all three."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from ..access.policy import (
-    can_contact_coordination,
     can_edit_school,
     can_manage_process,
     can_view_school_internals,
     is_coordinator,
-    is_ki_staff,
     is_staff_of_school,
 )
 from ..core.db import EditConflict, parse_version
@@ -24,17 +25,10 @@ from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads
 from ..extensions import db
 from ..regions.services import all_regions, place, region_for_municipality, region_record
-from . import contact, coordinators, invitations, process, registration, services, steps
+from . import coordinators, registration, services, steps
 from .forms import (
-    AcceptInvitationForm,
-    ApplicationForm,
-    BallotForm,
-    CeremonyForm,
     ConfirmForm,
-    ContactCoordinationForm,
     ContactFlagForm,
-    InviteForm,
-    PatronForm,
     ProfileForm,
     RegistrationForm,
     SignedInRegistrationForm,
@@ -76,13 +70,21 @@ def _visible_school_or_404(slug: str) -> School:
     return school
 
 
-def _internal_school_or_404(slug: str) -> School:
+def internal_school_or_404(slug: str) -> School:
     """The school for its own coordinators and KI staff; 404 when the user may not even know it exists."""
     school = services.school_by_slug(slug)
     if school is None:
         abort(404)
     if not can_view_school_internals(current_user, school):
         abort(403 if school.is_public else 404)
+    return school
+
+
+def process_school_or_403(slug: str) -> School:
+    """The school for those who may move it through the joining process (its coordinators, its region's staff)."""
+    school = internal_school_or_404(slug)
+    if not can_manage_process(current_user, school):
+        abort(403)
     return school
 
 
@@ -250,7 +252,7 @@ def manage(slug: str):
     from ..activities import services as activity_services
     from ..core.schoolyear import current_school_year
 
-    school = _internal_school_or_404(slug)
+    school = internal_school_or_404(slug)
     ki = is_staff_of_school(current_user, school)
     ballots = services.ballots(school)
     year = current_school_year()
@@ -266,7 +268,7 @@ def manage(slug: str):
         confirm_form=ConfirmForm(),
         format_percent=services.format_percent,
         next_step_problem=steps.coordinator_move_problem,
-        ceremony_warning=ceremony_warning(school) if services.ceremony_before_admission(school) else None,
+        ceremony_warning=services.ceremony_warning(school),
         my_school_count=len(coordinators.membership_school_ids(current_user)) if current_user.is_coordinator else 0,
         activities=activity_services.school_activities(school, include_unpublished=True, limit=20),
         current_year=year,
@@ -278,7 +280,7 @@ def manage(slug: str):
 @login_required
 def edit(slug: str):
     """Edit the public profile; a concurrent save by someone else shows a conflict page instead of overwriting."""
-    school = _internal_school_or_404(slug)
+    school = internal_school_or_404(slug)
     if not can_edit_school(current_user, school):
         abort(403)
     form = ProfileForm(obj=school) if request.method == "GET" else ProfileForm()
@@ -318,344 +320,3 @@ def edit(slug: str):
             flash(_("The profile has been saved."), "success")
             return redirect(url_for("schools.manage", slug=school.slug))
     return render_template("schools/edit.html", school=school, form=form, kept=kept)
-
-
-# --- the joining process ---------------------------------------------------------------------------------------
-
-
-def _staff_school_or_404(slug: str) -> School:
-    """The school for staff of its own region only (staff of another region get 404, like everyone else)."""
-    school = _internal_school_or_404(slug)
-    if not is_staff_of_school(current_user, school):
-        abort(403)
-    return school
-
-
-def _process_school(slug: str) -> School:
-    school = _internal_school_or_404(slug)
-    if not can_manage_process(current_user, school):
-        abort(403)
-    return school
-
-
-@bp.route("/schulen/<slug>/abstimmung", methods=["GET", "POST"])
-@login_required
-def ballot(slug: str):
-    """Record the totals of a ballot (never names); ≥ 70 % of everyone moves the school forward."""
-    school = _process_school(slug)
-    form = BallotForm()
-    if form.validate_on_submit():
-        try:
-            result = services.record_ballot(
-                school,
-                current_user,
-                held_on=form.held_on.data,
-                eligible=form.eligible.data,
-                yes=form.yes.data,
-                no=form.no.data,
-                invalid=form.invalid.data,
-            )
-        except services.RuleViolation as violation:
-            form.form_errors.append(violation.message)
-        else:
-            share = services.format_percent(result.share_percent)
-            if result.passed:
-                flash(
-                    _("Ballot recorded: %(share)s of everyone agreed – the ballot has passed.", share=share), "success"
-                )
-            else:
-                flash(
-                    _(
-                        "Ballot recorded: %(share)s of everyone agreed; at least %(percent)d %% are needed.",
-                        share=share,
-                        percent=process.BALLOT_THRESHOLD_PERCENT,
-                    ),
-                    "warning",
-                )
-            return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/ballot.html", school=school, form=form)
-
-
-@bp.route("/schulen/<slug>/pate", methods=["GET", "POST"])
-@login_required
-def patron(slug: str):
-    """Record the school's Pate/Patin."""
-    school = _process_school(slug)
-    form = PatronForm(obj=school.patron) if request.method == "GET" else PatronForm()
-    if form.validate_on_submit():
-        try:
-            services.save_patron(
-                school,
-                current_user,
-                name=form.name.data,
-                organisation=form.organisation.data or "",
-                confirmed_on=form.confirmed_on.data,
-                show_publicly=form.show_publicly.data,
-            )
-        except services.RuleViolation as violation:
-            form.form_errors.append(violation.message)
-        else:
-            flash(_("The patron has been saved."), "success")
-            return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/patron.html", school=school, form=form)
-
-
-@bp.route("/schulen/<slug>/antrag", methods=["GET", "POST"])
-@login_required
-def application(slug: str):
-    """Record when the application went to the Bundeskoordination."""
-    school = _process_school(slug)
-    form = ApplicationForm(application_date=school.application_date)
-    if form.validate_on_submit():
-        try:
-            services.record_application(school, current_user, form.application_date.data)
-        except services.RuleViolation as violation:
-            form.form_errors.append(violation.message)
-        else:
-            flash(_("The application date has been saved."), "success")
-            return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/application.html", school=school, form=form)
-
-
-@bp.post("/schulen/<slug>/status")
-@login_required
-def change_status(slug: str):
-    """KI staff set any status with a note; coordinators move one step forward when the data supports it."""
-    school = _process_school(slug)
-    form = StatusForm()
-    if is_staff_of_school(current_user, school):
-        if form.validate_on_submit():
-            services.set_status_by_ki(
-                school, current_user, SchoolStatus(form.status.data), form.note.data, admitted_on=form.admitted_on.data
-            )
-            flash(_("The status is now “%(status)s”.", status=school.status.label), "success")
-            _warn_if_ceremony_before_admission(school)
-        elif form.admitted_on.errors:
-            flash(str(form.admitted_on.errors[0]), "error")
-        else:
-            flash(_("Please choose a status and say briefly why."), "error")
-        return redirect(url_for("schools.manage", slug=school.slug))
-    target = request.form.get("status", "")
-    if target not in {s.value for s in SchoolStatus}:
-        abort(400)
-    try:
-        services.advance_by_coordinator(school, current_user, SchoolStatus(target))
-    except services.RuleViolation as violation:
-        flash(violation.message, "error")
-    else:
-        flash(_("The status is now “%(status)s”.", status=school.status.label), "success")
-    return redirect(url_for("schools.manage", slug=school.slug))
-
-
-@bp.route("/schulen/<slug>/aufnahmefeier", methods=["GET", "POST"])
-@require(is_ki_staff)
-def ceremony(slug: str):
-    """KI staff record the planned or held admission ceremony."""
-    school = _staff_school_or_404(slug)
-    form = CeremonyForm(ceremony_date=school.ceremony_date, held=school.ceremony_held, note=school.ceremony_note)
-    if form.validate_on_submit():
-        services.save_ceremony(
-            school, current_user, ceremony_date=form.ceremony_date.data, held=form.held.data, note=form.note.data or ""
-        )
-        flash(_("The admission ceremony has been saved."), "success")
-        _warn_if_ceremony_before_admission(school)
-        return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/ceremony.html", school=school, form=form)
-
-
-def _warn_if_ceremony_before_admission(school: School) -> None:
-    if services.ceremony_before_admission(school):
-        flash(ceremony_warning(school), "warning")
-
-
-def ceremony_warning(school: School) -> str:
-    return _(
-        "The admission ceremony (%(ceremony)s) is dated before the admission (%(admitted)s). Please check both dates.",
-        ceremony=format_date(school.ceremony_date),
-        admitted=format_date(school.admitted_on),
-    )
-
-
-@bp.post("/schulen/<slug>/kontakt")
-@require(is_ki_staff)
-def contact_flag(slug: str):
-    """Set or clear the internal "Kontakt nötig" flag."""
-    school = _staff_school_or_404(slug)
-    form = ContactFlagForm()
-    if form.validate_on_submit():
-        flagged = form.flagged.data == "1"
-        if flagged and not (form.reason.data or "").strip():
-            flash(_("Please give a reason for the contact flag."), "error")
-        else:
-            services.set_contact_flag(school, current_user, flagged=flagged, reason=form.reason.data or "")
-            flash(_("Contact flag set.") if flagged else _("Contact flag cleared."), "success")
-    return redirect(url_for("schools.manage", slug=school.slug))
-
-
-@bp.route("/schulen/<slug>/kontakt-koordination", methods=["GET", "POST"])
-@login_required
-def contact_coordination(slug: str):
-    """ "Kontakt zur Koordination": a coordinator writes to the KI; a copy stays on the school's timeline."""
-    school = _internal_school_or_404(slug)
-    if not can_contact_coordination(current_user, school):
-        abort(403)
-    form = ContactCoordinationForm()
-    if form.validate_on_submit():
-        contact.contact_coordination(school, current_user, form.subject.data, form.message.data)
-        flash(_("Your message has been sent to the coordination at the KI."), "success")
-        return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/contact_coordination.html", school=school, form=form)
-
-
-# --- coordinators ----------------------------------------------------------------------------------------------
-
-
-@bp.route("/schulen/<slug>/koordination/einladen", methods=["GET", "POST"])
-@login_required
-def invite(slug: str):
-    """Invite another coordinator by e-mail (KI staff add existing coordinator accounts directly)."""
-    school = _process_school(slug)
-    handover = request.args.get("uebergabe") == "1" and is_coordinator(current_user)
-    form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            if is_staff_of_school(current_user, school):
-                added = coordinators.assign_coordinator(school, current_user, form.email.data)
-            else:
-                replaces = current_user._get_current_object() if handover else None
-                coordinators.invite_coordinator(school, current_user, form.email.data, replaces=replaces)
-                added = None
-        except services.RuleViolation as violation:
-            form.email.errors.append(violation.message)
-        else:
-            if added is not None:
-                flash(_("%(name)s now coordinates the school.", name=added.name), "success")
-            elif handover:
-                flash(
-                    _("The invitation has been sent. You leave the coordination as soon as it is accepted."), "success"
-                )
-            else:
-                flash(_("The invitation has been sent. It is valid for 7 days."), "success")
-            return redirect(url_for("schools.manage", slug=school.slug))
-    return render_template("schools/invite.html", school=school, form=form, handover=handover)
-
-
-@bp.route("/schulen/<slug>/koordination/<int:user_id>/entfernen", methods=["GET", "POST"])
-@login_required
-def remove_coordinator(slug: str, user_id: int):
-    """Ask first, then remove a coordinator, or leave (if it is oneself); the last one must hand over first."""
-    from ..auth.models import User
-
-    school = _process_school(slug)
-    member = db.session.get(User, user_id)
-    if member is None or school.id not in coordinators.membership_school_ids_fresh(member):
-        abort(404)
-    form = ConfirmForm()
-    if request.method == "GET":
-        return render_template("schools/remove_coordinator.html", school=school, member=member, form=form)
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        coordinators.remove_coordinator(school, current_user, member)
-    except services.RuleViolation as violation:
-        flash(violation.message, "error")
-        return redirect(url_for("schools.manage", slug=school.slug))
-    if member.id == current_user.id:
-        flash(_("You no longer coordinate %(school)s.", school=school.name), "success")
-        return redirect(url_for("core.home"))
-    flash(_("%(name)s no longer coordinates the school.", name=member.name), "success")
-    return redirect(url_for("schools.manage", slug=school.slug))
-
-
-def _school_invitation_or_404(school: School, invitation_id: int):
-    invitation = invitations.open_invitation(school, invitation_id)
-    if invitation is None:
-        abort(404)
-    return invitation
-
-
-@bp.post("/schulen/<slug>/koordination/einladungen/<int:invitation_id>/zurueckziehen")
-@login_required
-def withdraw_invitation(slug: str, invitation_id: int):
-    """Withdraw an open invitation (e.g. sent to a wrong address); its link then explains that."""
-    school = _process_school(slug)
-    invitation = _school_invitation_or_404(school, invitation_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        invitations.withdraw_invitation(school, current_user, invitation)
-    except services.RuleViolation as violation:
-        flash(violation.message, "error")
-    else:
-        flash(_("The invitation to %(email)s has been withdrawn.", email=invitation.email), "success")
-    return redirect(url_for("schools.manage", slug=school.slug))
-
-
-@bp.post("/schulen/<slug>/koordination/einladungen/<int:invitation_id>/erneut-senden")
-@login_required
-def resend_invitation(slug: str, invitation_id: int):
-    """Send an invitation again with a new link (valid for 7 days from now); the old link stops working."""
-    school = _process_school(slug)
-    invitation = _school_invitation_or_404(school, invitation_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        invitations.resend_invitation(school, current_user, invitation)
-    except services.RuleViolation as violation:
-        flash(violation.message, "error")
-    else:
-        flash(_("The invitation to %(email)s has been sent again with a new link.", email=invitation.email), "success")
-    return redirect(url_for("schools.manage", slug=school.slug))
-
-
-def _dead_invitation_page(token: str):
-    """Why this invitation link does not work (accepted, withdrawn, expired) and whom to ask for a new one."""
-    state, invitation, inviter = invitations.dead_link(token)
-    return (
-        render_template(
-            "schools/invitation_invalid.html",
-            state=state.value,
-            invitation=invitation,
-            inviter=inviter,
-            days=coordinators.INVITATION_DAYS,
-        ),
-        410,
-    )
-
-
-@bp.route("/schulen/einladung/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):
-    """Accept an invitation: as the signed-in owner of the address, or by creating an account (then signed in)."""
-    from ..auth import services as auth_services
-    from ..auth.session import start_session
-
-    invitation = coordinators.valid_invitation(token)
-    if invitation is None:
-        return _dead_invitation_page(token)
-    existing = coordinators.account_for_invitation(invitation)
-    signed_in = current_user if current_user.is_authenticated else None
-    if existing is not None and (signed_in is None or signed_in.id != existing.id):
-        if signed_in is not None:
-            logout_user()
-        flash(_("Please sign in with %(email)s to accept the invitation.", email=invitation.email), "info")
-        return redirect(url_for("auth.login", next=request.path))
-    form = ConfirmForm() if existing is not None else AcceptInvitationForm()
-    school_name, school_slug = invitation.school.name, invitation.school.slug
-    if form.validate_on_submit():
-        try:
-            data = {} if existing else {"name": form.name.data, "password": form.password.data}
-            user = coordinators.accept_invitation(token, existing, **data)
-        except services.RuleViolation as violation:
-            form.form_errors.append(violation.message)
-            invitation = coordinators.valid_invitation(token)  # loaded again: the refused transaction expired it
-            if invitation is None:
-                return _dead_invitation_page(token)
-        else:
-            if existing is None and not user.second_factor_required:  # a coordinator account needs no factor
-                auth_services.complete_login(user)
-                start_session(user)  # a fresh session: whatever the browser had before ends here
-            flash(_("You now coordinate %(school)s.", school=school_name), "success")
-            if user.second_factor_required:
-                return redirect(url_for("auth.login"))
-            return redirect(url_for("schools.manage", slug=school_slug))
-    return render_template("schools/accept_invitation.html", invitation=invitation, form=form, existing=existing)
