@@ -146,8 +146,8 @@ def _register_blueprints(app: Flask) -> None:
     from .coordination.views import audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
+    from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
-    from .materials.views import review_bp as material_review_bp
     from .regions.admin_views import bp as region_admin_bp
     from .regions.views import bp as regions_bp
     from .schools import coordinator_views, process_views  # noqa: F401  (add their pages to the schools blueprint)

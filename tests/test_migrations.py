@@ -131,7 +131,7 @@ def test_materials_without_a_licence_get_all_rights_reserved_and_a_note_for_the_
     from sqlalchemy import select, text
 
     from courage_hub.core.models import AuditEntry
-    from courage_hub.materials import services
+    from courage_hub.materials import metadata, moderation, services
     from courage_hub.materials.models import Material
 
     app = create_app(make_config(empty_database_url, str(tmp_path)))
@@ -161,9 +161,9 @@ def test_materials_without_a_licence_get_all_rights_reserved_and_a_note_for_the_
             (rows["Ohne Lizenz"].id, "", "arr"),
             (rows["Unbekannte Lizenz"].id, "frei", "arr"),
         }
-        assert {m.title for m in services.assumed_licences(None)} == {"Ohne Lizenz", "Unbekannte Lizenz"}
+        assert {m.title for m in moderation.assumed_licences(None)} == {"Ohne Lizenz", "Unbekannte Lizenz"}
         with app.test_request_context():
-            items, total = services.amb_page(1, 10)
+            items, total = metadata.amb_page(1, 10)
         assert total == 1 and all(item["license"]["id"] for item in items)
         # The column came without rebuilding the table: the full-text search still follows every change.
         rows["Mit Lizenz"].title = "Zivilcourage im Alltag"

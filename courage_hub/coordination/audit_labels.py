@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.models import Role
 from ..core import schoolyear
 from ..materials.models import MaterialState
-from ..materials.services import CHECKLIST
+from ..materials.moderation import CHECKLIST
 from ..regions.vocab import land_name
 from ..schools.models import SchoolStatus
 from .reminders import KINDS as REMINDER_KINDS

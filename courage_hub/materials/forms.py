@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..core.forms import FlaskForm, MultiCheckboxField
 from ..core.vocab import TOPICS
-from .services import CHECKLIST
+from .moderation import CHECKLIST
 from .vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES, REPORT_REASONS
 
 

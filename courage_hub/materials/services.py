@@ -1,24 +1,17 @@
-"""Domain rules of the materials library: listing and search, sharing, review, problem reports, downloads, AMB."""
+"""Domain rules of the materials library: listing and search, sharing, downloads (review lives in ``review``, the
+open metadata in ``metadata``)."""
 
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, field, replace
-from typing import Any
 
-from flask import render_template
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
-from ..access.scope import RegionIds, within
 from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
-from ..core.links import external_url
-from ..core.mail import send_mail
-from ..core.markdown import markdown_to_text
 from ..core.pagination import cached_count, cached_ids, cached_rows, in_order_of
 from ..core.uploads import (
     MB,
@@ -32,11 +25,10 @@ from ..core.uploads import (
 )
 from ..extensions import db
 from ..regions.models import RegionStaff
-from ..regions.services import staff_emails
 from ..schools.models import School
 from . import search
-from .models import Material, MaterialLevel, MaterialReport, MaterialState, MaterialTopic
-from .vocab import LANGUAGES, LEVEL_URIS, LICENCES, REPORT_REASONS, SUBJECT, TYPE_URIS
+from .models import Material, MaterialLevel, MaterialState, MaterialTopic
+from .vocab import LICENCES
 
 SORTS = ("neu", "downloads", "titel", "relevanz")
 
@@ -242,43 +234,6 @@ def materials_of(user: User) -> list[Material]:
     )
 
 
-def review_queue(region_ids: RegionIds) -> list[Material]:
-    """Materials waiting for review by the offices of ``region_ids`` (see access/scope.py)."""
-    return list(
-        db.session.scalars(
-            select(Material)
-            .where(Material.state == MaterialState.REVIEW, within(Material.region_id, region_ids))
-            .options(joinedload(Material.school), joinedload(Material.author))
-            .order_by(Material.updated_at.asc(), Material.id.asc())
-        )
-    )
-
-
-def assumed_licences(region_ids: RegionIds) -> list[Material]:
-    """Materials of ``region_ids`` whose licence was filled in because they had none: the KI asks their authors."""
-    return list(
-        db.session.scalars(
-            select(Material)
-            .where(Material.licence_assumed.is_(True), within(Material.region_id, region_ids))
-            .options(joinedload(Material.school), joinedload(Material.author))
-            .order_by(Material.id.asc())
-        )
-    )
-
-
-def open_reports(region_ids: RegionIds) -> list[MaterialReport]:
-    """Unresolved problem reports about materials of ``region_ids``."""
-    return list(
-        db.session.scalars(
-            select(MaterialReport)
-            .join(Material, Material.id == MaterialReport.material_id)
-            .where(MaterialReport.resolved_at.is_(None), within(Material.region_id, region_ids))
-            .options(joinedload(MaterialReport.material))
-            .order_by(MaterialReport.created_at.asc())
-        )
-    )
-
-
 def school_materials(school: School, limit: int = 20) -> list[Material]:
     return list(
         db.session.scalars(
@@ -400,127 +355,6 @@ def resubmit_material(material: Material) -> None:
             material.state, material.review_reason = MaterialState.REVIEW, ""
 
 
-# --- review and moderation (KI) --------------------------------------------------------------------------------
-
-CHECKLIST = (
-    ("no_pupils", _l("No identifiable pupils without consent (photos, names)")),
-    ("framing", _l("Content hostile to groups of people only within an educational framing")),
-    ("licence", _l("The licence is plausible (own work or sharing that is allowed)")),
-    ("works", _l("The file opens or the link works")),
-)
-
-
-def approve(material: Material, reviewer: User) -> None:
-    """Publish a material after the checklist; records who approved it and when."""
-    with write_transaction():
-        before = material.state
-        material.state, material.review_reason = MaterialState.PUBLISHED, ""
-        material.reviewed_by_id, material.reviewed_at = reviewer.id, utcnow()
-        material.published_at = material.published_at or utcnow()
-        audit.record(
-            "material.approve",
-            material,
-            summary=material.title,
-            before={"state": before},
-            after={"state": material.state, "checklist": ", ".join(key for key, _label in CHECKLIST)},
-        )
-        _mail_author(
-            material,
-            _("Courage Hub: your material has been published"),
-            "materials/mail/approved.txt",
-            "material_approved",
-            link=external_url("materials.detail", material_id=material.id),
-        )
-
-
-def reject(material: Material, reviewer: User, reason: str) -> None:
-    """Send a material back to its author with a reason they see."""
-    with write_transaction():
-        before = material.state
-        material.state, material.review_reason = MaterialState.REJECTED, reason.strip()
-        material.reviewed_by_id, material.reviewed_at = reviewer.id, utcnow()
-        audit.record(
-            "material.reject",
-            material,
-            summary=material.title,
-            before={"state": before},
-            after={"state": material.state, "reason": material.review_reason},
-        )
-        _mail_author(
-            material,
-            _("Courage Hub: your material needs changes"),
-            "materials/mail/returned.txt",
-            "material_returned",
-            link=external_url("materials.edit", material_id=material.id),
-            reason=material.review_reason,
-        )
-
-
-def _mail_author(material: Material, subject: str, template: str, kind: str, **values: str) -> None:
-    """Tell the material's author (if the account still exists and is active) about the review's outcome."""
-    author = db.session.get(User, material.author_id) if material.author_id else None
-    if author is None or not author.is_active:
-        return
-    body = render_template(template, user=author, material=material, **values)
-    send_mail(author.email, subject, body, kind=kind, region_id=material.region_id)
-
-
-def hide(material: Material, reason: str) -> None:
-    """Take a public material offline at once (e.g. after a problem report)."""
-    with write_transaction():
-        before = material.state
-        material.state, material.review_reason = MaterialState.HIDDEN, reason.strip()
-        audit.record(
-            "material.hide",
-            material,
-            summary=material.title,
-            before={"state": before},
-            after={"state": material.state, "reason": material.review_reason},
-        )
-
-
-def unhide(material: Material) -> None:
-    with write_transaction():
-        material.state, material.review_reason = MaterialState.PUBLISHED, ""
-        audit.record("material.unhide", material, summary=material.title, after={"state": material.state})
-
-
-def report_problem(material: Material, reason: str, text: str) -> MaterialReport:
-    with write_transaction():
-        report = MaterialReport(material_id=material.id, reason=reason, text=text.strip())
-        db.session.add(report)
-        _mail_ki_about_report(material, reason, text.strip())
-    return report
-
-
-def _mail_ki_about_report(material: Material, reason: str, text: str) -> None:
-    """Tell every KI staff account about a problem report at once: a reported material may need hiding quickly."""
-    body = render_template(
-        "materials/mail/problem_report.txt",
-        material=material,
-        reason=REPORT_REASONS.get(reason, reason),
-        text=text,
-        material_link=external_url("materials.detail", material_id=material.id),
-        queue_link=external_url("material_review.queue"),
-    )
-    subject = _("Courage Hub: problem reported with “%(title)s”", title=" ".join(material.title.split()))
-    for address in staff_emails(material.region_id):
-        send_mail(address, subject, body, kind="material_report", region_id=material.region_id)
-
-
-def resolve_report(report: MaterialReport, user: User, resolution: str) -> None:
-    with write_transaction():
-        report.resolved_at, report.resolved_by_id, report.resolution = utcnow(), user.id, resolution.strip()[:500]
-        audit.record("material_report.resolve", report, summary=report.resolution, region_id=report.material.region_id)
-
-
-def get_report(report_id: int) -> MaterialReport | None:
-    """A problem report with its material (whose region decides who may resolve it)."""
-    return db.session.scalar(
-        select(MaterialReport).where(MaterialReport.id == report_id).options(joinedload(MaterialReport.material))
-    )
-
-
 def count_download(material_id: int) -> None:
     """Count a download with one atomic UPDATE, so that concurrent downloads are never lost."""
     with write_transaction():
@@ -531,77 +365,6 @@ def count_download(material_id: int) -> None:
             # A counter: public pages show it, but need not be rendered anew for every download.
             .execution_options(synchronize_session=False, keeps_public_pages=True)
         )
-
-
-# --- open metadata (AMB) ---------------------------------------------------------------------------------------
-
-
-def amb(material: Material) -> dict[str, Any]:
-    """The material in the AMB profile (schema.org LearningResource, JSON-LD) for OER search engines."""
-    licence = LICENCES.get(material.licence)
-    page = external_url("materials.detail", material_id=material.id)
-    data: dict[str, Any] = {
-        "@context": ["https://w3id.org/kim/amb/context.jsonld", {"@language": "de"}],
-        "id": page,
-        "type": ["LearningResource"],
-        "name": material.title,
-        "description": markdown_to_text(material.description),
-        "keywords": material.topic_names + material.tag_list,
-        "inLanguage": [material.language if material.language in LANGUAGES and material.language != "ls" else "de"],
-        "creator": [{"type": "Person" if material.creator_is_person else "Organization", "name": material.attribution}],
-        "about": [SUBJECT],
-        "educationalLevel": [
-            {"id": LEVEL_URIS[lv], "prefLabel": {"de": lv}, "type": "Concept"}
-            for lv in material.level_names
-            if lv in LEVEL_URIS
-        ],
-        "learningResourceType": [
-            {"id": TYPE_URIS[material.material_type], "prefLabel": {"de": material.material_type}, "type": "Concept"}
-        ]
-        if material.material_type in TYPE_URIS
-        else [],
-        "dateCreated": material.created_at.date().isoformat(),
-        "isAccessibleForFree": True,
-        "publisher": [{"type": "Organization", "name": material.school.name if material.school else "Courage Hub"}],
-    }
-    if material.published_at:
-        data["datePublished"] = material.published_at.date().isoformat()
-    if licence is None or licence.url is None:
-        raise ValueError("AMB describes openly licensed materials only (see Material.has_open_metadata)")
-    data["license"] = {"id": licence.url}
-    # The record on this site describes the resource. Its address here is the resource's id, also for a link:
-    # several materials may point to the same web page (e.g. one video with different lesson plans), and two
-    # records must never share an id. The linked page itself is the resource's ``url``.
-    data["mainEntityOfPage"] = [{"id": page, "type": "WebContent", "dateModified": material.updated_at.isoformat()}]
-    if material.is_link:
-        data["url"] = material.link_url
-    else:
-        data["encoding"] = [
-            {
-                "type": "MediaObject",
-                "contentUrl": external_url("materials.download", material_id=material.id),
-                "encodingFormat": material.content_type,
-                "contentSize": str(material.size),
-            }
-        ]
-    if material.preview_name:
-        data["image"] = external_url("materials.preview", material_id=material.id)
-    return data
-
-
-def amb_page(page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of every public, openly licensed material in AMB, newest first (for harvesting)."""
-    conditions = (Material.has_open_metadata,)
-    total = db.session.scalar(select(func.count(Material.id)).where(*conditions)) or 0
-    rows = db.session.scalars(
-        select(Material)
-        .where(*conditions)
-        .options(joinedload(Material.school), selectinload(Material.topics), selectinload(Material.levels))
-        .order_by(Material.published_at.desc(), Material.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return [amb(m) for m in rows], total
 
 
 SCHOOL_CHOICES_MAX = 200

@@ -1,4 +1,5 @@
-"""The public materials library, sharing by schools and the KI, the KI's review queue, open metadata (AMB)."""
+"""The public materials library, sharing by schools and the KI, and open metadata (AMB); the review queue of the
+offices is in ``review_views``."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ from flask_login import current_user, login_required
 
 from ..access.policy import (
     can_edit_material,
-    can_review_material,
-    can_review_materials,
     can_share_materials,
     can_view_material,
 )
-from ..access.scope import staff_region_ids
 from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url
@@ -27,13 +25,12 @@ from ..core.vocab import TOPICS
 from ..regions.services import place
 from ..schools import coordinators as school_coordinators
 from ..schools.models import School
-from . import services
-from .forms import CHECKLIST, HideForm, MaterialForm, ProblemForm, ResolveForm, ReviewForm
+from . import metadata, moderation, services
+from .forms import MaterialForm, ProblemForm
 from .models import Material, MaterialState
-from .vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES, REPORT_REASONS
+from .vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES
 
 bp = Blueprint("materials", __name__, url_prefix="/materialien")
-review_bp = Blueprint("material_review", __name__, url_prefix="/koordination/pruefung")
 PER_PAGE = 20
 AMB_PER_PAGE = 500
 REPORTS_PER_IP_PER_HOUR = 5
@@ -50,14 +47,6 @@ def _editable_or_404(material_id: int) -> Material:
     material = _material_or_404(material_id)
     if not can_edit_material(current_user, material):
         abort(403)
-    return material
-
-
-def _reviewable_or_404(material_id: int) -> Material:
-    """A material of the staff member's own regions; any other is not found."""
-    material = services.get_material(material_id)
-    if material is None or not can_review_material(current_user, material):
-        abort(404)
     return material
 
 
@@ -128,7 +117,7 @@ def detail(material_id: int):
         licence=LICENCES.get(material.licence),
         language=LANGUAGES.get(material.language, material.language),
         related=services.related(material) if visible else [],
-        jsonld=services.amb(material) if material.has_open_metadata else None,
+        jsonld=metadata.amb(material) if material.has_open_metadata else None,
         link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
         public=visible,
     )
@@ -140,14 +129,14 @@ def jsonld(material_id: int):
     material = services.get_material(material_id)
     if material is None or not material.has_open_metadata:
         abort(404)
-    return _json(services.amb(material), "application/ld+json")
+    return _json(metadata.amb(material), "application/ld+json")
 
 
 @bp.get("/amb.json")
 def amb_feed():
     """All public materials in AMB for harvesting by OER search engines, newest first, page by page."""
     page = requested_page()
-    items, total = services.amb_page(page, AMB_PER_PAGE)
+    items, total = metadata.amb_page(page, AMB_PER_PAGE)
     pages = page_count(total, AMB_PER_PAGE)
     body = {"total": total, "page": page, "pages": pages, "items": items}
     if page < pages:
@@ -216,7 +205,7 @@ def report_problem(material_id: int):
         wait = limiter().hit_if_allowed(key, REPORTS_PER_IP_PER_HOUR, 3600)
         if wait:
             raise RateLimited(wait)
-        services.report_problem(material, form.reason.data, form.text.data)
+        moderation.report_problem(material, form.reason.data, form.text.data)
         flash(_("Thank you. The KI will look at the material."), "success")
         return redirect(url_for("materials.detail", material_id=material.id))
     return render_template("materials/problem.html", material=material, form=form)
@@ -384,100 +373,3 @@ def resubmit(material_id: int):
 def mine():
     """What I shared, with its review state and the KI's reasons."""
     return render_template("materials/mine.html", materials=services.materials_of(current_user))
-
-
-# --- review (KI) -----------------------------------------------------------------------------------------------
-
-
-def _reviewable_or_404(material_id: int) -> Material:
-    """A material of the staff member's own regions; any other is not found."""
-    material = services.get_material(material_id)
-    if material is None or not can_review_material(current_user, material):
-        abort(404)
-    return material
-
-
-@review_bp.get("/")
-@require(can_review_materials)
-def queue():
-    """Materials waiting for review and open problem reports of the staff member's regions."""
-    region_ids = staff_region_ids(current_user)
-    return render_template(
-        "materials/review_queue.html",
-        materials=services.review_queue(region_ids),
-        assumed=services.assumed_licences(region_ids),
-        reports=services.open_reports(region_ids),
-        reasons=REPORT_REASONS,
-        resolve_form=ResolveForm(),
-    )
-
-
-@review_bp.route("/<int:material_id>", methods=["GET", "POST"])
-@require(can_review_materials)
-def review(material_id: int):
-    """Approve a material after the checklist, or return it with a reason."""
-    material = _reviewable_or_404(material_id)
-    form = ReviewForm()
-    if form.validate_on_submit():
-        if form.decision.data == "approve":
-            missing = [key for key, _label in CHECKLIST if not getattr(form, f"check_{key}").data]
-            if missing:
-                form.form_errors.append(_("Please confirm every point of the checklist before approving."))
-            else:
-                services.approve(material, current_user)
-                flash(_("“%(title)s” is published.", title=material.title), "success")
-                return redirect(url_for("material_review.queue"))
-        elif not (form.reason.data or "").strip():
-            form.reason.errors.append(_("Please tell the author what to change."))
-        else:
-            services.reject(material, current_user, form.reason.data)
-            flash(_("“%(title)s” has been returned to the author.", title=material.title), "success")
-            return redirect(url_for("material_review.queue"))
-    return render_template(
-        "materials/review.html",
-        material=material,
-        form=form,
-        checklist=[(getattr(form, f"check_{key}"), label) for key, label in CHECKLIST],
-        licence=LICENCES.get(material.licence),
-        link_domain=urlsplit(material.link_url).hostname if material.link_url else None,
-    )
-
-
-@review_bp.post("/<int:material_id>/ausblenden")
-@require(can_review_materials)
-def hide(material_id: int):
-    """Hide a material at once, e.g. after a problem report."""
-    material = _reviewable_or_404(material_id)
-    form = HideForm()
-    if not form.validate_on_submit():
-        flash(_("Please give a reason."), "error")
-        return redirect(url_for("materials.detail", material_id=material.id))
-    services.hide(material, form.reason.data)
-    flash(_("The material is hidden."), "success")
-    return redirect(url_for("material_review.queue"))
-
-
-@review_bp.post("/<int:material_id>/einblenden")
-@require(can_review_materials)
-def unhide(material_id: int):
-    """Show a hidden material again."""
-    material = _reviewable_or_404(material_id)
-    if material.state != MaterialState.HIDDEN:
-        abort(404)
-    services.unhide(material)
-    flash(_("The material is public again."), "success")
-    return redirect(url_for("materials.detail", material_id=material.id))
-
-
-@review_bp.post("/meldungen/<int:report_id>/erledigt")
-@require(can_review_materials)
-def resolve(report_id: int):
-    """Mark a problem report as dealt with."""
-    report = services.get_report(report_id)
-    if report is None or not can_review_material(current_user, report.material):
-        abort(404)
-    form = ResolveForm()
-    if form.validate_on_submit():
-        services.resolve_report(report, current_user, form.resolution.data or "")
-        flash(_("The report is marked as dealt with."), "success")
-    return redirect(url_for("material_review.queue"))
