@@ -142,8 +142,12 @@ def _register_blueprints(app: Flask) -> None:
     from .activities.views import bp as activities_bp
     from .auth.views import admin_bp
     from .auth.views import bp as auth_bp
-    from .coordination import region_settings  # noqa: F401  (adds the region settings page to its blueprint)
-    from .coordination.views import audit_bp
+    from .coordination import (  # noqa: F401  (add their pages to the coordination blueprint)
+        export_views,
+        region_settings,
+        reminder_views,
+    )
+    from .coordination.audit_views import bp as audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
     from .materials.review_views import bp as material_review_bp
