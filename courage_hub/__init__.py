@@ -140,7 +140,7 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from . import home, legal  # noqa: F401  (add the start page and the legal pages to the core blueprint)
     from .activities.views import bp as activities_bp
-    from .auth.views import admin_bp
+    from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .coordination import (  # noqa: F401  (add their pages to the coordination blueprint)
         export_views,

@@ -1,29 +1,21 @@
-"""Sign in and out, passwords, the own account, and account management for admins."""
+"""Sign in and out, the second factor, passwords, and the own account (account management for admins is in
+``admin_views``)."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
-from ..access.policy import can_manage_accounts
 from ..access.scope import staff_region_ids
-from ..core.permissions import require
 from ..core.urls import safe_next_url
-from ..extensions import db
-from ..regions.admin import region_names_by_user
-from ..regions.services import all_regions
-from ..regions.vocab import land_name
 from . import privacy, services, twofactor
 from .forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
-    CreateAccountForm,
     DeleteAccountForm,
     FirstPasswordForm,
     ForgotPasswordForm,
@@ -38,7 +30,6 @@ from .models import Role, TokenPurpose, User
 from .session import begin_pending_login, clear_pending_login, pending_login_user, pending_next_url, start_session
 
 bp = Blueprint("auth", __name__)
-admin_bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 
 
 def _start_session(user: User) -> None:
@@ -352,70 +343,3 @@ def delete_account():
             flash(_("Your account has been deleted."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/delete_account.html", form=form, preview=privacy.deletion_preview(user))
-
-
-@admin_bp.get("/konten")
-@require(can_manage_accounts)
-def accounts():
-    """List all accounts for the admin."""
-    users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
-    staff_ids = [user.id for user in users if user.role == Role.KI_STAFF]
-    return render_template(
-        "admin/accounts.html", users=users, regions_of=region_names_by_user(staff_ids), land_name=land_name
-    )
-
-
-@admin_bp.route("/konten/neu", methods=["GET", "POST"])
-@require(can_manage_accounts)
-def create_account():
-    """Create a staff or admin account and mail an invitation to set a password: regional staff with their
-    regions, Land staff with their Land."""
-    form = CreateAccountForm()
-    form.regions.choices = [SelectChoice(region.id, f"{region.name} ({region.land_name})") for region in all_regions()]
-    if form.validate_on_submit():
-        if services.email_taken(form.email.data):
-            form.email.errors.append(_("An account with this e-mail address already exists."))
-        else:
-            user = services.invite_account(
-                form.name.data,
-                form.email.data,
-                Role(form.role.data),
-                land=form.land.data or None,
-                region_ids=form.regions.data or [],
-            )
-            flash(_("The account for %(name)s has been created and an invitation sent.", name=user.name), "success")
-            return redirect(url_for("admin.accounts"))
-    return render_template("admin/create_account.html", form=form)
-
-
-@admin_bp.post("/konten/<int:user_id>/status")
-@require(can_manage_accounts)
-def set_account_active(user_id: int):
-    """Deactivate (ending all its sessions) or reactivate an account."""
-    user = db.session.get(User, user_id) or abort(404)
-    if user.id == current_user.id:
-        flash(_("You cannot deactivate your own account."), "error")
-        return redirect(url_for("admin.accounts"))
-    active = request.form.get("active") == "1"
-    services.set_active(user, active)
-    if active:
-        flash(_("The account of %(name)s is active again.", name=user.name), "success")
-    else:
-        flash(_("The account of %(name)s has been deactivated and signed out everywhere.", name=user.name), "success")
-    return redirect(url_for("admin.accounts"))
-
-
-@admin_bp.post("/konten/<int:user_id>/zweiter-faktor")
-@require(can_manage_accounts)
-def reset_second_factor(user_id: int):
-    """Remove a lost second factor of another account (audited); staff set up a new one at their next sign-in."""
-    user = db.session.get(User, user_id) or abort(404)
-    if user.id == current_user.id:
-        flash(_("You cannot reset your own second factor."), "error")
-        return redirect(url_for("admin.accounts"))
-    twofactor.reset_by_admin(user)
-    flash(
-        _("The second factor of %(name)s has been reset and the account signed out everywhere.", name=user.name),
-        "success",
-    )
-    return redirect(url_for("admin.accounts"))

@@ -8,10 +8,7 @@ from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access.policy import (
-    audit_region_ids,
-    can_read_audit_log,
-)
+from ..access.policy import audit_region_ids, can_read_audit_log
 from ..core.pagination import page_count, requested_page
 from ..core.permissions import require
 from ..core.requests import date_arg, id_arg

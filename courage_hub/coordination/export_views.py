@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from ..access.policy import (
-    can_export_figures,
-    can_use_coordination,
-)
+from ..access.policy import can_export_figures, can_use_coordination
 from ..core.permissions import require
 from ..core.text import slugify
 from . import exports

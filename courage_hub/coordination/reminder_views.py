@@ -11,11 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select, true
 from wtforms.fields.choices import SelectChoice
 
-from ..access.policy import (
-    can_review_registrations,
-    can_use_outbox,
-    is_admin,
-)
+from ..access.policy import can_review_registrations, can_use_outbox, is_admin
 from ..access.scope import staff_filter, staff_region_ids
 from ..core import mail, schoolyear
 from ..core.models import OutboxMail, OutboxStatus

@@ -14,12 +14,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
-from ..access.policy import (
-    can_move_school,
-    can_move_schools,
-    can_review_registrations,
-    can_use_coordination,
-)
+from ..access.policy import can_move_school, can_move_schools, can_review_registrations, can_use_coordination
 from ..access.scope import RegionIds, is_staff_for, staff_filter, staff_region_ids
 from ..activities.services import obligation_years, school_activities
 from ..core import schoolyear

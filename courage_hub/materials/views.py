@@ -9,11 +9,7 @@ from flask import Blueprint, Response, abort, flash, json, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access.policy import (
-    can_edit_material,
-    can_share_materials,
-    can_view_material,
-)
+from ..access.policy import can_edit_material, can_share_materials, can_view_material
 from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url

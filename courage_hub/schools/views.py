@@ -26,14 +26,7 @@ from ..core.uploads import PendingUploads
 from ..extensions import db
 from ..regions.services import all_regions, place, region_for_municipality, region_record
 from . import coordinators, registration, services, steps
-from .forms import (
-    ConfirmForm,
-    ContactFlagForm,
-    ProfileForm,
-    RegistrationForm,
-    SignedInRegistrationForm,
-    StatusForm,
-)
+from .forms import ConfirmForm, ContactFlagForm, ProfileForm, RegistrationForm, SignedInRegistrationForm, StatusForm
 from .models import STATUS_LABELS, School, SchoolStatus
 from .vocab import SCHOOL_TYPES
 
