@@ -199,6 +199,25 @@ def test_require_sends_the_anonymous_to_sign_in_and_refuses_others_with_403(app,
     assert len(calls) == 1
 
 
+def test_permitted_or_404_returns_only_an_existing_object_the_user_passes_and_hides_the_rest(monkeypatch):
+    from werkzeug.exceptions import NotFound
+
+    seen = []
+
+    def check(user, obj):
+        seen.append((user, obj))
+        return obj == "mine"
+
+    monkeypatch.setattr(permissions, "current_user", USERS["ki"])
+    assert permissions.permitted_or_404("mine", check) == "mine"
+    assert seen == [(USERS["ki"], "mine")]
+    with pytest.raises(NotFound):
+        permissions.permitted_or_404("theirs", check)
+    with pytest.raises(NotFound):
+        permissions.permitted_or_404(None, check)
+    assert len(seen) == 2  # a missing object is never handed to the check
+
+
 # --- the school year ---------------------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from ..access.policy import can_edit_activity, can_moderate, can_moderate_activi
 from ..core import schoolyear
 from ..core.db import EditConflict, parse_version
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import require
+from ..core.permissions import permitted_or_404, require
 from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
 from ..regions.services import place
@@ -28,10 +28,7 @@ ATOM_ENTRIES = 50
 
 
 def _activity_or_404(activity_id: int) -> Activity:
-    activity = services.get_activity(activity_id)
-    if activity is None or not can_view_activity(current_user, activity):
-        abort(404)
-    return activity
+    return permitted_or_404(services.get_activity(activity_id), can_view_activity)
 
 
 def _editable_or_404(activity_id: int) -> Activity:

@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
-from ..core.forms import MAX_PASSWORD_LENGTH, FlaskForm, MultiCheckboxField, new_password_fields
+from ..core.forms import (
+    MAX_PASSWORD_LENGTH,
+    FlaskForm,
+    MultiCheckboxField,
+    account_name_field,
+    email_validators,
+    new_password_fields,
+)
 from ..regions.vocab import LAND_CHOICES
 from .models import ROLE_LABELS, Role
 
@@ -24,11 +31,7 @@ def current_password_field(label: str = _l("Your password")) -> PasswordField:
     )
 
 
-EMAIL_VALIDATORS = [
-    DataRequired(message=_l("Please enter your e-mail address.")),
-    Length(max=254, message=_l("The e-mail address is too long.")),
-    Email(message=_l("Please enter a valid e-mail address, e.g. name@schule.de.")),
-]
+EMAIL_VALIDATORS = email_validators(_l("Please enter your e-mail address."))
 
 
 class LoginForm(FlaskForm):
@@ -64,14 +67,7 @@ class ConfirmEmailForm(FlaskForm):
 
 
 class CreateAccountForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(message=_l("Please enter a name.")),
-            Length(max=200, message=_l("The name may have at most 200 characters.")),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    name = account_name_field()
     email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "off"})
     role = SelectField(
         _l("Role"),

@@ -16,7 +16,8 @@ from ..core.passwords import hash_password, verify_password
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
-from ..regions.models import Region, RegionStaff
+from ..regions.admin import place_staff
+from ..regions.models import Region
 from .models import Role, TokenPurpose, User, UserToken, new_session_token
 
 
@@ -203,14 +204,7 @@ def invite_account(
             "account.create", user, summary=user.email, after=details, region_id=regions[0].id if regions else None
         )
         for region in regions:
-            db.session.add(RegionStaff(user_id=user.id, region_id=region.id))
-            audit.record(
-                "region.staff_add",
-                user,
-                region_id=region.id,
-                summary=f"{user.email}: {region.name}",
-                after={"region": region.name},
-            )
+            place_staff(region, user)
         send_invitation_mail(user, raw, days)
     return user
 

@@ -19,7 +19,7 @@ from ..access.scope import RegionIds, is_staff_for, staff_filter, staff_region_i
 from ..activities.services import obligation_years, school_activities
 from ..core import schoolyear
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import require
+from ..core.permissions import permitted_or_404, require
 from ..extensions import db
 from ..regions.services import all_regions, municipality_names_in, region_record
 from ..schools import registration as school_registration
@@ -213,10 +213,7 @@ def _move_form(school: School) -> MoveSchoolForm:
 
 def _movable_school_or_404(school_id: int) -> School:
     """A school that the current user may hand over: one of their own region's (admins: any); others are not found."""
-    school = db.session.get(School, school_id)
-    if school is None or not can_move_school(current_user, school):
-        abort(404)
-    return school
+    return permitted_or_404(db.session.get(School, school_id), can_move_school)
 
 
 @bp.route("/schulen/<int:school_id>/uebergeben", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import Field, PasswordField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from .passwords import password_problem
 
@@ -91,3 +91,25 @@ def new_password_fields(*, first: bool = False):
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
+
+
+def email_validators(required: str | None = None) -> list:
+    """The rules of an e-mail address field: required with the message ``required`` (optional without one), at most
+    254 characters, and a valid address."""
+    return [
+        DataRequired(message=required) if required else Optional(),
+        Length(max=254, message=_l("The e-mail address is too long.")),
+        Email(message=_l("Please enter a valid e-mail address, e.g. name@schule.de.")),
+    ]
+
+
+def account_name_field() -> StringField:
+    """The name of a person whose account someone else creates (staff invited by an admin or a Land office)."""
+    return StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Please enter a name.")),
+            Length(max=200, message=_l("The name may have at most 200 characters.")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )

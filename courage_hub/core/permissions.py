@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
+
+T = TypeVar("T")
 
 
 def is_signed_in(user: Any) -> bool:
@@ -35,3 +37,11 @@ def require(check: Callable[[Any], bool]) -> Callable:
         return wrapped
 
     return decorator
+
+
+def permitted_or_404(obj: T | None, check: Callable[[Any, T], bool]) -> T:
+    """``obj`` if it exists and the current user passes ``check`` for it; otherwise 404, so that an object the user
+    may not see cannot be told apart from one that does not exist."""
+    if obj is None or not check(current_user, obj):
+        abort(404)
+    return obj

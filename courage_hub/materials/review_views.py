@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..access.policy import can_review_material, can_review_materials
 from ..access.scope import staff_region_ids
-from ..core.permissions import require
+from ..core.permissions import permitted_or_404, require
 from . import moderation, services
 from .forms import HideForm, ResolveForm, ReviewForm
 from .models import Material, MaterialState
@@ -23,10 +23,7 @@ bp = Blueprint("material_review", __name__, url_prefix="/koordination/pruefung")
 
 def _reviewable_or_404(material_id: int) -> Material:
     """A material of the staff member's own regions; any other is not found."""
-    material = services.get_material(material_id)
-    if material is None or not can_review_material(current_user, material):
-        abort(404)
-    return material
+    return permitted_or_404(services.get_material(material_id), can_review_material)
 
 
 @bp.get("/")

@@ -14,7 +14,7 @@ from ..core.db import EditConflict, parse_version
 from ..core.downloads import counts_as_download
 from ..core.links import external_url
 from ..core.pagination import page_count, requested_page
-from ..core.permissions import require
+from ..core.permissions import permitted_or_404, require
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.uploads import PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
@@ -33,10 +33,7 @@ REPORTS_PER_IP_PER_HOUR = 5
 
 
 def _material_or_404(material_id: int) -> Material:
-    material = services.get_material(material_id)
-    if material is None or not can_view_material(current_user, material):
-        abort(404)
-    return material
+    return permitted_or_404(services.get_material(material_id), can_view_material)
 
 
 def _editable_or_404(material_id: int) -> Material:

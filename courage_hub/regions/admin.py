@@ -279,14 +279,20 @@ def staff_candidates(region: Region, lands: frozenset[str] | None) -> list[User]
 def add_staff(region: Region, user: User) -> None:
     """Let a regional staff account work in ``region`` (audited with the region)."""
     with write_transaction():
-        db.session.add(RegionStaff(user_id=user.id, region_id=region.id))
-        audit.record(
-            "region.staff_add",
-            user,
-            region_id=region.id,
-            summary=f"{user.email}: {region.name}",
-            after={"region": region.name},
-        )
+        place_staff(region, user)
+
+
+def place_staff(region: Region, user: User) -> None:
+    """Record that ``user`` works in ``region``, audited with the region, within the caller's transaction (adding
+    staff to a region, or creating a staff account with its regions)."""
+    db.session.add(RegionStaff(user_id=user.id, region_id=region.id))
+    audit.record(
+        "region.staff_add",
+        user,
+        region_id=region.id,
+        summary=f"{user.email}: {region.name}",
+        after={"region": region.name},
+    )
 
 
 def remove_staff(region: Region, user: User) -> bool:

@@ -6,16 +6,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..core.forms import FlaskForm
+from ..core.forms import FlaskForm, account_name_field, email_validators
 from .admin import MAX_MUNICIPALITIES, RegionData, parse_municipalities
 
-OPTIONAL_EMAIL = [
-    Optional(),
-    Length(max=254, message=_l("The e-mail address is too long.")),
-    Email(message=_l("Please enter a valid e-mail address, e.g. name@schule.de.")),
-]
+OPTIONAL_EMAIL = email_validators()
 
 
 def _valid_municipalities(form, field) -> None:
@@ -131,20 +127,9 @@ class AddStaffForm(FlaskForm):
 
 
 class InviteStaffForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(message=_l("Please enter a name.")),
-            Length(max=200, message=_l("The name may have at most 200 characters.")),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    name = account_name_field()
     email = EmailField(
         _l("E-mail address"),
-        validators=[
-            DataRequired(message=_l("Please enter an e-mail address.")),
-            Length(max=254, message=_l("The e-mail address is too long.")),
-            Email(message=_l("Please enter a valid e-mail address, e.g. name@schule.de.")),
-        ],
+        validators=email_validators(_l("Please enter an e-mail address.")),
         render_kw={"autocomplete": "off"},
     )

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from ..access.policy import can_manage_region, can_manage_regions, managed_lands
 from ..auth import services as accounts
 from ..auth.models import Role, User
-from ..core.permissions import require
+from ..core.permissions import permitted_or_404, require
 from ..extensions import db
 from . import admin
 from .admin_forms import AddStaffForm, InviteStaffForm, RegionForm
@@ -22,10 +22,7 @@ bp = Blueprint("region_admin", __name__, url_prefix="/verwaltung/regionen")
 
 def _region_or_404(region_id: int) -> Region:
     """The region, if this person may manage it; another Land's region is not found (its existence stays hidden)."""
-    region = db.session.get(Region, region_id)
-    if region is None or not can_manage_region(current_user, region):
-        abort(404)
-    return region
+    return permitted_or_404(db.session.get(Region, region_id), can_manage_region)
 
 
 def _region_form(**kwargs) -> RegionForm:
