@@ -34,7 +34,15 @@ from courage_hub.extensions import db as _db
 
 from . import factories
 from .conftest import PASSWORD, csrf_token, login, totp_code
-from .test_hostile_inputs import BASELINE, FormParser, baseline, find_form, fresh_token, role_for
+from .test_hostile_inputs import (
+    BASELINE,
+    FormParser,
+    app_form_classes,
+    baseline,
+    find_form,
+    fresh_token,
+    role_for,
+)
 from .test_hostile_inputs import clients as clients  # the fixture
 from .test_permissions import expected, sample_values
 from .test_permissions import samples as samples  # the fixture
@@ -499,22 +507,7 @@ def test_every_state_changing_route_refuses_a_request_without_the_sessions_token
 
 def test_no_form_switches_its_own_csrf_check_off(app):
     """A form with ``Meta.csrf = False`` would accept any request once its view were exempt; none has one."""
-    import importlib
-    import pkgutil
-
-    import flask_wtf
-
-    import courage_hub
-
-    for module in pkgutil.walk_packages(courage_hub.__path__, "courage_hub."):
-        importlib.import_module(module.name)
-
-    def all_subclasses(cls):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from all_subclasses(sub)
-
-    forms = [c for c in all_subclasses(flask_wtf.FlaskForm) if c.__module__.startswith("courage_hub.")]
+    forms = app_form_classes()
     assert len(forms) >= 25
     off = [f"{c.__module__}.{c.__name__}" for c in forms if getattr(c.Meta, "csrf", True) is False]
     assert not off

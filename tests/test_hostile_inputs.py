@@ -599,15 +599,14 @@ def test_a_huge_school_id_on_the_reminder_page_names_no_school(app, users, clien
 ONE_LINE = "Bitte geben Sie dies in einer Zeile ein"
 
 
-def test_every_form_derives_from_the_base_form_that_refuses_line_breaks(app):
-    """A form on Flask-WTF's class directly would skip the rule; every form module of the app is checked."""
+def app_form_classes() -> list[type]:
+    """Every Flask-WTF form class of the app, after importing each of its modules so that none is missed."""
     import importlib
     import pkgutil
 
     import flask_wtf
 
     import courage_hub
-    from courage_hub.core.forms import FlaskForm
 
     for module in pkgutil.walk_packages(courage_hub.__path__, "courage_hub."):
         importlib.import_module(module.name)
@@ -618,6 +617,14 @@ def test_every_form_derives_from_the_base_form_that_refuses_line_breaks(app):
             yield from all_subclasses(sub)
 
     forms = [c for c in all_subclasses(flask_wtf.FlaskForm) if c.__module__.startswith("courage_hub.")]
+    return forms
+
+
+def test_every_form_derives_from_the_base_form_that_refuses_line_breaks(app):
+    """A form on Flask-WTF's class directly would skip the rule; every form module of the app is checked."""
+    from courage_hub.core.forms import FlaskForm
+
+    forms = app_form_classes()
     assert len(forms) >= 25
     stray = [f"{c.__module__}.{c.__name__}" for c in forms if c is not FlaskForm and not issubclass(c, FlaskForm)]
     assert not stray

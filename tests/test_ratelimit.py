@@ -17,10 +17,16 @@ def fail_login(client, email: str, ip: str = "203.0.113.7"):
     )
 
 
+def sign_in(client, email: str, ip: str | None = None):
+    """The first step of signing in with the right password (from ``ip`` when given)."""
+    environ = {"environ_base": {"REMOTE_ADDR": ip}} if ip else {}
+    return post_form(client, "/anmelden", {"email": email, "password": PASSWORD}, **environ)
+
+
 def test_five_failures_block_an_account_without_second_factor_with_a_german_429(client, users):
     for _ in range(5):
         assert fail_login(client, users["coord_a"].email).status_code == 200
-    blocked = post_form(client, "/anmelden", {"email": users["coord_a"].email, "password": PASSWORD})
+    blocked = sign_in(client, users["coord_a"].email)
     assert blocked.status_code == 429
     html = blocked.get_data(as_text=True)
     assert "Zu viele Versuche" in html
@@ -31,26 +37,16 @@ def test_five_failures_block_an_account_without_second_factor_with_a_german_429(
 def test_block_is_per_account_not_for_everyone(client, users):
     for _ in range(5):
         fail_login(client, users["ki"].email)
-    assert post_form(client, "/anmelden", {"email": users["admin"].email, "password": PASSWORD}).status_code == 302
+    assert sign_in(client, users["admin"].email).status_code == 302
 
 
 def test_many_failures_from_one_address_block_that_address(app, client, users):
     app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
     for n in range(3):
         fail_login(client, f"niemand{n}@example.org", ip="198.51.100.1")
-    response = post_form(
-        client,
-        "/anmelden",
-        {"email": users["ki"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "198.51.100.1"},
-    )
+    response = sign_in(client, users["ki"].email, "198.51.100.1")
     assert response.status_code == 429
-    other_ip = post_form(
-        client,
-        "/anmelden",
-        {"email": users["ki"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "198.51.100.2"},
-    )
+    other_ip = sign_in(client, users["ki"].email, "198.51.100.2")
     assert other_ip.status_code == 302
 
 
@@ -62,8 +58,8 @@ def test_throttle_counter_is_shared_between_two_app_instances_via_database(users
         assert fail_login(first, email).status_code == 200
     for _ in range(2):
         assert fail_login(second, email).status_code == 200
-    assert post_form(second, "/anmelden", {"email": email, "password": PASSWORD}).status_code == 429
-    assert post_form(first, "/anmelden", {"email": email, "password": PASSWORD}).status_code == 429
+    assert sign_in(second, email).status_code == 429
+    assert sign_in(first, email).status_code == 429
 
 
 @pytest.fixture
@@ -94,8 +90,8 @@ def test_throttle_counter_is_shared_between_two_app_instances_via_redis(app, dat
     for _ in range(4):
         assert fail_login(first_client, email).status_code == 200
     assert fail_login(second_client, email).status_code == 200
-    assert post_form(second_client, "/anmelden", {"email": email, "password": PASSWORD}).status_code == 429
-    assert post_form(first_client, "/anmelden", {"email": email, "password": PASSWORD}).status_code == 429
+    assert sign_in(second_client, email).status_code == 429
+    assert sign_in(first_client, email).status_code == 429
 
 
 # --- lockout as a weapon -----------------------------------------------------------------------------------------
@@ -107,12 +103,7 @@ def test_attacker_cannot_lock_staff_out_password_and_code_still_get_in(app, user
         assert fail_login(attacker, users["ki"].email, ip="203.0.113.66").status_code == 200
     # The account is under attack: the attacker's next guess is refused like before.
     assert fail_login(attacker, users["ki"].email, ip="203.0.113.66").status_code == 429
-    password_step = post_form(
-        staff,
-        "/anmelden",
-        {"email": users["ki"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "192.0.2.10"},
-    )
+    password_step = sign_in(staff, users["ki"].email, "192.0.2.10")
     assert password_step.status_code == 302
     assert password_step.headers["Location"].endswith("/anmelden/code")
     assert staff.get("/koordination/").status_code == 302  # not signed in by the password alone
@@ -127,12 +118,7 @@ def test_locked_staff_account_gives_nothing_for_the_password_alone(app, users):
     attacker = app.test_client()
     for _ in range(5):
         fail_login(attacker, users["ki"].email, ip="203.0.113.66")
-    right_password = post_form(
-        attacker,
-        "/anmelden",
-        {"email": users["ki"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "203.0.113.66"},
-    )
+    right_password = sign_in(attacker, users["ki"].email, "203.0.113.66")
     assert right_password.headers["Location"].endswith("/anmelden/code")
     for _ in range(5):
         wrong = post_form(attacker, "/anmelden/code", {"code": "000000"}, environ_base={"REMOTE_ADDR": "203.0.113.66"})
@@ -150,12 +136,7 @@ def test_per_address_throttling_still_stops_the_attacker(app, client, users):
     for _ in range(8):
         assert fail_login(client, users["ki"].email, ip="198.51.100.9").status_code in (200, 429)
     # Even the right password from that address is refused now, before any code.
-    response = post_form(
-        client,
-        "/anmelden",
-        {"email": users["ki"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "198.51.100.9"},
-    )
+    response = sign_in(client, users["ki"].email, "198.51.100.9")
     assert response.status_code == 429
     assert "Zu viele Versuche" in response.get_data(as_text=True)
 
@@ -163,20 +144,10 @@ def test_per_address_throttling_still_stops_the_attacker(app, client, users):
 def test_wrong_codes_count_toward_the_per_address_limit(app, users):
     app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
     client = app.test_client()
-    post_form(
-        client,
-        "/anmelden",
-        {"email": users["ki"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "198.51.100.4"},
-    )
+    sign_in(client, users["ki"].email, "198.51.100.4")
     for _ in range(3):
         post_form(client, "/anmelden/code", {"code": "000000"}, environ_base={"REMOTE_ADDR": "198.51.100.4"})
-    other = post_form(
-        client,
-        "/anmelden",
-        {"email": users["admin"].email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "198.51.100.4"},
-    )
+    other = sign_in(client, users["admin"].email, "198.51.100.4")
     assert other.status_code == 429
 
 
