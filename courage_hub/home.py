@@ -7,11 +7,53 @@ stays on the core blueprint as ``core.index``.
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
 
-from .activities.services import network_overview
+from flask import render_template
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .activities.models import Activity
+from .activities.services import FEED_ORDER, obligation_condition
+from .core import schoolyear
 from .core.views import bp
+from .extensions import db
 from .regions.services import all_regions
+from .schools.models import School, SchoolStatus
+
+
+@dataclass(frozen=True)
+class NetworkOverview:
+    members: int  # admitted schools shown publicly
+    projects: int  # public reports that count as a project of the current school year
+    school_year: int
+    latest: list[Activity]
+
+
+def network_overview(latest: int = 3) -> NetworkOverview:
+    """The start page's figures and newest public reports in three queries (counts together, reports, topics+files)."""
+    year = schoolyear.current_school_year()
+    members = (
+        select(func.count(School.id))
+        .where(School.is_public, School.status == SchoolStatus.AUFGENOMMEN)
+        .scalar_subquery()
+    )
+    projects = (
+        select(func.count(Activity.id))
+        .join(School)
+        .where(Activity.is_public, obligation_condition(year))
+        .scalar_subquery()
+    )
+    member_count, project_count = db.session.execute(select(members, projects)).one()
+    newest = db.session.scalars(
+        select(Activity)
+        .join(School)
+        .where(Activity.is_public)
+        .order_by(*FEED_ORDER)
+        .limit(latest)
+        .options(joinedload(Activity.school), selectinload(Activity.topics), selectinload(Activity.files))
+    ).all()
+    return NetworkOverview(members=member_count, projects=project_count, school_year=year, latest=list(newest))
 
 
 def office_finder() -> list[tuple[str, tuple[str, ...]]]:

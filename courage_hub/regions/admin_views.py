@@ -15,6 +15,7 @@ from ..extensions import db
 from . import admin
 from .admin_forms import AddStaffForm, InviteStaffForm, RegionForm
 from .models import Region
+from .settings import SETTING_FIELDS
 from .vocab import LAND_CHOICES
 
 bp = Blueprint("region_admin", __name__, url_prefix="/verwaltung/regionen")
@@ -39,19 +40,9 @@ def _region_form(**kwargs) -> RegionForm:
     return form
 
 
-# The region's columns the form shows (its municipalities are rows of their own).
-EDITED_COLUMNS = (
-    "name",
-    "area",
-    "land",
-    "contact_address",
-    "contact_email",
-    "contact_phone",
-    "opening_hours",
-    "introduction",
-    "contact_deadline",
-    "reply_to_email",
-)
+# The region's columns the form shows: its name, area and Land, and every setting its office keeps (its
+# municipalities are rows of their own).
+EDITED_COLUMNS = ("name", "area", "land", *SETTING_FIELDS)
 
 
 def _add_form(region: Region) -> AddStaffForm:
