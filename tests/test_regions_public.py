@@ -295,7 +295,9 @@ def test_a_school_in_unna_goes_to_the_unna_office_and_only_its_staff_hear_of_it(
     )
     school = db.session.scalar(select(School).where(School.schulnummer == "191919"))
     assert school.region_id == unna.id
-    new_registration = db.session.scalars(select(OutboxMail.to_addr).where(OutboxMail.subject.contains("Neue"))).all()
+    new_registration = db.session.scalars(
+        select(OutboxMail.to_addr).where(OutboxMail.subject.contains("neue Registrierung"))
+    ).all()
     # Unna's staff (the fixture's and this test's), not the Soest staff (users["ki"]).
     assert sorted(new_registration) == sorted([unna_staff.email, users["ki_unna"].email])
     thanks = html(client, response.headers["Location"])
