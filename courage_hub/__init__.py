@@ -173,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import models as _auth_models  # noqa: F401
     from .coordination import models as _coordination_models  # noqa: F401
     from .core import models as _core_models  # noqa: F401
+    from .events import models as _event_models  # noqa: F401
     from .materials import models as _material_models  # noqa: F401
     from .materials import search as _material_search  # noqa: F401  (creates the full-text index with the table)
     from .regions import models as _region_models  # noqa: F401
