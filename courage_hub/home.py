@@ -11,6 +11,7 @@ from flask import render_template
 
 from .activities.services import network_overview
 from .core.views import bp
+from .events.public import next_events
 from .regions.services import all_regions
 
 
@@ -22,6 +23,6 @@ def office_finder() -> list[tuple[str, tuple[str, ...]]]:
 
 @bp.get("/")
 def index():
-    """Explain Courage Hub to a visitor, show how big the network is and lead pupils, schools and staff onward; with
-    several regional offices, help a school find the one that looks after it."""
-    return render_template("core/index.html", overview=network_overview(), finder=office_finder())
+    """Explain Courage Hub to a visitor, show how big the network is and what is on next, and lead pupils, schools
+    and staff onward; with several regional offices, help a school find the one that looks after it."""
+    return render_template("core/index.html", overview=network_overview(), finder=office_finder(), events=next_events())
