@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from .coordination.audit_views import bp as audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
+    from .events.views import bp as events_bp
     from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
     from .regions.admin_views import bp as region_admin_bp
@@ -169,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         region_admin_bp,
         regions_bp,
+        events_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -178,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import models as _auth_models  # noqa: F401
     from .coordination import models as _coordination_models  # noqa: F401
     from .core import models as _core_models  # noqa: F401
+    from .events import models as _event_models  # noqa: F401
     from .materials import models as _material_models  # noqa: F401
     from .materials import search as _material_search  # noqa: F401  (creates the full-text index with the table)
     from .regions import models as _region_models  # noqa: F401

@@ -17,6 +17,7 @@ from .activities.models import Activity
 from .activities.services import FEED_ORDER, obligation_condition
 from .core import schoolyear
 from .core.views import bp
+from .events.public import next_events
 from .extensions import db
 from .regions.services import all_regions
 from .schools.models import School, SchoolStatus
@@ -64,6 +65,6 @@ def office_finder() -> list[tuple[str, tuple[str, ...]]]:
 
 @bp.get("/")
 def index():
-    """Explain Courage Hub to a visitor, show how big the network is and lead pupils, schools and staff onward; with
-    several regional offices, help a school find the one that looks after it."""
-    return render_template("core/index.html", overview=network_overview(), finder=office_finder())
+    """Explain Courage Hub to a visitor, show how big the network is and what is on next, and lead pupils, schools
+    and staff onward; with several regional offices, help a school find the one that looks after it."""
+    return render_template("core/index.html", overview=network_overview(), finder=office_finder(), events=next_events())

@@ -405,6 +405,7 @@ FIELDS = {
     "region_admin.create": {"name": "KI Kreis Unna", "area": "Kreis Unna", "land": "NW"},
     "region_admin.edit": {"introduction": "Das KI berät Schulen im Kreis."},
     "region_admin.invite_staff": {"name": "Neuer Kollege", "email": "neuer.kollege@kreis-soest.example"},
+    "events.subscription": {"action": "create"},  # without an action the page is only shown again
 }
 
 

@@ -260,6 +260,16 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     # Handing a school over: its region's staff and admins.
     ("GET", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_OBJECT, "admin": 200},
     ("POST", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_OBJECT, "admin": 200},  # the form again
+    # Events: public pages (the sample is Kreis Soest's published meeting, school A registered); the private feed's
+    # sample token is unknown; the subscription page is the coordinators' (without an action: the page again).
+    ("GET", "/veranstaltungen/"): {ALL: 200},
+    ("GET", "/veranstaltungen/archiv"): {ALL: 200},
+    ("GET", "/veranstaltungen/<int:event_id>"): {ALL: 200},
+    ("GET", "/veranstaltungen/<int:event_id>.ics"): {ALL: 200},
+    ("GET", "/veranstaltungen/feed.ics"): {ALL: 200},
+    ("GET", "/kalender/<token>.ics"): {ALL: 404},
+    ("GET", "/konto/kalender"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
+    ("POST", "/konto/kalender"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
 }
 
 
@@ -293,6 +303,7 @@ def sample_values(users, samples, file: str = "file") -> dict[str, object]:
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
         "invitation_id": samples["invitation"].id,
+        "event_id": samples["event"].id,
     }
 
 
@@ -353,7 +364,44 @@ def sample_objects(db, school, coordinator, mail_to: str) -> dict:
         "mail": _sample_failed_mail(db, school.region_id, mail_to),
         "invitation": _sample_invitation(db, school, coordinator),
         **_sample_material(db, school, coordinator),
+        "event": _sample_event(db, school, coordinator),
     }
+
+
+def _sample_event(db, school, coordinator):
+    """A published meeting of ``school``'s region in a month, with a confirmed registration of ``school``."""
+    import uuid
+    from datetime import timedelta
+
+    from courage_hub.core.db import utcnow
+    from courage_hub.events.models import Event, EventKind, EventRegistration, EventState, RegistrationStatus
+
+    start = utcnow() + timedelta(days=30)
+    event = Event(
+        uid=f"{uuid.uuid4()}@courage-hub.test",
+        region_id=school.region_id,
+        title="Regionaltreffen Frühjahr",
+        kind=EventKind.REGIONALTREFFEN,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place_name="Kreishaus",
+        state=EventState.PUBLISHED,
+        published_at=utcnow(),
+        capacity=40,
+    )
+    db.session.add(event)
+    db.session.flush()
+    registration = EventRegistration(
+        event_id=event.id,
+        school_id=school.id,
+        registered_by_id=coordinator.id,
+        pupils=10,
+        adults=2,
+        status=RegistrationStatus.CONFIRMED,
+    )
+    db.session.add(registration)
+    db.session.commit()
+    return event
 
 
 def _sample_invitation(db, school, coordinator):
@@ -829,6 +877,7 @@ def requests_for(app, users, all_samples):
         "report_id": all_samples["report"].id,
         "mail_id": all_samples["mail"].id,
         "invitation_id": all_samples["invitation"].id,
+        "event_id": all_samples["event"].id,
     }
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
@@ -866,6 +915,10 @@ def title_shown(endpoint: str, values: dict) -> str | None:
         return db.session.get(Activity, values["activity_id"]).title
     if endpoint in MATERIAL_PAGES:
         return db.session.get(Material, values["material_id"]).title
+    if endpoint == "events.detail":
+        from courage_hub.events.models import Event
+
+        return db.session.get(Event, values["event_id"]).title
     return None
 
 

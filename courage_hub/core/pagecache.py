@@ -50,6 +50,11 @@ CACHEABLE_ENDPOINTS = frozenset(
         "materials.amb_feed",
         "regions.index",
         "regions.detail",
+        "events.index",
+        "events.archive",
+        "events.detail",
+        "events.event_ics",
+        "events.feed",
     }
 )
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Link")

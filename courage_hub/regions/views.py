@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..core.markdown import plain_text
+from ..events.public import next_events
 from . import public
 from .services import region_for_municipality, regions_by_id, site_scope
 
@@ -31,7 +32,8 @@ def find():
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    """One office: its public contact, introduction, municipalities, member schools and latest reports."""
+    """One office: its public contact, introduction, municipalities, member schools, latest reports and next events
+    (its own and its Land's)."""
     region = public.region_by_slug(slug)
     if region is None:
         abort(404)
@@ -40,6 +42,7 @@ def detail(slug: str):
         region=region,
         schools=public.public_schools(region),
         activities=public.latest_activities(region),
+        events=next_events([region]),
         jsonld=public.office_jsonld(region),
         description=plain_text(region.introduction, 160),
     )

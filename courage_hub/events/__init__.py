@@ -1,0 +1,1 @@
+"""Events of the coordinations: regional and Land meetings, trainings, pupils' workshops, action days."""
