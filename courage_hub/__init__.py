@@ -146,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from .coordination.views import audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
+    from .events.participants_views import bp as event_participants_bp
     from .materials.views import bp as materials_bp
     from .materials.views import review_bp as material_review_bp
     from .regions.admin_views import bp as region_admin_bp
@@ -164,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         region_admin_bp,
         regions_bp,
+        event_participants_bp,
     ):
         app.register_blueprint(blueprint)
 
