@@ -13,10 +13,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from courage_hub.core.models import AuditEntry
 from courage_hub.core.db import utcnow
 from courage_hub.core.mail import outbox_messages
-from courage_hub.core.models import OutboxMail
+from courage_hub.core.models import AuditEntry, OutboxMail
 from courage_hub.core.schoolyear import BERLIN
 from courage_hub.events.models import (
     Audience,
@@ -88,7 +87,7 @@ def event_world(users):
     fifth = SchoolFactory(name="Conrad-von-Soest-Gymnasium", municipality="Soest")
     now = utcnow()
     reg_a = register(event, a, pupils=12, adults=2, names="Frau Meier\nHerr Yılmaz", note="Rollstuhl, vegetarisch")
-    reg_b = register(event, b, pupils=8, adults=1, names="=HYPERLINK(\"http://evil.example\")")
+    reg_b = register(event, b, pupils=8, adults=1, names='=HYPERLINK("http://evil.example")')
     register(event, fourth, pupils=5, adults=1, names="Herr Later", status=RegistrationStatus.WAITING, queued_at=now)
     register(
         event,
@@ -242,7 +241,9 @@ def test_message_without_subject_sends_nothing(users, event_world, login_as):
 
 def test_attendance_is_refused_before_the_event_begins(users, event_world, login_as):
     reg = event_world["a"]
-    response = post_form(login_as("ki"), url(event_world["event"], "anwesenheit"), {"registration": reg.id, "attended": "1"})
+    response = post_form(
+        login_as("ki"), url(event_world["event"], "anwesenheit"), {"registration": reg.id, "attended": "1"}
+    )
     assert response.status_code == 302
     assert _db.session.get(EventRegistration, reg.id).attended is None
 
@@ -263,9 +264,10 @@ def test_attendance_after_the_event_is_recorded_on_the_timeline_and_audited(user
     assert _db.session.get(EventRegistration, waiting.id).attended is None  # not confirmed: nothing to mark
     notes = {e.school_id: e.note for e in _db.session.scalars(select(SchoolEvent))}
     assert "Teilgenommen" in notes[users["school_a"].id] and "Nicht gekommen" in notes[users["school_b"].id]
-    assert _db.session.scalar(
-        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "event.attendance")
-    ) == 2
+    assert (
+        _db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "event.attendance"))
+        == 2
+    )
 
 
 def test_another_events_registration_cannot_be_marked_through_this_event(users, login_as):

@@ -293,9 +293,7 @@ def municipality_table(figures: KeyFigures) -> FigureTable:
 
 def region_table(figures: KeyFigures) -> FigureTable:
     """The same figures per region in view; each row leads to that region's own view."""
-    table = _figure_table(
-        "regions", _("Regions"), _("Figures per region"), _("Region"), figures.regions, events=True
-    )
+    table = _figure_table("regions", _("Regions"), _("Figures per region"), _("Region"), figures.regions, events=True)
     table.link_arg = "region"
     return table
 

@@ -275,7 +275,9 @@ def mark_attendance(event: Event, registration_id: int, came: bool, user: Any) -
             if came
             else _("Did not come to the event “%(event)s” (%(when)s).", event=event.title, when=event_when(event))
         )
-        db.session.add(SchoolEvent(school_id=registration.school_id, kind=TimelineKind.EVENT, user_id=user.id, note=note))
+        db.session.add(
+            SchoolEvent(school_id=registration.school_id, kind=TimelineKind.EVENT, user_id=user.id, note=note)
+        )
         audit.record(
             "event.attendance",
             registration,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..core.db import utcnow, write_transaction
 from ..core.mail import send_mail
