@@ -340,3 +340,17 @@ def test_dashboard_counts_schools_at_an_event_of_this_school_year(app, users):
     land = signed_in(app, users["land_nrw"]).get("/koordination/").get_data(as_text=True)
     assert _figure(land, "Schulen bei einer Veranstaltung") == "3"
     assert "Bei einer Veranstaltung" in land  # the column of the table per region
+
+
+def test_sign_in_sheet_header_words_fit_their_columns(app):
+    from courage_hub.coordination.pdf import CELL_PADDING, FAMILY, ReportPDF, fit_header_to
+    from courage_hub.events.signin import HEADER_SHARES
+
+    pdf = ReportPDF("x")
+    pdf.add_page()
+    header = ["Schule", "Begleitende Erwachsene", "Schüler*innen", "Unterschrift"]
+    size, widths = fit_header_to(pdf, header, 10, HEADER_SHARES)
+    pdf.set_font(FAMILY, style="B", size=size)
+    for text, width in zip(header, widths, strict=True):
+        assert all(pdf.get_string_width(word) + 2 * (CELL_PADDING + pdf.c_margin) <= width for word in text.split())
+    assert widths[-1] >= 40  # room to sign by hand

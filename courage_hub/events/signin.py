@@ -11,6 +11,7 @@ from .participants import ParticipantList, adult_names, event_when
 
 EMPTY_ROWS = 3
 SIGNATURE_ROW_HEIGHT = 14  # mm: room to sign by hand
+HEADER_SHARES = (29, 28, 17, 26)  # parts of the page width: school, adults, pupils, signature
 
 
 def sign_in_sheet(participants: ParticipantList) -> bytes:
@@ -46,7 +47,7 @@ def sign_in_sheet(participants: ParticipantList) -> bytes:
         [_("School"), _("Accompanying adults"), _("Pupils"), _("Signature")],
         rows,
         numeric_from=2,
-        shares=(32, 30, 12, 26),
+        shares=HEADER_SHARES,
         row_height=SIGNATURE_ROW_HEIGHT,
         size=10,
     )
