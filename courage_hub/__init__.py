@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from .coordination.audit_views import bp as audit_bp
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
+    from .events.participants_views import bp as event_participants_bp
     from .events.views import bp as events_bp
     from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
@@ -171,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         region_admin_bp,
         regions_bp,
         events_bp,
+        event_participants_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -98,6 +98,15 @@ def register_cli(app: Flask) -> None:
         sent = send_digest(days=days)
         click.echo(f"Wochenüberblick an {sent} KI-Konten gesendet.")
 
+    @app.cli.command("send-event-reminders")
+    def send_event_reminders_command() -> None:
+        """Mail every school registered for an event that begins the day after tomorrow (daily by cron or systemd;
+        a second run sends nothing twice)."""
+        from .events.reminders import send_event_reminders
+
+        run = send_event_reminders()
+        click.echo(f"Erinnerungen an Veranstaltungen gesendet: {run.sent}, ohne E-Mail-Adresse: {run.without_address}")
+
     @app.cli.command("deliver-mail")
     @click.option("--loop", is_flag=True, help="Keep delivering (a worker beside gunicorn) instead of one pass.")
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes with --loop.")

@@ -19,6 +19,7 @@ from .activities.demo import seed_activities
 from .auth.models import Role, User
 from .core.db import utcnow, write_transaction
 from .core.passwords import hash_password
+from .events.demo import seed_events
 from .extensions import db
 from .materials.demo import seed_materials
 from .regions.demo import DEMO_REGION_COUNT, DEMO_REGIONS, SOEST_POSTCODE, ensure_demo_regions
@@ -184,7 +185,7 @@ def seed_demo(
     if not 1 <= regions <= MAX_REGIONS:
         raise ValueError(f"the demo has 1 to {MAX_REGIONS} regions")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    kinds = ("regions", "accounts", "schools", "process_rows", "memberships", "activities", "materials")
+    kinds = ("regions", "accounts", "schools", "process_rows", "memberships", "activities", "materials", "events")
     added = dict.fromkeys(kinds, 0)
     with write_transaction():
         regions_before = db.session.scalar(select(func.count()).select_from(Region)) or 0
@@ -210,6 +211,7 @@ def seed_demo(
         added["accounts"], added["memberships"] = _seed_accounts(demo_schools, [b.region_id for b in batches])
         added["activities"] = seed_activities(activities, rng)
         added["materials"] = seed_materials(materials, rng)
+        added["events"] = seed_events([b.region_id for b in batches])
     if any(added.values()):
         # Fresh statistics after bulk loads, so that the planners pick the feed and listing indexes.
         with write_transaction():

@@ -352,6 +352,22 @@ def _school_to_hand_over(ctx: Context) -> dict:
     }
 
 
+def _attendance(ctx: Context) -> dict:
+    """A Soest event that began yesterday, with school A registered: its attendance form is on the list's page."""
+    from datetime import timedelta
+
+    from .test_events_staff import make_event, register
+
+    event = make_event(starts_in=timedelta(days=-1))
+    register(event, ctx.users["school_a"])
+    return {
+        "role": "ki",
+        "values": {"event_id": event.id},
+        "page": f"/koordination/veranstaltungen/{event.id}/teilnehmende",
+        "fields": {"attended": "1"},
+    }
+
+
 # Routes that end their session or account, need a half-finished sign-in, or whose success would take an object away
 # from the routes after them: a client, an account or an object of their own, made just before their requests.
 ROUTE_SETUP = {
@@ -381,6 +397,7 @@ ROUTE_SETUP = {
     "region_admin.add_staff": _staff_account_without_region,
     "region_admin.remove_staff": _values(user_id=_staff_of_soest),
     "coordination.move_school": _school_to_hand_over,
+    "event_participants.attendance": _attendance,
 }
 # Values for fields whose baseline would not be accepted; a name also matches a prefixed field ("off-password").
 FIELDS = {
@@ -388,6 +405,7 @@ FIELDS = {
     "auth.delete_account": {"password": PASSWORD, "confirm": "y"},
     "auth.new_recovery_codes": {"password": PASSWORD},
     "coordination.region_settings": {"contact_phone": "02921 30-0"},
+    "event_participants.message": {"subject": "Raumänderung", "text": "Wir treffen uns in Raum 2.14."},
     "auth.second_factor_off": {"password": PASSWORD},
     "admin.create_account": {
         "name": "Neue Kollegin",

@@ -245,3 +245,36 @@ def test_national_demo_size_spreads_4400_schools_over_every_land():
     assert lands.most_common(1)[0][0] == "NW"
     # The five demo offices keep their sizes in the small demo.
     assert school_counts(35, 5) == [35, 12, 14, 9, 10]
+
+
+def test_every_demo_region_has_upcoming_and_past_events_with_registrations(demo, db):
+    from courage_hub.events.models import Event, EventKind, EventRegistration, RegistrationStatus
+
+    now = utcnow()
+    events = list(db.session.scalars(select(Event)))
+    for region in db.session.scalars(select(Region)):
+        own = [e for e in events if e.region_id == region.id]
+        assert any(e.starts_at > now for e in own) and any(e.ends_at < now for e in own), region.area
+        assert len({e.kind for e in own}) >= 4, region.area
+        assert all(region.area in e.title or e.kind != EventKind.REGIONALTREFFEN for e in own)
+    (landestreffen,) = [e for e in events if e.land is not None]
+    assert landestreffen.land == "NW" and landestreffen.kind == EventKind.LANDESTREFFEN
+    assert not repeated(e.uid for e in events)
+
+    registrations = list(db.session.scalars(select(EventRegistration)))
+    by_event = {e.id: [r for r in registrations if r.event_id == e.id] for e in events}
+    for event in events:
+        confirmed = sum(r.seats for r in by_event[event.id] if r.status == RegistrationStatus.CONFIRMED)
+        assert event.capacity is None or confirmed <= event.capacity, event.title  # never overbooked
+        past = event.ends_at < now
+        assert all((r.attended is not None) == past for r in by_event[event.id]), event.title
+    full = [e for e in events if any(r.status == RegistrationStatus.WAITING for r in by_event[e.id])]
+    assert full and all(
+        sum(r.seats for r in by_event[e.id] if r.status == RegistrationStatus.CONFIRMED) == e.capacity for e in full
+    )
+    assert any(r.attended is False for r in registrations)  # someone did not come
+    assert all(r.pupils + r.adults > 0 and len(r.adult_names.split(", ")) == r.adults for r in registrations)
+    assert len(events) == 5 * 5 + 1
+
+    assert seed_demo(schools=35, activities=150, materials=80)["events"] == 0
+    assert db.session.scalar(select(func.count()).select_from(Event)) == len(events)

@@ -75,6 +75,9 @@ REGION_OF_NW = {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 40
 DRAFT_OF_A = {"anonymous": 404, "coord_a": 200, "ki": 200, ALL: 404}
 DRAFT_EDIT = {**DRAFT_OF_A, "anonymous": LOGIN}
 MATERIAL_OF_A = DRAFT_OF_A
+# An event's participants (the sample: a published event of Kreis Soest with school A registered): its region's
+# staff only; other staff (another region's, Land staff of a region's event) do not find it.
+EVENT_STAFF = {"anonymous": LOGIN, "ki": 200, "ki_unna": 404, "land_nrw": 404, "land_sn": 404, ALL: 403}
 MATERIAL_EDIT = DRAFT_EDIT
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
@@ -270,6 +273,14 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/kalender/<token>.ics"): {ALL: 404},
     ("GET", "/konto/kalender"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
     ("POST", "/konto/kalender"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
+    # Events, the staff's side: participants, exports, sign-in sheet, a message to the schools, attendance.
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/teilnehmende"): EVENT_STAFF,
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/teilnehmende.<any(csv, xlsx):fmt>"): EVENT_STAFF,
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/unterschriften.pdf"): EVENT_STAFF,
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/nachricht"): EVENT_STAFF,
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/nachricht"): {**EVENT_STAFF, "ki": DONE},
+    # The sample event has not begun: attendance is refused with a message.
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/anwesenheit"): {**EVENT_STAFF, "ki": REFUSED_REDIRECT},
 }
 
 
@@ -551,6 +562,7 @@ FORM_DATA: dict[str, dict[str, str]] = {
     "schools.contact_flag": {"flagged": "1", "reason": "Seit zwei Jahren kein Bericht"},
     "schools.contact_coordination": {"subject": "Frage zum Aktionstag", "message": "Wer kann uns beraten?"},
     "coordination.add_note": {"text": "Rueckruf vereinbart"},
+    "event_participants.message": {"subject": "Raumaenderung", "text": "Wir treffen uns in Raum 2.14."},
     "coordination.region_settings": {"contact_phone": "02921 30-0", "contact_deadline": "04-15"},
     "coordination.reject": {"reason": "Diese Schule liegt nicht im Kreis."},
     "activities.unpublish": {"reason": "Ein Foto ohne Einwilligung"},
@@ -1051,7 +1063,7 @@ def test_lists_of_the_other_region_show_nothing_of_kreis_soest(users, two_region
 
 # The mirror direction: Kreis Unna's objects, with Kreis Soest's staff (``ki``) as the outsider.
 OBJECT_ARGUMENTS = ("<slug>", "<int:activity_id>", "<int:file_id>", "<int:material_id>", "<int:school_id>")
-OBJECT_ARGUMENTS += ("<int:report_id>", "<int:mail_id>", "<int:invitation_id>")
+OBJECT_ARGUMENTS += ("<int:report_id>", "<int:mail_id>", "<int:invitation_id>", "<int:event_id>")
 OUTSIDER = {"ki": "ki_unna", "ki_unna": "ki"}  # who plays whom in the mirror world
 
 
@@ -1086,6 +1098,7 @@ def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, 
         "report_id": objects["report"].id,
         "mail_id": objects["mail"].id,
         "invitation_id": objects["invitation"].id,
+        "event_id": objects["event"].id,
     }
     rules = {(method, rule.rule): rule for rule in app.url_map.iter_rules() for method in rule.methods}
     client = login_as(role)

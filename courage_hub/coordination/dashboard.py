@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from ..access.scope import RegionIds, within
 from ..activities.models import Activity, ActivityState, ActivityTopic
 from ..core import schoolyear
 from ..core.pagination import remembered
+from ..events.models import Event, EventRegistration, EventState, RegistrationStatus
 from ..extensions import db
 from ..regions.services import all_regions, municipality_names_in
 from ..regions.vocab import land_name
@@ -75,6 +76,7 @@ class MunicipalityRow:
     obligation_met: int = 0
     activities: int = 0
     key: str = ""
+    at_events: int = 0  # schools that took part in an event of the school year (see ``_at_an_event``)
 
     def add(self, other: MunicipalityRow) -> None:
         for status, count in other.by_status.items():
@@ -82,6 +84,7 @@ class MunicipalityRow:
         self.newly_admitted += other.newly_admitted
         self.obligation_met += other.obligation_met
         self.activities += other.activities
+        self.at_events += other.at_events
 
     @property
     def admitted(self) -> int:
@@ -116,6 +119,7 @@ class KeyFigures:
     materials_in_review: int
     open_reports: int
     needs_contact: int
+    at_events: int = 0  # schools at an event of the school year
 
     @property
     def obligation_open(self) -> int:
@@ -173,6 +177,7 @@ def key_figures(scope: Scope, rule: ContactRule | None = None, *, fresh: bool = 
         materials_in_review=queues[1],
         open_reports=queues[2],
         needs_contact=db.session.scalar(select(func.count(School.id)).where(*contact_conditions)) or 0,
+        at_events=sum(r.at_events for r in rows),
     )
 
 
@@ -260,15 +265,44 @@ def _municipality_rows(scope: Scope) -> tuple[dict[str, MunicipalityRow], dict[i
     }
     groups = _Groups(towns, regions)
     newly = case((and_(School.status == SchoolStatus.AUFGENOMMEN, School.admitted_on.between(first, last)), 1), else_=0)
-    for region_id, town, status, count, new in db.session.execute(
-        select(School.region_id, School.municipality, School.status, func.count(School.id), func.sum(newly))
+    at_event = case((_at_an_event(scope.year), 1), else_=0)
+    for region_id, town, status, count, new, at_events in db.session.execute(
+        select(
+            School.region_id,
+            School.municipality,
+            School.status,
+            func.count(School.id),
+            func.sum(newly),
+            func.sum(at_event),
+        )
         .where(School.approval == Approval.APPROVED, *scope.school_conditions())
         .group_by(School.region_id, School.municipality, School.status)
     ):
         for row in groups.rows(region_id, town):
             row.by_status[status] = row.by_status.get(status, 0) + count
             row.newly_admitted += int(new or 0)
+            row.at_events += int(at_events or 0)
     return towns, regions
+
+
+def _at_an_event(year: int) -> ColumnElement[bool]:
+    """The school took part in a (not cancelled) event that began in school year ``year``: its registration was
+    marked as attended, or, where attendance is not recorded (yet), it is confirmed. An indexed EXISTS per school."""
+    start, end = schoolyear.utc_bounds(year)
+    return exists(
+        select(EventRegistration.id)
+        .join(Event, Event.id == EventRegistration.event_id)
+        .where(
+            EventRegistration.school_id == School.id,
+            Event.state == EventState.PUBLISHED,
+            Event.starts_at >= start,
+            Event.starts_at < end,
+            or_(
+                EventRegistration.attended.is_(True),
+                and_(EventRegistration.attended.is_(None), EventRegistration.status == RegistrationStatus.CONFIRMED),
+            ),
+        )
+    )
 
 
 def _obligation_by_town(scope: Scope, towns: dict[str, MunicipalityRow], regions: dict[int, MunicipalityRow]) -> None:

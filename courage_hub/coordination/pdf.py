@@ -147,9 +147,17 @@ class ReportPDF(FPDF):
         total: Sequence[object] | None = None,
         numeric_from: int = 1,
         size: float = 9,
+        shares: Sequence[float] | None = None,
+        row_height: float = 0,
     ) -> None:
-        """A bordered table with header cells; header words never break, the header repeats on a new page."""
-        header_size, widths = fit_header(self, header, size, [*rows, *([total] if total else [])])
+        """A bordered table with header cells; header words never break, the header repeats on a new page.
+
+        ``shares`` fixes the columns' parts of the page width (e.g. room for signatures); ``row_height`` is the
+        least height of a body row in mm."""
+        if shares is None:
+            header_size, widths = fit_header(self, header, size, [*rows, *([total] if total else [])])
+        else:
+            header_size, widths = fit_header_to(self, header, size, shares)
         table = self.group("/Table")
         line = size * 0.5
 
@@ -160,6 +168,8 @@ class ReportPDF(FPDF):
                 self.text_height(t, font_size * 0.5, w - 2 * CELL_PADDING) for t, w in zip(texts, widths, strict=True)
             )
             height += 2
+            if kind != "/TH":
+                height = max(height, row_height)
             if height > self.room_left():
                 self.add_page()
                 if kind != "/TH":
@@ -215,3 +225,20 @@ def fit_header(
         if first >= max(needs[0], 32.0) or font_size <= 6:
             return font_size, [first, *others]
         font_size -= 0.5
+
+
+def fit_header_to(pdf: FPDF, header: Sequence[str], size: float, shares: Sequence[float]) -> tuple[float, list[float]]:
+    """Column widths as the given parts of the page width, and a header font size at which every header word fits
+    whole in its column (down to 6 pt)."""
+    widths = [pdf.epw * share / sum(shares) for share in shares]
+    margins = 2 * (CELL_PADDING + pdf.c_margin) + 0.5
+    font_size = size
+    while font_size > 6:
+        pdf.set_font(FAMILY, style="B", size=font_size)
+        if all(
+            max(pdf.get_string_width(word) for word in text.split()) + margins <= width
+            for text, width in zip(header, widths, strict=True)
+        ):
+            break
+        font_size -= 0.5
+    return font_size, widths

@@ -40,6 +40,8 @@ MAIL_KINDS = {
     "material_returned": _l("Material returned"),
     "material_report": _l("Problem report (to the KI)"),
     "contact_ki": _l("Message to the coordination"),
+    "event_message": _l("Message about an event"),
+    "event_reminder": _l("Reminder of an event"),
 }
 SHARE_COLOUR = "#1e6b34"
 
@@ -71,6 +73,7 @@ def figure_lines(figures: KeyFigures) -> list[tuple[str, str]]:
         (_("Member schools without a project yet"), str(figures.obligation_open)),
         (_("Activities reported"), str(figures.activities)),
         (_("Materials shared"), str(figures.materials_shared)),
+        (_("Schools at an event in %(year)s", year=figures.scope.label), str(figures.at_events)),
         *[(status.label, str(figures.by_status.get(status, 0))) for status in ALL_STATUSES],
     ]
 
@@ -240,7 +243,11 @@ class FigureTable:
     link_arg: str = ""  # "region" or "land": the URL argument that shows one row's own view
 
 
-def _figure_table(table_id: str, heading: str, caption: str, first: str, rows: list[MunicipalityRow]) -> FigureTable:
+def _figure_table(
+    table_id: str, heading: str, caption: str, first: str, rows: list[MunicipalityRow], *, events: bool = False
+) -> FigureTable:
+    """``events``: with the column of schools at an event (the tables per region and per Land)."""
+
     def cells(row: MunicipalityRow) -> list[str | int]:
         return [
             row.name,
@@ -249,12 +256,13 @@ def _figure_table(table_id: str, heading: str, caption: str, first: str, rows: l
             row.obligation_met,
             row.obligation_open,
             row.activities,
+            *([row.at_events] if events else []),
             row.total,
         ]
 
     body = [cells(row) for row in rows]
     total: list[str | int] = [_("Total")]
-    for column in range(1, 7):
+    for column in range(1, 8 if events else 7):
         total.append(sum(int(row[column]) for row in body))
     return FigureTable(
         id=table_id,
@@ -267,6 +275,7 @@ def _figure_table(table_id: str, heading: str, caption: str, first: str, rows: l
             _("Project reported"),
             _("No project yet"),
             _("Activities"),
+            *([_("At an event")] if events else []),
             _("All schools"),
         ],
         rows=body,
@@ -284,7 +293,7 @@ def municipality_table(figures: KeyFigures) -> FigureTable:
 
 def region_table(figures: KeyFigures) -> FigureTable:
     """The same figures per region in view; each row leads to that region's own view."""
-    table = _figure_table("regions", _("Regions"), _("Figures per region"), _("Region"), figures.regions)
+    table = _figure_table("regions", _("Regions"), _("Figures per region"), _("Region"), figures.regions, events=True)
     table.link_arg = "region"
     return table
 
@@ -292,7 +301,7 @@ def region_table(figures: KeyFigures) -> FigureTable:
 def land_table(figures: KeyFigures) -> FigureTable:
     """The same figures per federal state; each row leads to that Land's roll-up."""
     table = _figure_table(
-        "lands", _("Federal states"), _("Figures per federal state"), _("Federal state"), figures.lands
+        "lands", _("Federal states"), _("Figures per federal state"), _("Federal state"), figures.lands, events=True
     )
     table.link_arg = "land"
     return table

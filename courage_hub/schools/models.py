@@ -198,6 +198,7 @@ class EventKind(enum.StrEnum):
     COORDINATORS = "coordinators"
     REMINDER = "reminder"
     MESSAGE = "message"  # a coordinator's message to the KI ("Kontakt zur Koordination"), internal
+    EVENT = "event"  # an event registration, cancellation or attendance
     REGION = "region"  # handed over to another regional office, internal
 
 
