@@ -26,6 +26,10 @@ ACTION_LABELS = {
     "activity.unpublish": _l("Activity taken offline"),
     "activity.republish": _l("Activity published again"),
     "activity.file_remove": _l("File of an activity removed"),
+    "event.cancel": _l("Event cancelled"),
+    "event.create": _l("Event created"),
+    "event.edit": _l("Event edited"),
+    "event.publish": _l("Event published"),
     "export.activities": _l("Export activities"),
     "export.report": _l("Export annual report"),
     "export.schools": _l("Export schools"),
@@ -52,6 +56,7 @@ ACTION_LABELS = {
 
 OBJECT_LABELS = {
     "activities": _l("Activity"),
+    "events": _l("Event"),
     "material_reports": _l("Problem report"),
     "materials": _l("Material"),
     "regions": _l("Region"),

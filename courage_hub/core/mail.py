@@ -13,8 +13,8 @@ change that rolls back sends nothing. Delivery (:func:`deliver_due`) hands due r
   after. A worker killed in between leaves the row ``sending``; after ``LEASE`` it is set to ``failed`` with the
   note that delivery was interrupted, never sent again by itself. The ``.eml`` file and the Message-ID are keyed by
   the row, so even a repeated hand-over produces the same message.
-- The body and attachment of a delivered mail are emptied (they may carry a sign-in or meeting link); ``cleanup`` deletes delivered rows after
-  ``OUTBOX_RETENTION``. Bodies are never logged.
+- The body and attachment of a delivered mail are emptied (they may carry a sign-in or meeting link); ``cleanup``
+  deletes delivered rows after ``OUTBOX_RETENTION``. Bodies are never logged.
 """
 
 from __future__ import annotations

@@ -199,6 +199,7 @@ class EventKind(enum.StrEnum):
     REMINDER = "reminder"
     MESSAGE = "message"  # a coordinator's message to the KI ("Kontakt zur Koordination"), internal
     REGION = "region"  # handed over to another regional office, internal
+    EVENT = "event"  # registered for, cancelled or attended an event
 
 
 class SchoolEvent(db.Model):
