@@ -75,6 +75,11 @@ REGION_OF_NW = {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 40
 DRAFT_OF_A = {"anonymous": 404, "coord_a": 200, "ki": 200, ALL: 404}
 DRAFT_EDIT = {**DRAFT_OF_A, "anonymous": LOGIN}
 MATERIAL_OF_A = DRAFT_OF_A
+# Registering for Kreis Soest's event: coordinators of its schools; staff have no school to register.
+EVENT_REGISTRATION = {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403}
+# The staff's event pages: regional staff and Land staff (admins and the Bund organise no events).
+EVENT_STAFF = {"anonymous": LOGIN, "ki": 200, "ki_unna": 200, "land_nrw": 200, "land_sn": 200, ALL: 403}
+EVENT_OF_SOEST = {**EVENT_STAFF, "ki_unna": 404, "land_nrw": 404, "land_sn": 404}
 MATERIAL_EDIT = DRAFT_EDIT
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
@@ -260,6 +265,21 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     # Handing a school over: its region's staff and admins.
     ("GET", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_OBJECT, "admin": 200},
     ("POST", "/koordination/schulen/<int:school_id>/uebergeben"): {**KI_OBJECT, "admin": 200},  # the form again
+    # Events: the sample is Kreis Soest's published event with school A's confirmed registration.
+    ("GET", "/veranstaltungen/<int:event_id>"): {ALL: 200},
+    # School A changes its registration, school B registers (empty forms: shown again); nobody else has a school.
+    ("GET", "/veranstaltungen/<int:event_id>/anmelden"): EVENT_REGISTRATION,
+    ("POST", "/veranstaltungen/<int:event_id>/anmelden"): EVENT_REGISTRATION,
+    ("POST", "/veranstaltungen/<int:event_id>/abmelden"): {**EVENT_REGISTRATION, "coord_a": DONE, "coord_b": 404},
+    # Staff's events: regional staff their regions', Land staff their Land's; another's event is not found.
+    ("GET", "/koordination/veranstaltungen/"): EVENT_STAFF,
+    ("GET", "/koordination/veranstaltungen/neu"): EVENT_STAFF,
+    ("POST", "/koordination/veranstaltungen/neu"): EVENT_STAFF,  # empty: the form again
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/bearbeiten"): EVENT_OF_SOEST,
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/bearbeiten"): EVENT_OF_SOEST,  # empty: the form again
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/veroeffentlichen"): {**EVENT_OF_SOEST, "ki": 302},  # already
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/absagen"): EVENT_OF_SOEST,
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/absagen"): EVENT_OF_SOEST,  # no reason: the form again
 }
 
 
@@ -293,6 +313,7 @@ def sample_values(users, samples, file: str = "file") -> dict[str, object]:
         "report_id": samples["report"].id,
         "mail_id": samples["mail"].id,
         "invitation_id": samples["invitation"].id,
+        "event_id": samples["event"].id,
     }
 
 
@@ -353,7 +374,22 @@ def sample_objects(db, school, coordinator, mail_to: str) -> dict:
         "mail": _sample_failed_mail(db, school.region_id, mail_to),
         "invitation": _sample_invitation(db, school, coordinator),
         **_sample_material(db, school, coordinator),
+        **_sample_event(db, school),
     }
+
+
+def _sample_event(db, school) -> dict:
+    """A published event of ``school``'s region with the school's confirmed registration."""
+    from courage_hub.regions.models import Region
+
+    from .factories import EventFactory, EventRegistrationFactory
+
+    region = db.session.get(Region, school.region_id)
+    event = EventFactory(
+        region=region, title=f"Regionaltreffen {region.area}", place_name=f"Forum {school.municipality}"
+    )
+    registration = EventRegistrationFactory(event=event, school=school)
+    return {"event": event, "event_registration": registration}
 
 
 def _sample_invitation(db, school, coordinator):
@@ -761,6 +797,7 @@ def reset_samples(all_samples: dict, users) -> None:
     from sqlalchemy import select, update
 
     from courage_hub.activities.models import Activity, ActivityState
+    from courage_hub.events.models import EventRegistration, RegistrationStatus
     from courage_hub.extensions import db
     from courage_hub.materials.models import Material, MaterialReport, MaterialState
     from courage_hub.schools.models import Approval, Membership, School, SchoolInvitation, SchoolStatus
@@ -800,6 +837,11 @@ def reset_samples(all_samples: dict, users) -> None:
         db.session.add(Membership(user_id=users["coord_a"].id, school_id=users["school_a"].id))
     db.session.execute(update(School).where(School.id == users["school_pending"].id).values(approval=Approval.PENDING))
     db.session.execute(
+        update(EventRegistration)
+        .where(EventRegistration.id == all_samples["event_registration"].id)
+        .values(status=RegistrationStatus.CONFIRMED, cancelled_at=None)
+    )
+    db.session.execute(
         update(SchoolInvitation)
         .where(SchoolInvitation.id == all_samples["invitation"].id)
         .values(used_at=None, withdrawn_at=None)
@@ -829,6 +871,7 @@ def requests_for(app, users, all_samples):
         "report_id": all_samples["report"].id,
         "mail_id": all_samples["mail"].id,
         "invitation_id": all_samples["invitation"].id,
+        "event_id": all_samples["event"].id,
     }
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
@@ -927,10 +970,13 @@ def two_regions(users, both_schools_samples, db) -> dict:
     from courage_hub.core import audit
     from courage_hub.materials.models import MaterialState
 
+    from .factories import EventFactory
+
     a, c = users["school_a"], users["school_c"]
     make_report(c, ActivityState.PUBLISHED, "Bericht Königsborn öffentlich")
     make_material(c, users["coord_c"], MaterialState.REVIEW, "Blatt Königsborn in Prüfung")
     _sample_failed_mail(db, c.region_id, "postfach-unna@example.org")
+    EventFactory(region=users["region_unna"], title="Regionaltreffen Unna", place_name="Stadthalle Kamen")
     for school, who in ((a, users["ki"]), (c, users["ki_unna"])):
         school.needs_contact, school.needs_contact_reason = True, "Seit langem nichts gehört"
         audit.record("school.approve", school, summary=school.name, user=who)
@@ -958,7 +1004,7 @@ def staff_lists(role: str) -> list[str]:
     for (method, rule), entry in sorted(MATRIX.items()):
         if method != "GET" or not rule.startswith(("/koordination", "/verwaltung/protokoll")):
             continue
-        if rule == "/koordination/region":  # the office's own settings form, not a list of schools
+        if rule in ("/koordination/region", "/koordination/veranstaltungen/neu"):  # forms, not lists
             continue
         if "<" in rule.replace("<any(csv, xlsx):fmt>", "") or entry.get(role, entry.get(ALL)) != 200:
             continue
@@ -1032,6 +1078,7 @@ def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, 
         "material_id": objects["material"].id,
         "report_id": objects["report"].id,
         "mail_id": objects["mail"].id,
+        "event_id": objects["event"].id,
         "invitation_id": objects["invitation"].id,
     }
     rules = {(method, rule.rule): rule for rule in app.url_map.iter_rules() for method in rule.methods}
