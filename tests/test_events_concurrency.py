@@ -25,7 +25,7 @@ THREADS = 8
 
 def test_eight_schools_racing_for_the_last_three_seats_get_exactly_three(app, db, users):
     event = factories.EventFactory(capacity=20)
-    for n in range(17):  # 17 of 20 seats taken: three left
+    for _n in range(17):  # 17 of 20 seats taken: three left
         factories.EventRegistrationFactory(event=event, school=factories.SchoolFactory(), pupils=1, adults=0)
     racers = []
     for n in range(THREADS):
@@ -62,12 +62,9 @@ def test_eight_schools_racing_for_the_last_three_seats_get_exactly_three(app, db
 
     _db.session.rollback()  # a fresh snapshot after the threads committed
     racing_ids = [school_id for school_id, _user in racers]
-    statuses = [
-        status
-        for status in _db.session.scalars(
-            select(EventRegistration.status).where(EventRegistration.school_id.in_(racing_ids))
-        )
-    ]
+    statuses = list(
+        _db.session.scalars(select(EventRegistration.status).where(EventRegistration.school_id.in_(racing_ids)))
+    )
     assert len(statuses) == THREADS
     assert statuses.count(RegistrationStatus.CONFIRMED) == 3
     assert statuses.count(RegistrationStatus.WAITING) == THREADS - 3

@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -49,9 +50,10 @@ class EventForm(FlaskForm):
         validators=[DataRequired(message=_l("Please enter a title.")), Length(max=200)],
         description=_l("e.g. Regional meeting spring 2027"),
     )
-    audience = SelectField(
+    audience = RadioField(
         _l("For whom"),
-        choices=[SelectChoice(a.value, label) for a, label in AUDIENCE_LABELS.items()],
+        choices=[(a.value, label) for a, label in AUDIENCE_LABELS.items()],
+        default="both",
         validators=[DataRequired(message=_l("Please choose for whom the event is."))],
     )
     start_date = DateField(_l("Start date"), validators=[InputRequired(message=_l("Please enter the start date."))])
