@@ -175,6 +175,15 @@ def _register_blueprints(app: Flask) -> None:
         event_participants_bp,
     ):
         app.register_blueprint(blueprint)
+    from .events.views import bp as events_bp
+
+    app.register_blueprint(events_bp)
+    from .events.registration_views import bp as event_registration_bp
+
+    app.register_blueprint(event_registration_bp)
+    from .events.staff_views import bp as event_staff_bp
+
+    app.register_blueprint(event_staff_bp)
 
     # Import every model so that metadata (migrations, create_all in tests) knows all tables.
     from .activities import models as _activity_models  # noqa: F401

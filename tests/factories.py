@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -14,6 +15,7 @@ from courage_hub.core.db import utcnow
 from courage_hub.core.passwords import hash_password
 from courage_hub.core.schoolyear import school_year_of
 from courage_hub.core.text import slugify
+from courage_hub.events.models import Audience, Event, EventKind, EventRegistration, EventState, RegistrationStatus
 from courage_hub.extensions import db
 from courage_hub.materials.models import Material, MaterialLevel, MaterialState, MaterialTopic
 from courage_hub.regions.models import Region, RegionMunicipality, RegionStaff
@@ -27,6 +29,8 @@ __all__ = [
     "TOTP_SECRET",
     "ActivityFactory",
     "Approval",
+    "EventFactory",
+    "EventRegistrationFactory",
     "MaterialFactory",
     "MaterialState",
     "MembershipFactory",
@@ -178,3 +182,57 @@ class MaterialFactory(_Base):
         for level in extracted or ["Sekundarstufe I"]:
             db.session.add(MaterialLevel(material_id=obj.id, level=level))
         db.session.commit()
+
+
+def _next_week_at(hour: int):
+    """A time next week in Berlin, as UTC (events in the tests lie ahead unless a test says otherwise)."""
+    from datetime import UTC, datetime
+
+    from courage_hub.core.schoolyear import BERLIN
+
+    day = date.today() + timedelta(days=7)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN).astimezone(UTC)
+
+
+class EventFactory(_Base):
+    """A published regional meeting of Kreis Soest next week, 14:00–17:00 Berlin time, 30 seats (pass
+    ``region=None, land="NW"`` for a Land event, ``state=EventState.DRAFT`` for a draft)."""
+
+    class Meta:
+        model = Event
+
+    uid = factory.LazyFunction(lambda: f"event-{uuid.uuid4().hex}@courage-hub.test")
+    region = factory.LazyFunction(default_region)
+    land = None
+    title = factory.Sequence(lambda n: f"Regionaltreffen Nummer {n}")
+    kind = EventKind.REGIONALTREFFEN
+    audience = Audience.BOTH
+    starts_at = factory.LazyFunction(lambda: _next_week_at(14))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    all_day = False
+    place_name = "Stadthalle Lippstadt"
+    address = "Am Rathaus 1, 59555 Lippstadt"
+    online_url = None
+    description = "Austausch der Schulen über ihre Projekte."
+    capacity = 30
+    max_seats_per_school = None
+    registration_deadline = None
+    contact_name = "Team der Koordination"
+    contact_email = "koordination@example.org"
+    state = EventState.PUBLISHED
+    published_at = factory.LazyFunction(utcnow)
+
+
+class EventRegistrationFactory(_Base):
+    """A confirmed registration of a school for an event: 10 pupils and 2 adults."""
+
+    class Meta:
+        model = EventRegistration
+
+    event = factory.SubFactory(EventFactory)
+    school = factory.SubFactory(SchoolFactory)
+    pupils = 10
+    adults = 2
+    adult_names = "Frau Özdemir\nHerr Müller"
+    status = RegistrationStatus.CONFIRMED
+    queued_at = factory.LazyFunction(utcnow)

@@ -298,6 +298,20 @@ def _new_draft(ctx: Context) -> int:
     return factories.ActivityFactory(school=ctx.users["school_a"], state=ActivityState.DRAFT, published_at=None).id
 
 
+def _new_event(state: str = "published", registered: bool = False):
+    """A fresh event of Kreis Soest (optionally with school A's registration) for a route that changes it."""
+
+    def make(ctx: Context) -> int:
+        from courage_hub.events.models import EventState
+
+        event = factories.EventFactory(state=EventState(state))
+        if registered:
+            factories.EventRegistrationFactory(event=event, school=ctx.users["school_a"])
+        return event.id
+
+    return make
+
+
 def _reminder(ctx: Context) -> dict:
     school = str(ctx.users["school_a"].id)
     return {"fields": {"schule": school, "preview_school": school, "action": "send"}}
@@ -398,6 +412,22 @@ ROUTE_SETUP = {
     "region_admin.remove_staff": _values(user_id=_staff_of_soest),
     "coordination.move_school": _school_to_hand_over,
     "event_participants.attendance": _attendance,
+    "event_staff.edit": _values(event_id=_new_event()),
+    "event_staff.publish": _values(event_id=_new_event("draft")),
+    "event_staff.cancel": _values(event_id=_new_event()),
+    "event_registration.unregister": _values(event_id=_new_event(registered=True)),
+}
+EVENT_FIELDS = {
+    "start_date": "2031-05-05",
+    "start_time": "14:00",
+    "end_time": "17:00",
+    "end_date": "",
+    "place_name": "Kreishaus Soest",
+    "online_url": "",
+    "capacity": "40",
+    "max_seats_per_school": "",
+    "deadline_date": "",
+    "contact_email": "",
 }
 # Values for fields whose baseline would not be accepted; a name also matches a prefixed field ("off-password").
 FIELDS = {
@@ -424,6 +454,10 @@ FIELDS = {
     "region_admin.edit": {"introduction": "Das KI berät Schulen im Kreis."},
     "region_admin.invite_staff": {"name": "Neuer Kollege", "email": "neuer.kollege@kreis-soest.example"},
     "events.subscription": {"action": "create"},  # without an action the page is only shown again
+    "event_staff.create": EVENT_FIELDS,
+    "event_staff.edit": {**EVENT_FIELDS, "title": "Regionaltreffen mit neuem Titel"},
+    "event_staff.cancel": {"reason": "Der Saal ist nicht frei."},
+    "event_registration.register": {"pupils": "5", "adults": "1", "adult_names": "", "note": ""},
 }
 
 

@@ -75,9 +75,11 @@ REGION_OF_NW = {"anonymous": LOGIN, "admin": 200, "land_nrw": 200, "land_sn": 40
 DRAFT_OF_A = {"anonymous": 404, "coord_a": 200, "ki": 200, ALL: 404}
 DRAFT_EDIT = {**DRAFT_OF_A, "anonymous": LOGIN}
 MATERIAL_OF_A = DRAFT_OF_A
-# An event's participants (the sample: a published event of Kreis Soest with school A registered): its region's
-# staff only; other staff (another region's, Land staff of a region's event) do not find it.
-EVENT_STAFF = {"anonymous": LOGIN, "ki": 200, "ki_unna": 404, "land_nrw": 404, "land_sn": 404, ALL: 403}
+# Registering for Kreis Soest's event: coordinators of its schools; staff have no school to register.
+EVENT_REGISTRATION = {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403}
+# The staff's event pages: regional staff and Land staff (admins and the Bund organise no events).
+EVENT_STAFF = {"anonymous": LOGIN, "ki": 200, "ki_unna": 200, "land_nrw": 200, "land_sn": 200, ALL: 403}
+EVENT_OF_SOEST = {**EVENT_STAFF, "ki_unna": 404, "land_nrw": 404, "land_sn": 404}
 MATERIAL_EDIT = DRAFT_EDIT
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
@@ -274,13 +276,26 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/konto/kalender"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
     ("POST", "/konto/kalender"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
     # Events, the staff's side: participants, exports, sign-in sheet, a message to the schools, attendance.
-    ("GET", "/koordination/veranstaltungen/<int:event_id>/teilnehmende"): EVENT_STAFF,
-    ("GET", "/koordination/veranstaltungen/<int:event_id>/teilnehmende.<any(csv, xlsx):fmt>"): EVENT_STAFF,
-    ("GET", "/koordination/veranstaltungen/<int:event_id>/unterschriften.pdf"): EVENT_STAFF,
-    ("GET", "/koordination/veranstaltungen/<int:event_id>/nachricht"): EVENT_STAFF,
-    ("POST", "/koordination/veranstaltungen/<int:event_id>/nachricht"): {**EVENT_STAFF, "ki": DONE},
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/teilnehmende"): EVENT_OF_SOEST,
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/teilnehmende.<any(csv, xlsx):fmt>"): EVENT_OF_SOEST,
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/unterschriften.pdf"): EVENT_OF_SOEST,
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/nachricht"): EVENT_OF_SOEST,
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/nachricht"): {**EVENT_OF_SOEST, "ki": DONE},
     # The sample event has not begun: attendance is refused with a message.
-    ("POST", "/koordination/veranstaltungen/<int:event_id>/anwesenheit"): {**EVENT_STAFF, "ki": REFUSED_REDIRECT},
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/anwesenheit"): {**EVENT_OF_SOEST, "ki": REFUSED_REDIRECT},
+    # School A changes its registration, school B registers (empty forms: shown again); nobody else has a school.
+    ("GET", "/veranstaltungen/<int:event_id>/anmelden"): EVENT_REGISTRATION,
+    ("POST", "/veranstaltungen/<int:event_id>/anmelden"): EVENT_REGISTRATION,
+    ("POST", "/veranstaltungen/<int:event_id>/abmelden"): {**EVENT_REGISTRATION, "coord_a": DONE, "coord_b": 404},
+    # Staff's events: regional staff their regions', Land staff their Land's; another's event is not found.
+    ("GET", "/koordination/veranstaltungen/"): EVENT_STAFF,
+    ("GET", "/koordination/veranstaltungen/neu"): EVENT_STAFF,
+    ("POST", "/koordination/veranstaltungen/neu"): EVENT_STAFF,  # empty: the form again
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/bearbeiten"): EVENT_OF_SOEST,
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/bearbeiten"): EVENT_OF_SOEST,  # empty: the form again
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/veroeffentlichen"): {**EVENT_OF_SOEST, "ki": 302},  # already
+    ("GET", "/koordination/veranstaltungen/<int:event_id>/absagen"): EVENT_OF_SOEST,
+    ("POST", "/koordination/veranstaltungen/<int:event_id>/absagen"): EVENT_OF_SOEST,  # no reason: the form again
 }
 
 
@@ -375,44 +390,22 @@ def sample_objects(db, school, coordinator, mail_to: str) -> dict:
         "mail": _sample_failed_mail(db, school.region_id, mail_to),
         "invitation": _sample_invitation(db, school, coordinator),
         **_sample_material(db, school, coordinator),
-        "event": _sample_event(db, school, coordinator),
+        **_sample_event(db, school),
     }
 
 
-def _sample_event(db, school, coordinator):
-    """A published meeting of ``school``'s region in a month, with a confirmed registration of ``school``."""
-    import uuid
-    from datetime import timedelta
+def _sample_event(db, school) -> dict:
+    """A published event of ``school``'s region with the school's confirmed registration."""
+    from courage_hub.regions.models import Region
 
-    from courage_hub.core.db import utcnow
-    from courage_hub.events.models import Event, EventKind, EventRegistration, EventState, RegistrationStatus
+    from .factories import EventFactory, EventRegistrationFactory
 
-    start = utcnow() + timedelta(days=30)
-    event = Event(
-        uid=f"{uuid.uuid4()}@courage-hub.test",
-        region_id=school.region_id,
-        title="Regionaltreffen Frühjahr",
-        kind=EventKind.REGIONALTREFFEN,
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place_name="Kreishaus",
-        state=EventState.PUBLISHED,
-        published_at=utcnow(),
-        capacity=40,
+    region = db.session.get(Region, school.region_id)
+    event = EventFactory(
+        region=region, title=f"Regionaltreffen {region.area}", place_name=f"Forum {school.municipality}"
     )
-    db.session.add(event)
-    db.session.flush()
-    registration = EventRegistration(
-        event_id=event.id,
-        school_id=school.id,
-        registered_by_id=coordinator.id,
-        pupils=10,
-        adults=2,
-        status=RegistrationStatus.CONFIRMED,
-    )
-    db.session.add(registration)
-    db.session.commit()
-    return event
+    registration = EventRegistrationFactory(event=event, school=school)
+    return {"event": event, "event_registration": registration}
 
 
 def _sample_invitation(db, school, coordinator):
@@ -821,6 +814,7 @@ def reset_samples(all_samples: dict, users) -> None:
     from sqlalchemy import select, update
 
     from courage_hub.activities.models import Activity, ActivityState
+    from courage_hub.events.models import EventRegistration, RegistrationStatus
     from courage_hub.extensions import db
     from courage_hub.materials.models import Material, MaterialReport, MaterialState
     from courage_hub.schools.models import Approval, Membership, School, SchoolInvitation, SchoolStatus
@@ -859,6 +853,11 @@ def reset_samples(all_samples: dict, users) -> None:
     ):
         db.session.add(Membership(user_id=users["coord_a"].id, school_id=users["school_a"].id))
     db.session.execute(update(School).where(School.id == users["school_pending"].id).values(approval=Approval.PENDING))
+    db.session.execute(
+        update(EventRegistration)
+        .where(EventRegistration.id == all_samples["event_registration"].id)
+        .values(status=RegistrationStatus.CONFIRMED, cancelled_at=None)
+    )
     db.session.execute(
         update(SchoolInvitation)
         .where(SchoolInvitation.id == all_samples["invitation"].id)
@@ -992,10 +991,13 @@ def two_regions(users, both_schools_samples, db) -> dict:
     from courage_hub.core import audit
     from courage_hub.materials.models import MaterialState
 
+    from .factories import EventFactory
+
     a, c = users["school_a"], users["school_c"]
     make_report(c, ActivityState.PUBLISHED, "Bericht Königsborn öffentlich")
     make_material(c, users["coord_c"], MaterialState.REVIEW, "Blatt Königsborn in Prüfung")
     _sample_failed_mail(db, c.region_id, "postfach-unna@example.org")
+    EventFactory(region=users["region_unna"], title="Regionaltreffen Unna", place_name="Stadthalle Kamen")
     for school, who in ((a, users["ki"]), (c, users["ki_unna"])):
         school.needs_contact, school.needs_contact_reason = True, "Seit langem nichts gehört"
         audit.record("school.approve", school, summary=school.name, user=who)
@@ -1023,7 +1025,7 @@ def staff_lists(role: str) -> list[str]:
     for (method, rule), entry in sorted(MATRIX.items()):
         if method != "GET" or not rule.startswith(("/koordination", "/verwaltung/protokoll")):
             continue
-        if rule == "/koordination/region":  # the office's own settings form, not a list of schools
+        if rule in ("/koordination/region", "/koordination/veranstaltungen/neu"):  # forms, not lists
             continue
         if "<" in rule.replace("<any(csv, xlsx):fmt>", "") or entry.get(role, entry.get(ALL)) != 200:
             continue
@@ -1097,8 +1099,8 @@ def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, 
         "material_id": objects["material"].id,
         "report_id": objects["report"].id,
         "mail_id": objects["mail"].id,
-        "invitation_id": objects["invitation"].id,
         "event_id": objects["event"].id,
+        "invitation_id": objects["invitation"].id,
     }
     rules = {(method, rule.rule): rule for rule in app.url_map.iter_rules() for method in rule.methods}
     client = login_as(role)

@@ -28,6 +28,10 @@ ACTION_LABELS = {
     "activity.file_remove": _l("File of an activity removed"),
     "event.attendance": _l("Attendance at an event recorded"),
     "event.message": _l("Message to the schools registered for an event"),
+    "event.cancel": _l("Event cancelled"),
+    "event.create": _l("Event created"),
+    "event.edit": _l("Event edited"),
+    "event.publish": _l("Event published"),
     "export.activities": _l("Export activities"),
     "export.event_participants": _l("Export participants of an event"),
     "export.report": _l("Export annual report"),
@@ -55,6 +59,7 @@ ACTION_LABELS = {
 
 OBJECT_LABELS = {
     "activities": _l("Activity"),
+    "events": _l("Event"),
     "material_reports": _l("Problem report"),
     "materials": _l("Material"),
     "regions": _l("Region"),

@@ -13,8 +13,8 @@ change that rolls back sends nothing. Delivery (:func:`deliver_due`) hands due r
   after. A worker killed in between leaves the row ``sending``; after ``LEASE`` it is set to ``failed`` with the
   note that delivery was interrupted, never sent again by itself. The ``.eml`` file and the Message-ID are keyed by
   the row, so even a repeated hand-over produces the same message.
-- The body of a delivered mail is emptied (it may carry a sign-in link); ``cleanup`` deletes delivered rows after
-  ``OUTBOX_RETENTION``. Bodies are never logged.
+- The body and attachment of a delivered mail are emptied (they may carry a sign-in or meeting link); ``cleanup``
+  deletes delivered rows after ``OUTBOX_RETENTION``. Bodies are never logged.
 """
 
 from __future__ import annotations
@@ -52,12 +52,17 @@ def send_mail(
     kind: str = "general",
     reply_to: str | None = None,
     region_id: int | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
 ) -> None:
     """Queue a plain-text German mail; it commits with the caller's write transaction (or on its own).
 
     ``region_id`` names the region the mail concerns: that region's staff see it on their outbox page.
+    ``attachment`` is one file as (file name, MIME type with its parameters, content), e.g.
+    ``("termin.ics", "text/calendar; method=REQUEST", data)``.
     """
     row = OutboxMail(kind=kind, to_addr=to, subject=subject, body=body, reply_to=reply_to, region_id=region_id)
+    if attachment is not None:
+        row.attachment_name, row.attachment_type, row.attachment = attachment
     if in_write_transaction():
         _queue(row)
         return
@@ -97,7 +102,19 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     # Keyed by the outbox row: a message handed over twice is recognisably the same message.
     msg["Message-ID"] = f"<outbox-{mail.id}-{int(mail.created_at.timestamp())}@{sender_domain()}>"
     msg.set_content(mail.body)
+    if mail.attachment is not None:
+        _attach(
+            msg, mail.attachment_name or "anhang", mail.attachment_type or "application/octet-stream", mail.attachment
+        )
     return msg
+
+
+def _attach(msg: EmailMessage, name: str, content_type: str, data: bytes) -> None:
+    """Attach ``data`` as a file; parameters of ``content_type`` (``text/calendar; method=REQUEST``) are kept."""
+    main, *parameters = (part.strip() for part in content_type.split(";"))
+    maintype, _slash, subtype = main.partition("/")
+    params = dict(part.partition("=")[::2] for part in parameters if "=" in part)
+    msg.add_attachment(bytes(data), maintype=maintype, subtype=subtype or "octet-stream", filename=name, params=params)
 
 
 def _hand_over(msg: EmailMessage, mail: OutboxMail) -> None:
@@ -191,7 +208,7 @@ def _mark_sent(mail_id: int) -> None:
         db.session.execute(
             update(OutboxMail)
             .where(OutboxMail.id == mail_id)
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), body="", last_error="")
+            .values(status=OutboxStatus.SENT, sent_at=utcnow(), body="", attachment=None, last_error="")
             .execution_options(**KEEP_PAGES)
         )
 
