@@ -151,6 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     from .coordination.views import bp as coordination_bp
     from .core.views import bp as core_bp
     from .events.participants_views import bp as event_participants_bp
+    from .events.registration_views import bp as event_registration_bp
+    from .events.staff_views import bp as event_staff_bp
     from .events.views import bp as events_bp
     from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
@@ -172,18 +174,11 @@ def _register_blueprints(app: Flask) -> None:
         region_admin_bp,
         regions_bp,
         events_bp,
+        event_registration_bp,
+        event_staff_bp,
         event_participants_bp,
     ):
         app.register_blueprint(blueprint)
-    from .events.views import bp as events_bp
-
-    app.register_blueprint(events_bp)
-    from .events.registration_views import bp as event_registration_bp
-
-    app.register_blueprint(event_registration_bp)
-    from .events.staff_views import bp as event_staff_bp
-
-    app.register_blueprint(event_staff_bp)
 
     # Import every model so that metadata (migrations, create_all in tests) knows all tables.
     from .activities import models as _activity_models  # noqa: F401

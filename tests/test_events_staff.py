@@ -113,7 +113,7 @@ def mail_text(path) -> str:
     import email
     from email import policy
 
-    return email.message_from_bytes(path.read_bytes(), policy=policy.default).get_content()
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
 
 
 def url(event, tail="teilnehmende"):
@@ -308,6 +308,16 @@ def test_reminders_go_out_once_even_when_the_command_runs_twice(app, users):
     body = mail_text(outbox_messages()[0])
     assert "Kreishaus Soest" in body and "10 Schüler*innen und 2 Erwachsene" in body
     assert _db.session.scalar(select(EventRegistration.reminded_at).where(EventRegistration.event_id == soon.id))
+    # The reminder carries the calendar entry of the event (same UID as the confirmation's).
+    from email import policy
+    from email.parser import BytesParser
+
+    from icalendar import Calendar
+
+    parsed = BytesParser(policy=policy.default).parsebytes(outbox_messages()[0].read_bytes())
+    [attachment] = [part for part in parsed.iter_attachments() if part.get_content_type() == "text/calendar"]
+    [vevent] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert str(vevent["UID"]) == soon.uid and vevent["SUMMARY"] == "Fortbildung Zivilcourage"
 
 
 def test_cancelled_events_are_not_reminded(app, users):

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..schools.models import Membership, School
 from .models import Event, EventRegistration, EventState, RegistrationStatus
 from .participants import adult_names, coordinator_addresses, event_reply_to, event_when
+from .services import event_attachment
 
 DAYS_AHEAD = 2
 
@@ -93,6 +94,7 @@ def send_event_reminders(now: datetime | None = None) -> ReminderRun:
                 kind="event_reminder",
                 reply_to=event_reply_to(event),
                 region_id=event.region_id,
+                attachment=event_attachment(event, "REQUEST"),
             )
         run.sent += 1
     return run

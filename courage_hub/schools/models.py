@@ -200,7 +200,6 @@ class EventKind(enum.StrEnum):
     MESSAGE = "message"  # a coordinator's message to the KI ("Kontakt zur Koordination"), internal
     EVENT = "event"  # an event registration, cancellation or attendance
     REGION = "region"  # handed over to another regional office, internal
-    EVENT = "event"  # registered for, cancelled or attended an event
 
 
 class SchoolEvent(db.Model):
