@@ -37,7 +37,7 @@ def calendar_of(message) -> Calendar | None:
 
 
 def _publish_event(page: Page, base_url: str) -> str:
-    """The KI creates the event and publishes it; returns the path of its registration page."""
+    """The KI creates the event and publishes it; returns the path of its public page."""
     sign_in(page, base_url, "ki@example.org")
     page.goto(base_url + "/koordination/")
     page.get_by_role("link", name="Veranstaltungen", exact=True).first.click()
@@ -63,15 +63,18 @@ def _publish_event(page: Page, base_url: str) -> str:
     assert_accessible(page)
     page.get_by_role("link", name=TITLE, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
-    return page.get_by_role("link", name="Schule anmelden").get_attribute("href")
+    return page.url.removeprefix(base_url)
 
 
 def test_staff_publish_and_schools_register_with_a_waiting_list_on_a_phone(page: Page, browser: Browser, site):
-    registration_path = _publish_event(page, site.url)
+    event_path = _publish_event(page, site.url)
 
     first = new_page(browser, **PHONE)
     sign_in(first, site.url, "koordination@example.org")
-    first.goto(site.url + registration_path)
+    first.goto(site.url + event_path)
+    assert_accessible(first)
+    registration_path = first.get_by_role("link", name="Schule anmelden").get_attribute("href")
+    first.get_by_role("link", name="Schule anmelden").click()
     expect(first.get_by_text("Freie Plätze: 16")).to_be_visible()
     assert_accessible(first)
     first.get_by_label("Anzahl Schüler*innen").fill("12")

@@ -88,7 +88,7 @@ def detail(event_id: int):
         open_for_registration=registration_open(event),
         coordinator=coordinator,
         online_link=event.online_url if public.shows_online_link(current_user, event, coordinator) else None,
-        register_url=url_for("events.detail", event_id=event.id) + "/anmelden",
+        register_url=url_for("event_registration.register", event_id=event.id),
         manages=can_manage_event(current_user, event),
         jsonld=public.jsonld(event) if is_public(event) else None,
         description=public.description(event),
