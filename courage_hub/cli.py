@@ -200,7 +200,7 @@ def _echo_demo_logins() -> None:
         return
     click.echo(f"  Passwort aller Demo-Zugänge: {demo_password()}")
     for account in accounts:
-        line = f"  {account.email:<27} {account.role:<19} {account.covers}"
+        line = f"  {account.email:<27} {account.role:<28} {account.covers}"
         if account.second_factor:
             line += f"  (TOTP-Schlüssel: {demo_totp_secret()})"
         click.echo(line)

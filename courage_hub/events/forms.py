@@ -37,6 +37,19 @@ def _berlin(day: date, moment: time) -> datetime:
     return datetime.combine(day, moment, tzinfo=BERLIN).astimezone(UTC)
 
 
+def _seat_limit(label, description) -> IntegerField:
+    """An optional limit of seats (empty: no limit)."""
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100_000, message=_l("Please enter a number from 1 to 100,000.")),
+        ],
+        description=description,
+        render_kw={"inputmode": "numeric"},
+    )
+
+
 class EventForm(FlaskForm):
     owner = SelectField(_l("Organised by"), validators=[DataRequired(message=_l("Please choose who organises it."))])
     kind = SelectField(
@@ -84,24 +97,8 @@ class EventForm(FlaskForm):
         description=_l("Programme, what to bring, accessibility. Formatting with Markdown works."),
         render_kw={"rows": 8},
     )
-    capacity = IntegerField(
-        _l("Seats in all"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=100_000, message=_l("Please enter a number from 1 to 100,000.")),
-        ],
-        description=_l("Pupils and adults together; leave empty for no limit."),
-        render_kw={"inputmode": "numeric"},
-    )
-    max_seats_per_school = IntegerField(
-        _l("At most seats per school"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=100_000, message=_l("Please enter a number from 1 to 100,000.")),
-        ],
-        description=_l("Leave empty for no limit."),
-        render_kw={"inputmode": "numeric"},
-    )
+    capacity = _seat_limit(_l("Seats in all"), _l("Pupils and adults together; leave empty for no limit."))
+    max_seats_per_school = _seat_limit(_l("At most seats per school"), _l("Leave empty for no limit."))
     deadline_date = DateField(
         _l("Registration deadline"),
         validators=[Optional()],
