@@ -307,7 +307,14 @@ def test_reminders_go_out_once_even_when_the_command_runs_twice(app, users):
     assert "Fortbildung Zivilcourage" in mails[0].subject and mails[0].kind == "event_reminder"
     body = mail_text(outbox_messages()[0])
     assert "Kreishaus Soest" in body and "10 Schüler*innen und 2 Erwachsene" in body
-    assert _db.session.scalar(select(EventRegistration.reminded_at).where(EventRegistration.event_id == soon.id))
+    reminded = dict(
+        _db.session.execute(
+            select(EventRegistration.school_id, EventRegistration.reminded_at).where(
+                EventRegistration.event_id == soon.id
+            )
+        ).all()
+    )
+    assert reminded[users["school_a"].id] is not None and reminded[users["school_b"].id] is None  # waiting: no reminder
     # The reminder carries the calendar entry of the event (same UID as the confirmation's).
     from email import policy
     from email.parser import BytesParser
