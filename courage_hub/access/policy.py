@@ -20,7 +20,7 @@ from ..regions.models import Region
 from ..regions.vocab import LAENDER
 from ..schools.coordinators import membership_school_ids
 from ..schools.models import School
-from .scope import figure_region_ids, is_staff_for, sees_figures_of
+from .scope import figure_region_ids, is_staff_for
 
 
 def is_admin(user: Any) -> bool:
@@ -86,10 +86,6 @@ def audit_region_ids(user: User | Any) -> frozenset[int] | None:
 def can_export_figures(user: User | Any) -> bool:
     """The schools and activities exports (no contacts, no notes): regional and Land staff for their regions."""
     return is_ki_staff(user) or is_land_staff(user)
-
-
-def can_see_figures_of(user: User | Any, region_id: int) -> bool:
-    return can_use_coordination(user) and sees_figures_of(user, region_id)
 
 
 def can_edit_regions(user: User | Any) -> bool:

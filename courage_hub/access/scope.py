@@ -1,9 +1,9 @@
 """Which regions a signed-in person works in or sees the figures of: the one place that scopes staff queries.
 
-Every list, count, export and queue that staff see goes through :func:`staff_filter` (full rights: notes, contacts,
-queues) or :func:`figures_filter` (figures only: dashboard, charts, annual report), so a view that forgets to filter
-cannot leak another office's data. ``None`` as a set of region ids means "every region" (the figures of admins and
-of the Bundeskoordination).
+Every list, count, export and queue that staff see is narrowed here: by :func:`staff_filter` (full rights: notes,
+contacts, queues) or by :func:`within` on :func:`figure_region_ids` (figures only: dashboard, charts, exports, annual
+report), so a view that forgets to filter cannot leak another office's data. ``None`` as a set of region ids means
+"every region" (the figures of admins and of the Bundeskoordination).
 """
 
 from __future__ import annotations
@@ -70,18 +70,8 @@ def staff_filter(user: Any, column: Any) -> ColumnElement[bool]:
     return within(column, staff_region_ids(user))
 
 
-def figures_filter(user: Any, column: Any) -> ColumnElement[bool]:
-    """Restrict a figures query to the regions whose figures ``user`` sees."""
-    return within(column, figure_region_ids(user))
-
-
 def is_staff_for(user: Any, region_id: int | None) -> bool:
     ids = staff_region_ids(user)
-    return ids is None or (region_id is not None and region_id in ids)
-
-
-def sees_figures_of(user: Any, region_id: int | None) -> bool:
-    ids = figure_region_ids(user)
     return ids is None or (region_id is not None and region_id in ids)
 
 
@@ -93,8 +83,3 @@ def sees_land_figures(user: Any, land: str) -> bool:
     if figure_region_ids(user) is None:
         return True
     return user.role == Role.LAND_STAFF and user.land == land
-
-
-def forget() -> None:
-    """Drop the cached scopes (after a change of staff assignments within one request)."""
-    g.pop("_region_scopes", None)

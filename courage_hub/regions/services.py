@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import g
+from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import select
@@ -77,14 +77,6 @@ def region_for_municipality(name: str) -> RegionInfo | None:
 def municipality_names(regions: list[RegionInfo] | None = None) -> list[str]:
     """The municipalities of ``regions`` (default: all), sorted."""
     return sorted(town for region in (all_regions() if regions is None else regions) for town in region.municipalities)
-
-
-def municipality_choices() -> list[tuple[str, str]] | dict[str, list[tuple[str, str]]]:
-    """Choices for a municipality select: a flat list for one region, grouped by office for several."""
-    regions = all_regions()
-    if len(regions) == 1:
-        return [(name, name) for name in municipality_names(regions)]
-    return {region.name: [(town, town) for town in region.municipalities] for region in regions}
 
 
 def lands_in_use() -> list[tuple[str, str]]:
@@ -168,8 +160,6 @@ def installation() -> Installation:
     """The installation's scope, computed from the regions (read once per request)."""
     regions = all_regions()
     if not regions:  # before the first region exists (a fresh database): the setting that named the Kreis
-        from flask import current_app
-
         return Installation(1, current_app.config.get("KREIS_NAME", ""))
     if len(regions) == 1:
         return Installation(1, regions[0].area)
@@ -180,8 +170,6 @@ def installation() -> Installation:
 def site_scope() -> Installation:
     """:func:`installation`, read once per request; while the database is unavailable (the maintenance page) the
     setting that names the Kreis."""
-    from flask import current_app
-
     fallback = Installation(1, current_app.config.get("KREIS_NAME", ""))
     if g.get("db_unavailable"):
         return fallback
@@ -220,10 +208,6 @@ def in_area(area: str) -> str:
     return _("in %(area)s", area=area)
 
 
-def staff_region_ids_of(user_id: int) -> frozenset[int]:
-    return frozenset(db.session.scalars(select(RegionStaff.region_id).where(RegionStaff.user_id == user_id)))
-
-
 def unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "region"
     taken = set(db.session.scalars(select(Region.slug).where(Region.slug.like(f"{base}%"))))
@@ -249,8 +233,6 @@ def ensure_default_region() -> Region:
     """The first region, built from the settings that named the one Kreis before regions existed
     (``COURAGE_HUB_KREIS``, ``COURAGE_HUB_MUNICIPALITIES``, ``COURAGE_HUB_LAND``, ``KI_CONTACT_EMAIL``), as the
     migration does; returns the existing first region when there is one (call inside a write transaction)."""
-    from flask import current_app
-
     from ..schools.vocab import municipalities
 
     existing = db.session.scalar(select(Region).order_by(Region.id).limit(1))
@@ -289,8 +271,6 @@ def staff_emails(region_id: int) -> list[str]:
 def contact_addresses(region_id: int) -> list[str]:
     """Where a message to the office goes: its contact address (else the installation's KI_CONTACT_EMAIL), else
     every active staff account of the region."""
-    from flask import current_app
-
     region = db.session.get(Region, region_id)
     address = (region.contact_email if region is not None else None) or current_app.config.get("KI_CONTACT_EMAIL")
     return [address] if address else staff_emails(region_id)
@@ -299,8 +279,6 @@ def contact_addresses(region_id: int) -> list[str]:
 def reply_to_address(region_id: int, fallback: str | None = None) -> str | None:
     """The Reply-To of the office's mails to schools ("simply reply to this mail"): the region's own setting, its
     contact address, the installation's KI_CONTACT_EMAIL, else ``fallback`` (the staff member who sent it)."""
-    from flask import current_app
-
     region = db.session.get(Region, region_id)
     return (
         (region.reply_to_email or region.contact_email if region is not None else None)
