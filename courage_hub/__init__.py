@@ -126,8 +126,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_template_permissions(app: Flask) -> None:
     """Templates ask the same access policy as the views (``can_edit_school(current_user, school)``)."""
     from .access.policy import TEMPLATE_PERMISSIONS
+    from .partners.policy import TEMPLATE_PERMISSIONS as PARTNER_PERMISSIONS
 
     app.jinja_env.globals.update(TEMPLATE_PERMISSIONS)
+    app.jinja_env.globals.update(PARTNER_PERMISSIONS)
 
 
 def _select_locale() -> str:
@@ -189,5 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events import models as _event_models  # noqa: F401
     from .materials import models as _material_models  # noqa: F401
     from .materials import search as _material_search  # noqa: F401  (creates the full-text index with the table)
+    from .partners import models as _partner_models  # noqa: F401
+    from .partners import search as _partner_search  # noqa: F401  (creates the full-text index with the table)
     from .regions import models as _region_models  # noqa: F401
     from .schools import models as _school_models  # noqa: F401

@@ -219,7 +219,8 @@ def users(app):
 
     Kreis Unna (NW) has school C with coordinator C, a pending registration, and its own regional staff
     (``ki_unna``); ``land_nrw`` and ``land_sn`` are Land staff of Nordrhein-Westfalen and Sachsen, ``bund`` the
-    Bundeskoordination. ``ki`` works in Kreis Soest only.
+    Bundeskoordination. ``ki`` works in Kreis Soest only. Each region maintains a cooperation partner with an account
+    (``partner`` for Kreis Soest's, ``partner_unna_account`` for Kreis Unna's).
     """
     school_a = factories.SchoolFactory(name="Gesamtschule am Lindenhof Lippstadt")
     school_b = factories.SchoolFactory(name="Gymnasium am Wall Soest", municipality="Soest")
@@ -244,6 +245,8 @@ def users(app):
     )
     coord_c = factories.UserFactory(role=factories.Role.COORDINATOR, name="Coordinator C")
     factories.MembershipFactory(user=coord_c, school=school_c)
+    partner_soest = factories.PartnerFactory(name="Gedenkstätte Möhnetal")
+    partner_unna = factories.PartnerFactory(name="Theater Courage Unna", kind="Theater/Film/Medien", region=unna)
     return {
         "admin": factories.UserFactory(role=factories.Role.ADMIN, name="Admin"),
         "ki": factories.UserFactory(role=factories.Role.KI_STAFF, name="KI Staff"),
@@ -260,6 +263,12 @@ def users(app):
         "land_nrw": factories.UserFactory(role=factories.Role.LAND_STAFF, name="Land Staff NRW", land="NW"),
         "land_sn": factories.UserFactory(role=factories.Role.LAND_STAFF, name="Land Staff Sachsen", land="SN"),
         "bund": factories.UserFactory(role=factories.Role.NATIONAL_STAFF, name="Federal Staff"),
+        # Cooperation partners maintained by each region; ``partner`` keeps Kreis Soest's, ``partner_unna_account``
+        # Kreis Unna's.
+        "partner_soest": partner_soest,
+        "partner_unna": partner_unna,
+        "partner": factories.partner_account(partner_soest, name="Partner Account"),
+        "partner_unna_account": factories.partner_account(partner_unna, name="Partner Account Unna"),
     }
 
 

@@ -18,6 +18,17 @@ from courage_hub.core.text import slugify
 from courage_hub.events.models import Audience, Event, EventKind, EventRegistration, EventState, RegistrationStatus
 from courage_hub.extensions import db
 from courage_hub.materials.models import Material, MaterialLevel, MaterialState, MaterialTopic
+from courage_hub.partners.models import (
+    Offer,
+    OfferRequest,
+    OfferState,
+    OfferTopic,
+    Partner,
+    PartnerMember,
+    PartnerRegion,
+    PartnerTopic,
+    RequestStatus,
+)
 from courage_hub.regions.models import Region, RegionMunicipality, RegionStaff
 from courage_hub.schools.models import Approval, Membership, School, SchoolStatus
 
@@ -34,11 +45,17 @@ __all__ = [
     "MaterialFactory",
     "MaterialState",
     "MembershipFactory",
+    "OfferFactory",
+    "OfferRequestFactory",
+    "OfferState",
+    "PartnerFactory",
     "RegionFactory",
+    "RequestStatus",
     "Role",
     "SchoolFactory",
     "SchoolStatus",
     "UserFactory",
+    "partner_account",
 ]
 
 
@@ -236,3 +253,95 @@ class EventRegistrationFactory(_Base):
     adult_names = "Frau Özdemir\nHerr Müller"
     status = RegistrationStatus.CONFIRMED
     queued_at = factory.LazyFunction(utcnow)
+
+
+class PartnerFactory(_Base):
+    """A memorial site maintained by Kreis Soest's office that serves Kreis Soest (pass ``regions=[...]`` for the
+    regions it serves, ``nationwide=True`` for the whole network)."""
+
+    class Meta:
+        model = Partner
+
+    region = factory.LazyFunction(default_region)
+    name = factory.Sequence(lambda n: f"Gedenkstätte Nummer {n}")
+    kind = "Gedenkstätte/Erinnerungsort"
+    summary = "Führungen und Workshops zur Geschichte des Nationalsozialismus."
+    description = "Die Gedenkstätte bietet Schulen **Führungen** und Workshops an."
+    nationwide = False
+    contact_name = "Bildungsteam"
+    contact_email = factory.Sequence(lambda n: f"bildung{n}@gedenkstaette.example")
+    website = "https://www.gedenkstaette.example"
+
+    @factory.post_generation
+    def topics(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for topic in extracted or ["Erinnerungskultur und Gedenken"]:
+            db.session.add(PartnerTopic(partner_id=obj.id, topic=topic))
+        db.session.commit()
+
+    @factory.post_generation
+    def regions(obj, create, extracted, **kwargs):
+        """The regions it serves (default: the region that maintains it)."""
+        if not create:
+            return
+        for region_id in [r.id for r in extracted] if extracted is not None else [obj.region_id]:
+            db.session.add(PartnerRegion(partner_id=obj.id, region_id=region_id))
+        db.session.commit()
+
+
+def partner_account(partner: Partner, **kwargs) -> User:
+    """An account (role Partner) that keeps ``partner``'s entries."""
+    user = UserFactory(role=Role.PARTNER, **kwargs)
+    db.session.add(PartnerMember(partner_id=partner.id, user_id=user.id))
+    db.session.commit()
+    return user
+
+
+class OfferFactory(_Base):
+    """A published, free workshop on antisemitism for grades 8–10 at the school (``state=OfferState.REVIEW`` for one
+    waiting for review)."""
+
+    class Meta:
+        model = Offer
+
+    partner = factory.SubFactory(PartnerFactory)
+    title = factory.Sequence(lambda n: f"Workshop Nummer {n}")
+    format = "Workshop"
+    audience = "pupils"
+    grade_min = 8
+    grade_max = 10
+    group_min = 10
+    group_max = 30
+    duration = "180 Minuten"
+    cost_kind = "free"
+    languages = "Deutsch"
+    at_school = True
+    description = "Ein Workshop über Antisemitismus heute."
+    keywords = "Antisemitismus Workshop Deutsch"
+    state = OfferState.PUBLISHED
+    published_at = factory.LazyFunction(utcnow)
+
+    @factory.post_generation
+    def topics(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for topic in extracted or ["Antisemitismus"]:
+            db.session.add(OfferTopic(offer_id=obj.id, topic=topic))
+        db.session.commit()
+
+
+class OfferRequestFactory(_Base):
+    """An open request of a school for an offer."""
+
+    class Meta:
+        model = OfferRequest
+
+    offer = factory.SubFactory(OfferFactory)
+    partner_id = factory.LazyAttribute(lambda o: o.offer.partner_id)
+    school = factory.SubFactory(SchoolFactory)
+    preferred_dates = "Zweite Märzhälfte, vormittags"
+    group_size = 25
+    grade = "9"
+    note = "Wir bereiten den Besuch im Unterricht vor."
+    status = RequestStatus.REQUESTED

@@ -14,7 +14,9 @@ Object routes run against several samples (``VARIANTS``): school A's draft and m
 material in review.
 
 Regions: every sample belongs to Kreis Soest. ``ki_unna`` (regional staff of Kreis Unna) is the other region's
-staff, ``land_nrw`` / ``land_sn`` Land staff of the samples' Land and of another, ``bund`` the Bundeskoordination.
+staff, ``land_nrw`` / ``land_sn`` Land staff of the samples' Land and of another, ``bund`` the Bundeskoordination,
+``partner`` the account of the cooperation partner that Kreis Soest keeps (the sample offer's partner; school A's
+sample request is addressed to it).
 ``ALL`` covers them unless an entry names them; the groups ``KI_OBJECT``, ``KI_LIST``, ``FIGURES``, ``EXPORTS``
 say the usual answers once. Lists that answer 200 are read by
 ``test_lists_of_the_other_region_show_nothing_of_kreis_soest``, and the mirror test puts Kreis Soest's staff in
@@ -30,7 +32,7 @@ from .conftest import csrf_token
 # Every sample object belongs to Kreis Soest (school A, B, their reports and materials, the pending registration).
 # ``ki`` works there; ``ki_unna`` is regional staff of Kreis Unna, the other region; ``land_nrw`` and ``land_sn``
 # are Land staff of Nordrhein-Westfalen (Kreis Soest's Land) and Sachsen; ``bund`` is the Bundeskoordination.
-ROLES = ("anonymous", "coord_a", "coord_b", "ki", "admin", "ki_unna", "land_nrw", "land_sn", "bund")
+ROLES = ("anonymous", "coord_a", "coord_b", "ki", "admin", "ki_unna", "land_nrw", "land_sn", "bund", "partner")
 LOGIN = "login"  # a redirect to /anmelden
 
 
@@ -330,6 +332,9 @@ def sample_values(users, samples, file: str = "file") -> dict[str, object]:
         "mail_id": samples["mail"].id,
         "invitation_id": samples["invitation"].id,
         "event_id": samples["event"].id,
+        "partner_id": samples["partner"].id,
+        "offer_id": samples["offer"].id,
+        "request_id": samples["offer_request"].id,
     }
 
 
@@ -391,7 +396,25 @@ def sample_objects(db, school, coordinator, mail_to: str) -> dict:
         "invitation": _sample_invitation(db, school, coordinator),
         **_sample_material(db, school, coordinator),
         **_sample_event(db, school),
+        **_sample_offer(db, school),
     }
+
+
+def _sample_offer(db, school) -> dict:
+    """The cooperation partner kept by ``school``'s region (it has a partner account, see ``users``), a published
+    offer of it, and ``school``'s open request for that offer."""
+    from sqlalchemy import select
+
+    from courage_hub.partners.models import Partner
+
+    from .factories import OfferFactory, OfferRequestFactory
+
+    partner = db.session.scalars(
+        select(Partner).where(Partner.region_id == school.region_id).order_by(Partner.id)
+    ).first()
+    offer = OfferFactory(partner=partner, title=f"Workshop von {partner.name}")
+    request = OfferRequestFactory(offer=offer, school=school)
+    return {"partner": partner, "offer": offer, "offer_request": request}
 
 
 def _sample_event(db, school) -> dict:
@@ -1101,6 +1124,9 @@ def test_kreis_unnas_objects_are_out_of_reach_of_kreis_soests_staff(app, users, 
         "mail_id": objects["mail"].id,
         "event_id": objects["event"].id,
         "invitation_id": objects["invitation"].id,
+        "partner_id": objects["partner"].id,
+        "offer_id": objects["offer"].id,
+        "request_id": objects["offer_request"].id,
     }
     rules = {(method, rule.rule): rule for rule in app.url_map.iter_rules() for method in rule.methods}
     client = login_as(role)

@@ -49,6 +49,9 @@ class Activity(db.Model):
     groups: Mapped[str] = mapped_column(String(300), default="")
     participants: Mapped[int | None] = mapped_column(Integer)
     partners: Mapped[str] = mapped_column(String(500), default="")
+    # The cooperation partner and offer it was made with (a request turned into a report); shown on the report.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
     links: Mapped[str] = mapped_column(Text, default="")
     counts_as_project: Mapped[bool] = mapped_column(Boolean, default=True)
     photo_consent: Mapped[bool] = mapped_column(Boolean, default=False)

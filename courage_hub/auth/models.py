@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     LAND_STAFF = "land_staff"  # Landeskoordination: figures of every region of their Land
     NATIONAL_STAFF = "national_staff"  # Bundeskoordination: every Land's figures, read-only
     COORDINATOR = "coordinator"
+    PARTNER = "partner"  # a cooperation partner's account: its own entries and the requests addressed to it
 
     @property
     def label(self) -> str:
@@ -32,12 +33,14 @@ ROLE_LABELS = {
     Role.LAND_STAFF: _l("Land coordination"),
     Role.NATIONAL_STAFF: _l("Federal coordination"),
     Role.COORDINATOR: _l("School coordination"),
+    Role.PARTNER: _l("Cooperation partner"),
 }
 
 
 def role_requires_second_factor(role: Role) -> bool:
-    """Staff and admins see coordinators' contact data or a Land's figures: they need a second factor."""
-    return role != Role.COORDINATOR
+    """Staff and admins see coordinators' contact data or a Land's figures: they need a second factor. Coordinators
+    and partners see only their own school's or partner's things."""
+    return role not in (Role.COORDINATOR, Role.PARTNER)
 
 
 def new_session_token() -> str:
@@ -99,6 +102,10 @@ class User(db.Model):
     @property
     def is_coordinator(self) -> bool:
         return self.role == Role.COORDINATOR
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
 
     @property
     def has_second_factor(self) -> bool:

@@ -1,0 +1,2 @@
+"""Cooperation partners (memorial sites, civic-education agencies, counselling centres …), their offers, and schools'
+requests for an offer."""
