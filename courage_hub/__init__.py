@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
+    from .partners.public_views import bp as offers_bp
     from .regions.admin_views import bp as region_admin_bp
     from .regions.views import bp as regions_bp
     from .schools import coordinator_views, process_views  # noqa: F401  (add their pages to the schools blueprint)
@@ -172,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
         coordination_bp,
         materials_bp,
         material_review_bp,
+        offers_bp,
         audit_bp,
         region_admin_bp,
         regions_bp,

@@ -298,6 +298,14 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/koordination/veranstaltungen/<int:event_id>/veroeffentlichen"): {**EVENT_OF_SOEST, "ki": 302},  # already
     ("GET", "/koordination/veranstaltungen/<int:event_id>/absagen"): EVENT_OF_SOEST,
     ("POST", "/koordination/veranstaltungen/<int:event_id>/absagen"): EVENT_OF_SOEST,  # no reason: the form again
+    # Cooperation partners – part A: the public offer list, offer page, partner list and partner page (the samples are
+    # Kreis Soest's partner and its published offer). The sample partner has no logo: not found for anyone (logos,
+    # and offers and partners that are not public, per role: test_partners_public.py).
+    ("GET", "/angebote/"): {ALL: 200},
+    ("GET", "/angebote/<int:offer_id>"): {ALL: 200},
+    ("GET", "/angebote/partner/"): {ALL: 200},
+    ("GET", "/angebote/partner/<int:partner_id>"): {ALL: 200},
+    ("GET", "/angebote/partner/<int:partner_id>/logo"): {ALL: 404},
 }
 
 
@@ -912,6 +920,9 @@ def requests_for(app, users, all_samples):
         "mail_id": all_samples["mail"].id,
         "invitation_id": all_samples["invitation"].id,
         "event_id": all_samples["event"].id,
+        "partner_id": all_samples["partner"].id,
+        "offer_id": all_samples["offer"].id,
+        "request_id": all_samples["offer_request"].id,
     }
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
@@ -949,6 +960,14 @@ def title_shown(endpoint: str, values: dict) -> str | None:
         return db.session.get(Activity, values["activity_id"]).title
     if endpoint in MATERIAL_PAGES:
         return db.session.get(Material, values["material_id"]).title
+    if endpoint == "offers.detail":
+        from courage_hub.partners.models import Offer
+
+        return db.session.get(Offer, values["offer_id"]).title
+    if endpoint == "offers.partner":
+        from courage_hub.partners.models import Partner
+
+        return db.session.get(Partner, values["partner_id"]).name
     if endpoint == "events.detail":
         from courage_hub.events.models import Event
 

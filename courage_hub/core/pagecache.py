@@ -55,6 +55,10 @@ CACHEABLE_ENDPOINTS = frozenset(
         "events.detail",
         "events.event_ics",
         "events.feed",
+        "offers.index",
+        "offers.detail",
+        "offers.partners",
+        "offers.partner",
     }
 )
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Link")

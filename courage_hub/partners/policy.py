@@ -18,10 +18,11 @@ from sqlalchemy import select
 from ..access.policy import is_coordinator, is_ki_staff, is_member_of
 from ..access.scope import is_staff_for
 from ..core.permissions import is_signed_in
+from ..core.schoolyear import local_today
 from ..extensions import db
 from ..schools.coordinators import membership_school_ids
 from ..schools.models import School
-from .models import Offer, OfferRequest, OfferState, Partner, PartnerMember, RequestStatus
+from .models import Offer, OfferRequest, Partner, PartnerMember, RequestStatus
 
 
 def is_partner(user: Any) -> bool:
@@ -72,7 +73,9 @@ def can_edit_offer(user: Any, offer: Offer, partner: Partner) -> bool:
 
 
 def offer_is_public(offer: Offer, partner: Partner) -> bool:
-    return offer.state == OfferState.PUBLISHED and partner.archived_at is None
+    """Current (published and not past its end date) and its partner listed: the Python twin of
+    ``coverage.current_sql``, which filters the public offer list."""
+    return offer.is_current(local_today()) and partner.archived_at is None
 
 
 def can_view_offer(user: Any, offer: Offer, partner: Partner) -> bool:

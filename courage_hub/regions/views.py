@@ -7,7 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..core.markdown import plain_text
+from ..core.schoolyear import local_today
 from ..events.public import next_events
+from ..partners.public import region_partners
 from . import public
 from .services import region_for_municipality, regions_by_id, site_scope
 
@@ -32,8 +34,8 @@ def find():
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    """One office: its public contact, introduction, municipalities, member schools, latest reports and next events
-    (its own and its Land's)."""
+    """One office: its public contact, introduction, municipalities, member schools, latest reports, next events
+    (its own and its Land's) and the cooperation partners serving its schools."""
     region = public.region_by_slug(slug)
     if region is None:
         abort(404)
@@ -43,6 +45,7 @@ def detail(slug: str):
         schools=public.public_schools(region),
         activities=public.latest_activities(region),
         events=next_events([region]),
+        partners=region_partners(region.id, region.land, local_today()),
         jsonld=public.office_jsonld(region),
         description=plain_text(region.introduction, 160),
     )
