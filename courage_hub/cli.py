@@ -60,7 +60,15 @@ def register_cli(app: Flask) -> None:
     )
     @click.option("--activities", default=240, show_default=True, help="Total number of demo activity reports.")
     @click.option("--materials", default=60, show_default=True, help="Total number of demo materials.")
-    def seed_demo_command(regions: int, schools: int, activities: int, materials: int) -> None:
+    @click.option(
+        "--offers",
+        default=60,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Total number of offers of cooperation partners: the demo's own (about 30 partners), then generated "
+        "ones with a partner per dozen offers.",
+    )
+    def seed_demo_command(regions: int, schools: int, activities: int, materials: int, offers: int) -> None:
         """Fill a believable demo network and the demo accounts (idempotent)."""
         import time
 
@@ -68,7 +76,9 @@ def register_cli(app: Flask) -> None:
 
         started = time.perf_counter()
         try:
-            added = seed_demo(schools=schools, activities=activities, materials=materials, regions=regions)
+            added = seed_demo(
+                schools=schools, activities=activities, materials=materials, regions=regions, offers=offers
+            )
         except ValueError as problem:
             raise click.ClickException(str(problem)) from None
         seconds = time.perf_counter() - started

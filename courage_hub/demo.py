@@ -22,6 +22,8 @@ from .core.passwords import hash_password
 from .events.demo import seed_events
 from .extensions import db
 from .materials.demo import seed_materials
+from .partners.demo import seed_partners
+from .partners.models import Partner, PartnerMember
 from .regions.demo import DEMO_REGION_COUNT, DEMO_REGIONS, SOEST_POSTCODE, ensure_demo_regions
 from .regions.models import Region, RegionStaff
 from .schools.demo import SchoolBatch, school_rows, seed_process
@@ -51,6 +53,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("bund@example.org", "Jan Brandt", Role.NATIONAL_STAFF),
     DemoAccount("koordination@example.org", "Sam Schulkoordination", Role.COORDINATOR, 0),
     DemoAccount("koordination2@example.org", "Robin Koordination", Role.COORDINATOR, 1),
+    # Keeps a cooperation partner of Kreis Soest (partners/demo.py links it).
+    DemoAccount("partner@example.org", "Paula Brenner", Role.PARTNER),
 )
 
 
@@ -80,6 +84,11 @@ def demo_accounts() -> list[DemoLogin]:
         select(Membership.user_id, School.name).join(School).order_by(School.id)
     ).all():
         schools.setdefault(user_id, []).append(name)
+    partners: dict[int, list[str]] = {}
+    for user_id, name in db.session.execute(
+        select(PartnerMember.user_id, Partner.name).join(Partner).order_by(Partner.name)
+    ).all():
+        partners.setdefault(user_id, []).append(name)
     logins = []
     for account in DEMO_ACCOUNTS:
         user = users.get(account.email)
@@ -91,6 +100,7 @@ def demo_accounts() -> list[DemoLogin]:
             Role.LAND_STAFF: f"alle Regionen in {land_name(user.land)}",
             Role.NATIONAL_STAFF: f"bundesweit, alle {len(LAENDER)} Länder",
             Role.COORDINATOR: ", ".join(schools.get(user.id, [])),
+            Role.PARTNER: ", ".join(partners.get(user.id, [])),
         }[user.role]
         logins.append(DemoLogin(user.email, str(user.role.label), covers, user.second_factor_required))
     return logins
@@ -178,14 +188,21 @@ def _seed_accounts(demo_schools: dict[str, School], region_ids: list[int]) -> tu
 
 
 def seed_demo(
-    schools: int = 35, seed: int = 2026, activities: int = 0, materials: int = 0, regions: int = DEMO_REGION_COUNT
+    schools: int = 35,
+    seed: int = 2026,
+    activities: int = 0,
+    materials: int = 0,
+    regions: int = DEMO_REGION_COUNT,
+    offers: int = 60,
 ) -> dict[str, int]:
-    """Fill the demo network of ``regions`` offices (Kreis Soest first, see ``school_counts`` for ``schools``);
-    returns how many rows of each kind were added."""
+    """Fill the demo network of ``regions`` offices (Kreis Soest first, see ``school_counts`` for ``schools``) with
+    its cooperation partners (``offers`` in all: the demo's own, then generated ones); returns how many rows of
+    each kind were added."""
     if not 1 <= regions <= MAX_REGIONS:
         raise ValueError(f"the demo has 1 to {MAX_REGIONS} regions")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     kinds = ("regions", "accounts", "schools", "process_rows", "memberships", "activities", "materials", "events")
+    kinds += ("partners", "offers")
     added = dict.fromkeys(kinds, 0)
     with write_transaction():
         regions_before = db.session.scalar(select(func.count()).select_from(Region)) or 0
@@ -212,6 +229,7 @@ def seed_demo(
         added["activities"] = seed_activities(activities, rng)
         added["materials"] = seed_materials(materials, rng)
         added["events"] = seed_events([b.region_id for b in batches])
+        added["partners"], added["offers"] = seed_partners([b.region_id for b in batches], offers, rng)
     if any(added.values()):
         # Fresh statistics after bulk loads, so that the planners pick the feed and listing indexes.
         with write_transaction():
