@@ -56,7 +56,7 @@ def test_seed_demo_is_idempotent_and_demo_logins_work(app, db, monkeypatch):
     # Kreis Soest gets the 40 schools, the four other demo regions their own few.
     soest = db.session.scalar(select(Region).order_by(Region.id).limit(1))
     assert db.session.scalar(select(func.count()).select_from(School).where(School.region_id == soest.id)) == 40
-    assert before[:2] == (5, 7) and before[2] > 40 and before[3] == 2
+    assert before[:2] == (5, 8) and before[2] > 40 and before[3] == 2  # 8 demo accounts, the partner's included
     second = runner.invoke(args=["seed-demo", "--schools", "40"])
     assert second.exit_code == 0
     assert counts() == before

@@ -197,11 +197,12 @@ def test_demo_logins_cover_their_region_land_or_the_whole_country(demo, db):
         "bund@example.org": (Role.NATIONAL_STAFF, None, set()),
         "koordination@example.org": (Role.COORDINATOR, None, set()),
         "koordination2@example.org": (Role.COORDINATOR, None, set()),
+        "partner@example.org": (Role.PARTNER, None, set()),
     }
     assert {email: (u.role, u.land, staff_regions.get(u.id, set())) for email, u in users.items()} == expected
     for email, user in users.items():
-        # Staff sign in with the documented second factor; coordinators with their password.
-        assert user.has_second_factor == (user.role != Role.COORDINATOR), email
+        # Staff sign in with the documented second factor; coordinators and partners with their password.
+        assert user.has_second_factor == (user.role not in (Role.COORDINATOR, Role.PARTNER)), email
         assert user.totp_secret in (None, demo_totp_secret())
 
 
@@ -278,3 +279,61 @@ def test_every_demo_region_has_upcoming_and_past_events_with_registrations(demo,
 
     assert seed_demo(schools=35, activities=150, materials=80)["events"] == 0
     assert db.session.scalar(select(func.count()).select_from(Event)) == len(events)
+
+
+def test_demo_partners_and_offers_spread_over_the_regions_and_the_journey_finds_its_workshop(demo, db, client):
+    """About 30 partners with 60 offers, in every demo office and some for a Land or the whole country; the partner
+    account keeps a Kreis Soest partner whose free workshop on antisemitism covers grade 9; requests in every
+    state, the finished ones linked to a published report that names the partner."""
+    from courage_hub.partners.coverage import serves
+    from courage_hub.partners.models import Offer, OfferRequest, Partner, PartnerMember, RequestStatus
+
+    partners = list(
+        db.session.scalars(
+            select(Partner).options(selectinload(Partner.served_regions), selectinload(Partner.served_lands))
+        )
+    )
+    offers = list(db.session.scalars(select(Offer).options(selectinload(Offer.topics))))
+    assert 25 <= len(partners) <= 40 and 50 <= len(offers) <= 70
+    assert repeated(p.name for p in partners) == [] and repeated(o.title for o in offers) == []
+    regions = regions_by_area(db)
+    for area, region in regions.items():
+        serving = [
+            p
+            for p in partners
+            if serves(
+                p, region.id, region.land, {r.region_id for r in p.served_regions}, {x.land for x in p.served_lands}
+            )
+        ]
+        assert len(serving) >= 5, area
+        assert any(p.region_id == region.id for p in partners), area  # every office keeps partners of its own
+    assert any(p.nationwide for p in partners) and any(p.served_lands for p in partners)
+    assert all(p.website.endswith(".example") and p.contact_email.endswith(".example") for p in partners)
+
+    soest = regions["Kreis Soest"]
+    (member,) = db.session.scalars(select(PartnerMember).join(User).where(User.email == "partner@example.org")).all()
+    kept = db.session.get(Partner, member.partner_id)
+    assert kept.region_id == soest.id
+    journey = [
+        o
+        for o in offers
+        if o.partner_id == kept.id
+        and o.format == "Workshop"
+        and o.cost_kind == "free"
+        and "Antisemitismus" in o.topic_names
+        and (o.grade_min or 1) <= 9 <= (o.grade_max or 13)
+    ]
+    assert journey
+    page = client.get("/angebote/?thema=Antisemitismus&format=Workshop&kosten=free&stufe=9&region=kreis-soest")
+    assert journey[0].title in page.get_data(as_text=True)
+
+    requests = list(db.session.scalars(select(OfferRequest)))
+    assert {r.status for r in requests} == set(RequestStatus)
+    assert not [r for r in requests if r.offer_id == journey[0].id and r.is_open]  # the journey can ask for it
+    done = [r for r in requests if r.status == RequestStatus.DONE]
+    for request in done:
+        activity = db.session.get(Activity, request.activity_id)
+        assert activity.state == ActivityState.PUBLISHED and activity.partner_id == request.partner_id
+        assert activity.school_id == request.school_id
+    assert seed_demo(schools=35, activities=150, materials=80)["offers"] == 0
+    assert db.session.scalar(select(func.count()).select_from(OfferRequest)) == len(requests)

@@ -111,9 +111,17 @@ def network(users):
         ("ki", "/schulen/gesamtschule-am-lindenhof-lippstadt/verwalten"),
         ("ki", "/koordination/"),
         ("ki", "/koordination/registrierungen"),
+        ("anonymous", "/angebote/"),
+        ("anonymous", "/angebote/{offer_id}"),
+        ("anonymous", "/angebote/partner/"),
+        ("anonymous", "/angebote/partner/{partner_id}"),
+        ("anonymous", "/regionen/kreis-soest"),
     ],
 )
 def test_activity_cards_and_sections_never_skip_a_heading_level(client, network, login_as, role, path):
+    offer = factories.OfferFactory(partner=network["partner_soest"])
+    factories.ActivityFactory(school=network["school_a"], partner_id=offer.partner_id, title="Workshop mit Partner")
+    path = path.format(offer_id=offer.id, partner_id=offer.partner_id)
     root = page(login_as(role), path)
     assert any(h.tag in {"h2", "h3"} for h in root.iter()), "the page should list cards or sections"
     assert heading_skips(root) == []

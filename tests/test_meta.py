@@ -40,8 +40,13 @@ def public_pages(users):
     material = factories.MaterialFactory(
         school=school, title="Methode Perspektivwechsel", description="Ein **Rollenspiel** für Klasse 7."
     )
+    offer = factories.OfferFactory(partner=users["partner_soest"], description="Ein **Workshop** " + "lang " * 60)
     db.session.commit()
     return {
+        "offers": "/angebote/",
+        "offer": f"/angebote/{offer.id}",
+        "partners": "/angebote/partner/",
+        "partner": f"/angebote/partner/{users['partner_soest'].id}",
         "home": "/",
         "directory": "/schulen/",
         "school": f"/schulen/{school.slug}",

@@ -168,3 +168,51 @@ def test_main_list_and_search_queries_use_their_index(client, users, path, table
             assert postgres_index in plan, plan  # a text search must use the GIN index
     else:
         assert sqlite_index in plan, plan
+
+
+# --- offers of cooperation partners --------------------------------------------------------------------------------
+
+OFFER_LIST_PAGES = (
+    "/angebote/",
+    "/angebote/?q=workshop",
+    "/angebote/?thema=Antisemitismus&stufe=9&kosten=free&region=kreis-soest",
+    "/angebote/?online=1",
+    "/angebote/partner/",
+    "/angebote/partner/?region=kreis-soest",
+)
+
+
+def add_offers(partners: int, per_partner: int) -> None:
+    """Partners serving Kreis Soest, each with current offers on two topics, some online."""
+    from .factories import OfferFactory, PartnerFactory
+
+    for _ in range(partners):
+        partner = PartnerFactory(topics=["Antisemitismus", "Rassismus"])
+        for n in range(per_partner):
+            OfferFactory(partner=partner, topics=["Antisemitismus", "Rassismus"], online=n % 2 == 0)
+
+
+def test_offer_list_pages_run_the_same_few_queries_for_3_and_30_offers(client, users):
+    """Partner and topics of every card are loaded with the page, never one by one."""
+    add_offers(partners=1, per_partner=3)
+    small = query_counts(client, OFFER_LIST_PAGES)
+    add_offers(partners=9, per_partner=3)
+    large = query_counts(client, OFFER_LIST_PAGES)
+    assert small == large
+    assert max(large.values()) <= MAX_PUBLIC_QUERIES, large
+
+
+def test_offer_and_partner_pages_run_the_same_few_queries_however_many_offers_and_reports(client, users):
+    from .factories import OfferFactory
+
+    partner = users["partner_soest"]
+    offer = OfferFactory(partner=partner)
+    ActivityFactory(school=users["school_a"], partner_id=partner.id)
+    paths = [f"/angebote/{offer.id}", f"/angebote/partner/{partner.id}", "/regionen/kreis-soest"]
+    small = query_counts(client, paths)
+    for _ in range(20):
+        OfferFactory(partner=partner, topics=["Antisemitismus", "Rassismus"])
+        ActivityFactory(school=users["school_a"], partner_id=partner.id, topics=["Rassismus", "Sexismus"])
+    large = query_counts(client, paths)
+    assert small == large
+    assert max(large.values()) <= MAX_PUBLIC_QUERIES, large

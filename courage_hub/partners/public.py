@@ -102,23 +102,32 @@ def offer_page(filters: OfferFilter, page: int, per_page: int, today: date) -> t
 
 def get_offer(offer_id: int) -> Offer | None:
     """An offer with its topics and its partner (with the areas the partner serves), whatever its state."""
-    return db.session.scalar(
-        select(Offer)
-        .where(Offer.id == offer_id)
-        .options(
-            selectinload(Offer.topics),
-            joinedload(Offer.partner).selectinload(Partner.served_regions),
-            joinedload(Offer.partner).selectinload(Partner.served_lands),
+    return (
+        db.session.scalars(
+            select(Offer)
+            .where(Offer.id == offer_id)
+            .options(
+                selectinload(Offer.topics),
+                # A partner serves a handful of regions and Länder: joined in the same query.
+                joinedload(Offer.partner).joinedload(Partner.served_regions),
+                joinedload(Offer.partner).joinedload(Partner.served_lands),
+            )
         )
+        .unique()
+        .one_or_none()
     )
 
 
 def get_partner(partner_id: int) -> Partner | None:
     """A partner with its topics and the areas it serves, whatever its state."""
-    return db.session.scalar(
-        select(Partner)
-        .where(Partner.id == partner_id)
-        .options(selectinload(Partner.topics), selectinload(Partner.served_regions), selectinload(Partner.served_lands))
+    return (
+        db.session.scalars(
+            select(Partner)
+            .where(Partner.id == partner_id)
+            .options(selectinload(Partner.topics), joinedload(Partner.served_regions), joinedload(Partner.served_lands))
+        )
+        .unique()
+        .one_or_none()
     )
 
 
@@ -208,21 +217,21 @@ class RegionPartners:
 
 
 def region_partners(region_id: int, land: str, today: date, limit: int = 6) -> RegionPartners:
-    """What the region's page says about the cooperation partners serving its schools."""
-    serving = (Partner.archived_at.is_(None), serves_sql(region_id, land))
-    count = db.session.scalar(select(func.count(Partner.id)).where(*serving)) or 0
-    first = [
-        (row.id, row.name)
-        for row in db.session.execute(
-            select(Partner.id, Partner.name).where(*serving).order_by(Partner.name, Partner.id).limit(limit)
-        )
-    ]
+    """What the region's page says about the cooperation partners serving its schools, in one query: the first
+    partners by name, each row carrying the number of all of them and of their current offers."""
     offers = (
-        db.session.scalar(
-            select(func.count(Offer.id))
-            .join(Partner, Partner.id == Offer.partner_id)
-            .where(current_sql(today), serves_sql(region_id, land))
-        )
-        or 0
+        select(func.count(Offer.id))
+        .join(Partner, Partner.id == Offer.partner_id)
+        .where(current_sql(today), serves_sql(region_id, land))
+        .correlate(None)  # its own partners, not the outer query's row
+        .scalar_subquery()
     )
-    return RegionPartners(count, offers, first)
+    rows = db.session.execute(
+        select(Partner.id, Partner.name, func.count().over(), offers)
+        .where(Partner.archived_at.is_(None), serves_sql(region_id, land))
+        .order_by(Partner.name, Partner.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return RegionPartners(0, 0, [])
+    return RegionPartners(rows[0][2], rows[0][3], [(row[0], row[1]) for row in rows])
