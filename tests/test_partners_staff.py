@@ -539,3 +539,67 @@ def test_a_partner_account_exports_its_memberships_and_can_delete_itself(client,
     assert not account_exists(db, user_id)
     members = select(func.count()).select_from(PartnerMember).where(PartnerMember.user_id == user_id)
     assert db.session.scalar(members) == 0
+
+
+# --- the pages' structure -------------------------------------------------------------------------------------------
+
+
+def every_page(app, users, db) -> list[tuple[str, int, str]]:
+    """(name, status, HTML) of every partner page in the states that show the most: the staff's list with entries
+    waiting, forms with errors, the review pages, the conflict screens, and the partner's area."""
+    partner = users["partner_soest"]
+    live = factories.OfferFactory(
+        partner=partner, title="Führung", available_until=utcnow().date() + timedelta(days=90)
+    )
+    new = factories.OfferFactory(partner=partner, title="Neues Angebot", state=OfferState.REVIEW, published_at=None)
+    factories.OfferFactory(partner=partner, title="Altes Angebot", state=OfferState.ARCHIVED)
+    propose(partner, users["partner"], summary="Vorgeschlagen", lands=["NW"])
+    values = {**services.offer_values(services.get_offer(live.id)), "title": "Neuer Titel"}
+    proposals.propose_offer_changes(services.get_offer(live.id), users["partner"], values)
+    staff, own = app.test_client(), app.test_client()
+    login(staff, users["ki"])
+    login(own, users["partner"])
+    pid, stale_partner, stale_offer = partner.id, partner_form(partner), offer_form(db.session.get(Offer, new.id))
+    post_form(staff, f"/koordination/partner/{pid}", {**partner_form(partner), "name": "Gedenkstätte Möhnetal"})
+    post_form(staff, f"/koordination/partner/angebote/{new.id}", {**stale_offer, "action": "save"})
+    pages = [
+        ("staff list", staff.get("/koordination/partner/")),
+        ("new partner", staff.get("/koordination/partner/neu")),
+        ("new partner, failed", post_form(staff, "/koordination/partner/neu", partner_form(kind="", regions=[]))),
+        ("edit partner", staff.get(f"/koordination/partner/{pid}")),
+        ("failed invitation", post_form(staff, f"/koordination/partner/{pid}/einladen", {"invite-email": "x"})),
+        ("partner conflict", post_form(staff, f"/koordination/partner/{pid}", stale_partner)),
+        ("new offer, failed", post_form(staff, f"/koordination/partner/{pid}/angebote/neu", offer_form(title=""))),
+        ("offer in review", staff.get(f"/koordination/partner/angebote/{new.id}")),
+        ("offer conflict", post_form(staff, f"/koordination/partner/angebote/{new.id}", stale_offer)),
+        ("review profile", staff.get(f"/koordination/partner/pruefung/{pid}")),
+        ("review new offer", staff.get(f"/koordination/partner/pruefung/angebote/{new.id}")),
+        ("review offer changes", staff.get(f"/koordination/partner/pruefung/angebote/{live.id}")),
+        ("review, failed", post_form(staff, f"/koordination/partner/pruefung/{pid}", {"decision": "return"})),
+        ("partner area", own.get("/partnerbereich/")),
+        ("profile proposal", own.get(f"/partnerbereich/profil/{pid}")),
+        ("profile, failed", post_form(own, f"/partnerbereich/profil/{pid}", {"name": ""})),
+        ("new offer by the partner", own.get("/partnerbereich/angebote/neu")),
+        ("offer by the partner", own.get(f"/partnerbereich/angebote/{live.id}")),
+    ]
+    return [(name, response.status_code, response.get_data(as_text=True)) for name, response in pages]
+
+
+def test_every_partner_page_has_one_h1_ordered_headings_unique_ids_and_captioned_tables(app, users, db):
+    from .test_html import duplicate_ids, heading_skips, parse
+
+    pages = every_page(app, users, db)
+    assert [status for _name, status, _html in pages].count(409) == 2
+    for name, status, html in pages:
+        assert status in (200, 409), (name, status)
+        root = parse(html)
+        assert len(list(root.iter("h1"))) == 1, name
+        assert heading_skips(root) == [], name
+        assert duplicate_ids(root) == set(), name
+        for table in root.iter("table"):
+            assert table.parent.attrs.get("role") == "region" and table.children[0].tag == "caption", name
+        for field in root.iter("input"):
+            kind, field_id = field.attrs.get("type", "text"), field.attrs.get("id")
+            if kind not in ("hidden", "submit") and field_id:
+                labels = [lb for lb in root.iter("label") if lb.attrs.get("for") == field_id]
+                assert labels, (name, field_id)
