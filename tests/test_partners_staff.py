@@ -183,6 +183,26 @@ def test_a_logo_that_is_no_image_is_refused_and_the_rest_kept(client, users, db)
     assert db.session.scalar(select(Partner).where(Partner.name == "Lernort Synagoge Werl")) is None
 
 
+def test_a_chosen_logo_survives_a_failed_form_and_can_be_removed_later(app, client, users, db):
+    import os
+
+    login(client, users["ki"])
+    data = partner_form(kind="", logo=(io.BytesIO(jpeg_with_gps()), "logo.jpg"))
+    failed = post_form(client, "/koordination/partner/neu", data, content_type="multipart/form-data")
+    page = failed.get_data(as_text=True)
+    assert failed.status_code == 200 and "Bereits hochgeladen: logo.jpg" in page
+    (token,) = re.findall(r'name="pending-partner-logo" value="([0-9a-f]{32})"', page)
+    saved = post_form(client, "/koordination/partner/neu", partner_form(**{"pending-partner-logo": token}))
+    assert saved.status_code == 302
+    partner = db.session.scalar(select(Partner).where(Partner.name == PARTNER["name"]))
+    stored = app.instance_path + f"/uploads/logos/{partner.logo_filename}"
+    assert os.path.isfile(stored)
+    removed = post_form(client, f"/koordination/partner/{partner.id}", partner_form(partner, remove_logo="y"))
+    assert removed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Partner, partner.id).logo_filename is None and not os.path.exists(stored)
+
+
 def test_renaming_a_partner_refreshes_the_search_keywords_of_its_offers(client, users, db):
     partner = users["partner_soest"]
     offer = factories.OfferFactory(partner=partner, keywords="veraltet")

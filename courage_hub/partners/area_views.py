@@ -17,7 +17,7 @@ from ..extensions import db
 from . import proposals, services
 from .forms import OfferForm, PartnerFieldsForm, set_region_choices
 from .models import Offer, OfferState, Partner
-from .policy import can_use_partner_area, keeps_partner, kept_partner_ids
+from .policy import can_propose_changes, can_use_partner_area, keeps_partner, kept_partner_ids
 
 bp = Blueprint("partner_area", __name__, url_prefix="/partnerbereich")
 
@@ -38,7 +38,7 @@ def _own_offer_or_404(offer_id: int) -> Offer:
 
 def _refuse_if_archived(partner: Partner):
     """An archived partner's entries are not changed from the area (its office lists it again first)."""
-    if partner.archived_at is None:
+    if can_propose_changes(current_user, partner):
         return None
     flash(_("This entry is archived. Please contact your regional office."), "error")
     return redirect(url_for("partner_area.index"))

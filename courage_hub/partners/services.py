@@ -1,5 +1,5 @@
-"""Keeping partners and their offers: the region's staff create, edit and archive them and manage the accounts of a
-partner; the lists their pages show.
+"""Keeping partners and their offers: the region's staff create, edit and archive them; the lists their pages show.
+(A partner's accounts are in ``accounts.py``, its own proposals and their review in ``proposals.py``.)
 
 Values travel as plain dicts (see ``forms.PartnerFieldsForm.values`` and ``forms.OfferForm.values``), the same shape a
 partner's proposal keeps as JSON until the region reviews it (``proposals.py``). Every write runs in one write
@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import delete, func, null, or_, select
+from sqlalchemy import func, null, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..access.scope import staff_filter
-from ..auth import services as auth_services
-from ..auth.models import Role, User
+from ..auth.models import User
 from ..core import audit
 from ..core.db import claim_version, utcnow, write_transaction
 from ..core.images import delete_stored, store_png
@@ -37,14 +35,6 @@ OFFER_FIELDS = (
     "cost_cents", "cost_note", "languages", "accessibility", "at_school", "at_partner", "online", "description",
     "available_until",
 )  # fmt: skip
-
-
-class AccountRefused(Exception):
-    """An invitation that cannot be made (German ``message``)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- loading -------------------------------------------------------------------------------------------------------
@@ -259,64 +249,6 @@ def archive_offer(offer: Offer, user: User) -> bool:
             after={"state": OfferState.ARCHIVED},
         )
     return True
-
-
-# --- accounts ------------------------------------------------------------------------------------------------------
-
-
-def accounts_of(partner_id: int) -> list[User]:
-    """The accounts that keep the partner, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(PartnerMember, PartnerMember.user_id == User.id)
-            .where(PartnerMember.partner_id == partner_id)
-            .order_by(User.name, User.id)
-        )
-    )
-
-
-def invite_account(partner: Partner, staff: User, name: str, email: str) -> bool:
-    """Give a person at the partner an account (role Partner) and mail the invitation; an existing partner account
-    is added to this partner. True if a new account was made."""
-    existing = auth_services.find_user_by_email(email)
-    if existing is None:
-        auth_services.invite_account(name, email, Role.PARTNER, partner_id=partner.id)
-        return True
-    if existing.role != Role.PARTNER:
-        raise AccountRefused(_("This address belongs to an account with another role. Please use another address."))
-    with write_transaction():
-        member = db.session.scalar(
-            select(PartnerMember).where(PartnerMember.partner_id == partner.id, PartnerMember.user_id == existing.id)
-        )
-        if member is not None:
-            raise AccountRefused(_("This account already keeps the partner's entries."))
-        db.session.add(PartnerMember(partner_id=partner.id, user_id=existing.id))
-        audit.record(
-            "partner.account_add", partner, summary=partner.name, user=staff, after={"account": existing.email}
-        )
-    return False
-
-
-def remove_account(partner: Partner, account: User, staff: User) -> bool:
-    """Take the account off the partner; an account that keeps no other partner is deleted (it can do nothing
-    else). True if the account was deleted."""
-    with write_transaction():
-        db.session.execute(
-            delete(PartnerMember).where(PartnerMember.partner_id == partner.id, PartnerMember.user_id == account.id)
-        )
-        others = db.session.scalar(select(func.count()).where(PartnerMember.user_id == account.id))
-        deleted = not others and account.role == Role.PARTNER
-        audit.record(
-            "partner.account_remove",
-            partner,
-            summary=partner.name,
-            user=staff,
-            after={"account": account.email, "deleted": deleted},
-        )
-        if deleted:
-            db.session.execute(delete(User).where(User.id == account.id))
-    return deleted
 
 
 # --- lists ---------------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from ..core.schoolyear import local_today
 from ..core.uploads import PendingUploads
 from ..extensions import db
 from ..regions.models import Region
-from . import proposals, services
+from . import accounts, proposals, services
 from .forms import ButtonForm, InviteForm, OfferForm, PartnerForm, set_region_choices
 from .models import Offer, Partner, PartnerMember
 from .policy import can_manage_partner, can_manage_partners
@@ -169,7 +169,7 @@ def _partner_page(partner: Partner, form: PartnerForm, *, kept=None, invite_form
         partner=partner,
         kept=kept or PendingUploads("partner-logo", max_bytes=LOGO_MAX_BYTES, limit=1),
         offers=services.offers_of([partner.id]),
-        accounts=services.accounts_of(partner.id),
+        accounts=accounts.accounts_of(partner.id),
         invite_form=invite_form or InviteForm(prefix="invite", formdata=None),
         button=ButtonForm(),
         has_proposal=proposals.has_proposal(partner),
@@ -275,8 +275,8 @@ def invite(partner_id: int):
     invite_form = InviteForm(prefix="invite")
     if invite_form.validate_on_submit():
         try:
-            created = services.invite_account(partner, current_user, invite_form.name.data, invite_form.email.data)
-        except services.AccountRefused as refused:
+            created = accounts.invite_account(partner, current_user, invite_form.name.data, invite_form.email.data)
+        except accounts.AccountRefused as refused:
             invite_form.email.errors.append(refused.message)
         else:
             if created:
@@ -304,7 +304,7 @@ def remove_account(partner_id: int, user_id: int):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if services.remove_account(partner, account, current_user):
+    if accounts.remove_account(partner, account, current_user):
         flash(_("The account of %(name)s has been deleted.", name=account.name), "success")
     else:
         flash(_("%(name)s no longer keeps this partner's entries.", name=account.name), "success")
