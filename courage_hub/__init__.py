@@ -158,7 +158,10 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
+    from .partners import review_views  # noqa: F401  (add the review pages to the partner_staff blueprint)
+    from .partners.area_views import bp as partner_area_bp
     from .partners.public_views import bp as offers_bp
+    from .partners.staff_views import bp as partner_staff_bp
     from .regions.admin_views import bp as region_admin_bp
     from .regions.views import bp as regions_bp
     from .schools import coordinator_views, process_views  # noqa: F401  (add their pages to the schools blueprint)
@@ -181,6 +184,8 @@ def _register_blueprints(app: Flask) -> None:
         event_registration_bp,
         event_staff_bp,
         event_participants_bp,
+        partner_area_bp,
+        partner_staff_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -5,7 +5,7 @@ It spans the domains (activities, auth, materials, schools), so it lives above t
 Every rule here matches a promise on the Datenschutz page (templates/core/datenschutz.html); change both together.
 
 - Upload files that no row references (activity photos and thumbnails, attachments, material files and previews,
-  school logos) are deleted, and so are temporary files of interrupted uploads. Files younger than
+  school and partner logos) are deleted, and so are temporary files of interrupted uploads. Files younger than
   ``FILE_GRACE`` are never touched: an upload writes its file before its row commits, so a young unreferenced
   file may belong to an upload in progress.
 - Files kept across a failed form submit (``instance/uploads/pending/``) are deleted an hour after they were chosen.
@@ -42,6 +42,7 @@ from .core.models import OutboxMail, OutboxStatus, ThrottleEvent
 from .core.uploads import delete_files, remove_expired_pending
 from .extensions import db
 from .materials.models import Material
+from .partners.models import Partner
 from .schools.models import Approval, Membership, School, SchoolInvitation
 
 FILE_GRACE = timedelta(hours=1)
@@ -72,6 +73,7 @@ def referenced_files() -> dict[str, set[str]]:
     for column in (ActivityFile.storage_name, ActivityFile.thumb_name, Material.storage_name, Material.preview_name):
         files.update(name for name in db.session.scalars(select(column).where(column.is_not(None))) if name)
     logos = set(db.session.scalars(select(School.logo_filename).where(School.logo_filename.is_not(None))))
+    logos |= set(db.session.scalars(select(Partner.logo_filename).where(Partner.logo_filename.is_not(None))))
     db.session.commit()
     return {"files": files, "logos": logos}
 

@@ -382,6 +382,45 @@ def _attendance(ctx: Context) -> dict:
     }
 
 
+def _partner_area(ctx: Context) -> dict:
+    """The sample partner's own account, signed in on a client of its own."""
+    client = ctx.app.test_client()
+    login(client, ctx.users["partner"])
+    return {"client": client, "role": "partner"}
+
+
+def _new_partner(archived: bool = False, proposal: bool = False):
+    """A fresh partner of Kreis Soest (archived, or with proposed changes) for a route that changes it."""
+
+    def make(ctx: Context) -> int:
+        from courage_hub.core.db import utcnow
+
+        partner = factories.PartnerFactory(archived_at=utcnow() if archived else None)
+        if proposal:
+            partner.proposal, partner.proposed_at = {"summary": "Vorgeschlagen"}, utcnow()
+            _db.session.commit()
+        return partner.id
+
+    return make
+
+
+def _new_offer(state: str = "published", proposal: bool = False):
+    def make(ctx: Context) -> int:
+        from courage_hub.core.db import utcnow
+
+        offer = factories.OfferFactory(partner=ctx.samples["partner"], state=factories.OfferState(state))
+        if proposal:
+            offer.proposal, offer.proposed_at = {"title": "Vorgeschlagen"}, utcnow()
+            _db.session.commit()
+        return offer.id
+
+    return make
+
+
+def _new_partner_account(ctx: Context) -> int:
+    return factories.partner_account(ctx.samples["partner"]).id
+
+
 # Routes that end their session or account, need a half-finished sign-in, or whose success would take an object away
 # from the routes after them: a client, an account or an object of their own, made just before their requests.
 ROUTE_SETUP = {
@@ -416,6 +455,15 @@ ROUTE_SETUP = {
     "event_staff.publish": _values(event_id=_new_event("draft")),
     "event_staff.cancel": _values(event_id=_new_event()),
     "event_registration.unregister": _values(event_id=_new_event(registered=True)),
+    "partner_staff.archive": _values(partner_id=_new_partner()),
+    "partner_staff.reactivate": _values(partner_id=_new_partner(archived=True)),
+    "partner_staff.archive_offer": _values(offer_id=_new_offer()),
+    "partner_staff.remove_account": _values(user_id=_new_partner_account),
+    "partner_staff.review_partner": _values(partner_id=_new_partner(proposal=True)),  # the page carries its stamp
+    "partner_staff.review_offer": _values(offer_id=_new_offer("review")),
+    "partner_area.profile": _partner_area,
+    "partner_area.new_offer": _partner_area,
+    "partner_area.edit_offer": _partner_area,
 }
 EVENT_FIELDS = {
     "start_date": "2031-05-05",
@@ -458,6 +506,9 @@ FIELDS = {
     "event_staff.edit": {**EVENT_FIELDS, "title": "Regionaltreffen mit neuem Titel"},
     "event_staff.cancel": {"reason": "Der Saal ist nicht frei."},
     "event_registration.register": {"pupils": "5", "adults": "1", "adult_names": "", "note": ""},
+    "partner_staff.invite": {"name": "Neue Kontaktperson", "email": "kontakt@partner.example"},
+    "partner_staff.new_offer": {"places": "school"},
+    "partner_area.new_offer": {"places": "school"},
 }
 
 

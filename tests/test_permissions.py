@@ -83,6 +83,8 @@ EVENT_REGISTRATION = {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 4
 EVENT_STAFF = {"anonymous": LOGIN, "ki": 200, "ki_unna": 200, "land_nrw": 200, "land_sn": 200, ALL: 403}
 EVENT_OF_SOEST = {**EVENT_STAFF, "ki_unna": 404, "land_nrw": 404, "land_sn": 404}
 MATERIAL_EDIT = DRAFT_EDIT
+# The partner's own area: accounts of the sample partner only (``partner``); staff and schools are refused.
+PARTNER_AREA = {"anonymous": LOGIN, "partner": 200, ALL: 403}
 MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): {ALL: 200},
     ("GET", "/start"): {"anonymous": LOGIN, ALL: 302},
@@ -306,6 +308,34 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/angebote/partner/"): {ALL: 200},
     ("GET", "/angebote/partner/<int:partner_id>"): {ALL: 200},
     ("GET", "/angebote/partner/<int:partner_id>/logo"): {ALL: 404},
+    # Cooperation partners – part B: the staff's partner pages (the sample partner and offer are Kreis Soest's: staff
+    # of another region do not find them; empty forms are shown again) and the partner's own area (``partner`` keeps
+    # the sample partner). Nothing waits for review in the samples, and the partner is not archived.
+    ("GET", "/koordination/partner/"): KI_LIST,
+    ("GET", "/koordination/partner/neu"): KI_LIST,
+    ("POST", "/koordination/partner/neu"): KI_LIST,
+    ("GET", "/koordination/partner/<int:partner_id>"): KI_OBJECT,
+    ("POST", "/koordination/partner/<int:partner_id>"): KI_OBJECT,
+    ("POST", "/koordination/partner/<int:partner_id>/archivieren"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/partner/<int:partner_id>/reaktivieren"): {**KI_OBJECT, "ki": 302},
+    ("GET", "/koordination/partner/<int:partner_id>/angebote/neu"): KI_OBJECT,
+    ("POST", "/koordination/partner/<int:partner_id>/angebote/neu"): KI_OBJECT,
+    ("GET", "/koordination/partner/angebote/<int:offer_id>"): KI_OBJECT,
+    ("POST", "/koordination/partner/angebote/<int:offer_id>"): KI_OBJECT,
+    ("POST", "/koordination/partner/angebote/<int:offer_id>/archivieren"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/partner/<int:partner_id>/einladen"): {**KI_OBJECT, "ki": DONE},
+    ("POST", "/koordination/partner/<int:partner_id>/konten/<int:user_id>/entfernen"): {**KI_OBJECT, "ki": DONE},
+    ("GET", "/koordination/partner/pruefung/<int:partner_id>"): KI_OBJECT,
+    ("POST", "/koordination/partner/pruefung/<int:partner_id>"): {**KI_OBJECT, "ki": 302},
+    ("GET", "/koordination/partner/pruefung/angebote/<int:offer_id>"): KI_OBJECT,
+    ("POST", "/koordination/partner/pruefung/angebote/<int:offer_id>"): {**KI_OBJECT, "ki": 302},
+    ("GET", "/partnerbereich/"): PARTNER_AREA,
+    ("GET", "/partnerbereich/profil/<int:partner_id>"): PARTNER_AREA,
+    ("POST", "/partnerbereich/profil/<int:partner_id>"): PARTNER_AREA,
+    ("GET", "/partnerbereich/angebote/neu"): PARTNER_AREA,
+    ("POST", "/partnerbereich/angebote/neu"): PARTNER_AREA,
+    ("GET", "/partnerbereich/angebote/<int:offer_id>"): PARTNER_AREA,
+    ("POST", "/partnerbereich/angebote/<int:offer_id>"): PARTNER_AREA,
 }
 
 
@@ -356,6 +386,10 @@ def overrides_for(rule: str, users, samples) -> dict:
         return {"user_id": users["ki"].id}
     if rule.endswith("/loeschen"):
         return {"activity_id": samples["doomed"].id}
+    if rule.endswith("/konten/<int:user_id>/entfernen"):  # an account of the sample partner that may go
+        from .factories import partner_account
+
+        return {"user_id": partner_account(samples["partner"]).id}
     if rule.endswith("/entfernen"):
         return {"file_id": samples["removable_file"].id}
     return {}
@@ -594,6 +628,9 @@ FORM_DATA: dict[str, dict[str, str]] = {
     "material_review.review": {"decision": "reject", "reason": "Bitte die Quelle nennen"},
     "material_review.hide": {"reason": "Der Link geht ins Leere"},
     "material_review.resolve": {"resolution": "Geprueft"},
+    "partner_staff.invite": {"invite-name": "Neue Kontaktperson", "invite-email": "kontakt@partner.example"},
+    "partner_staff.review_partner": {"decision": "approve"},
+    "partner_staff.review_offer": {"decision": "approve"},
 }
 # Tables that change without an action on purpose: failed sign-ins and hits are counted for throttling.
 IGNORED_TABLES = {"throttle_events"}
@@ -848,6 +885,7 @@ def reset_samples(all_samples: dict, users) -> None:
     from courage_hub.events.models import EventRegistration, RegistrationStatus
     from courage_hub.extensions import db
     from courage_hub.materials.models import Material, MaterialReport, MaterialState
+    from courage_hub.partners.models import Offer, OfferState, Partner
     from courage_hub.schools.models import Approval, Membership, School, SchoolInvitation, SchoolStatus
 
     for key in ("draft", "draft_b"):
@@ -894,6 +932,9 @@ def reset_samples(all_samples: dict, users) -> None:
         .where(SchoolInvitation.id == all_samples["invitation"].id)
         .values(used_at=None, withdrawn_at=None)
     )
+    # The sample partner listed and its offer published (archived by part B's actions).
+    db.session.execute(update(Partner).where(Partner.id == all_samples["partner"].id).values(archived_at=None))
+    db.session.execute(update(Offer).where(Offer.id == all_samples["offer"].id).values(state=OfferState.PUBLISHED))
     db.session.commit()
 
 
@@ -1021,6 +1062,8 @@ def test_permission_matrix(app, users, both_schools_samples, login_as, role):
 # Words that only Kreis Soest's data contain, and only Kreis Unna's: school names, towns, a mail address, titles.
 SOEST_MARKERS = ("Lindenhof", "Gymnasium am Wall", "Realschule an der Aue", "Lippstadt", "kaputt@example.org")
 UNNA_MARKERS = ("Königsborn", "Mühlbach", "Kamen", "postfach-unna@example.org")
+SOEST_MARKERS += ("Gedenkstätte Möhnetal",)  # the cooperation partner each office keeps
+UNNA_MARKERS += ("Theater Courage Unna",)
 # A query that asks for Kreis Soest's data: its town, its schools for a reminder, the contact list.
 HOSTILE_QUERY = "?gemeinde=Lippstadt&kontakt=1&schule={a}&schule={b}"
 
@@ -1067,7 +1110,7 @@ def staff_lists(role: str) -> list[str]:
     for (method, rule), entry in sorted(MATRIX.items()):
         if method != "GET" or not rule.startswith(("/koordination", "/verwaltung/protokoll")):
             continue
-        if rule in ("/koordination/region", "/koordination/veranstaltungen/neu"):  # forms, not lists
+        if rule in ("/koordination/region", "/koordination/veranstaltungen/neu", "/koordination/partner/neu"):  # forms
             continue
         if "<" in rule.replace("<any(csv, xlsx):fmt>", "") or entry.get(role, entry.get(ALL)) != 200:
             continue

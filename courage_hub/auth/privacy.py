@@ -64,6 +64,7 @@ def export_data(user: User) -> dict[str, Any]:
     from ..coordination.models import Reminder, SchoolNote
     from ..core.models import AuditEntry
     from ..materials.models import Material
+    from ..partners.models import Partner, PartnerMember
     from ..schools.models import Ballot, Membership, School, SchoolEvent, SchoolInvitation
 
     email = normalize_email(user.email)
@@ -73,10 +74,19 @@ def export_data(user: User) -> dict[str, Any]:
         .where(Membership.user_id == user.id)
         .order_by(School.name)
     ).all()
+    partners = db.session.execute(
+        select(PartnerMember.created_at, Partner.id, Partner.name)
+        .join(Partner, Partner.id == PartnerMember.partner_id)
+        .where(PartnerMember.user_id == user.id)
+        .order_by(Partner.name)
+    ).all()
     return {
         "exported_at": utcnow().isoformat(),
         "account": _row(user),
         "memberships": [{"school_id": m.id, "school": m.name, "since": _value(m.created_at)} for m in memberships],
+        "partner_memberships": [
+            {"partner_id": p.id, "partner": p.name, "since": _value(p.created_at)} for p in partners
+        ],
         "link_tokens": _rows(select(UserToken).where(UserToken.user_id == user.id).order_by(UserToken.id)),
         "school_invitations_to_me": _rows(
             select(SchoolInvitation).where(func.lower(SchoolInvitation.email) == email).order_by(SchoolInvitation.id)

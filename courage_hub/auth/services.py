@@ -16,6 +16,7 @@ from ..core.passwords import hash_password, verify_password
 from ..core.ratelimit import RateLimited, hashed_key, limiter
 from ..core.tokens import hash_token, new_link_token
 from ..extensions import db
+from ..partners.models import Partner, PartnerMember
 from ..regions.admin import place_staff
 from ..regions.models import Region
 from .models import Role, TokenPurpose, User, UserToken, new_session_token
@@ -174,12 +175,19 @@ def request_password_reset(email: str, ip: str) -> None:
 
 
 def invite_account(
-    name: str, email: str, role: Role, *, land: str | None = None, region_ids: tuple[int, ...] | list[int] = ()
+    name: str,
+    email: str,
+    role: Role,
+    *,
+    land: str | None = None,
+    region_ids: tuple[int, ...] | list[int] = (),
+    partner_id: int | None = None,
 ) -> User:
     """Create an account without a password and mail a link to set one.
 
-    Land staff get their Land (``land``), regional staff the regions they work in (``region_ids``), in the same
-    transaction; the entries in the audit log carry the first region, so its staff and Land staff see them.
+    Land staff get their Land (``land``), regional staff the regions they work in (``region_ids``), a partner's
+    account the partner it keeps (``partner_id``), in the same transaction; the entries in the audit log carry the
+    first region (a partner's: the region that keeps it), so its staff and Land staff see them.
     """
     days = current_app.config["INVITATION_DAYS"]
     region_ids = list(dict.fromkeys(region_ids)) if role == Role.KI_STAFF else []
@@ -200,9 +208,12 @@ def invite_account(
             details["land"] = user.land
         if regions:
             details["regions"] = ", ".join(region.name for region in regions)
-        audit.record(
-            "account.create", user, summary=user.email, after=details, region_id=regions[0].id if regions else None
-        )
+        audit_region = regions[0].id if regions else None
+        partner = db.session.get(Partner, partner_id) if partner_id is not None and role == Role.PARTNER else None
+        if partner is not None:
+            db.session.add(PartnerMember(partner_id=partner.id, user_id=user.id))
+            details["partner"], audit_region = partner.name, partner.region_id
+        audit.record("account.create", user, summary=user.email, after=details, region_id=audit_region)
         for region in regions:
             place_staff(region, user)
         send_invitation_mail(user, raw, days)

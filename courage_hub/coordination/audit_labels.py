@@ -13,6 +13,7 @@ from ..auth.models import Role
 from ..core import schoolyear
 from ..materials.models import MaterialState
 from ..materials.moderation import CHECKLIST
+from ..partners.models import OfferState
 from ..regions.vocab import land_name
 from ..schools.models import SchoolStatus
 from .reminders import KINDS as REMINDER_KINDS
@@ -55,6 +56,20 @@ ACTION_LABELS = {
     "school.move": _l("Handed over to another regional office"),
     "school.reject": _l("Registration rejected"),
     "school.status": _l("Status changed"),
+    # Cooperation partners and their offers
+    "offer.approve": _l("Offer or its changes approved"),
+    "offer.archive": _l("Offer no longer offered"),
+    "offer.create": _l("Offer created"),
+    "offer.edit": _l("Offer edited"),
+    "offer.return": _l("Offer or its changes returned to the partner"),
+    "partner.account_add": _l("Account added to a partner"),
+    "partner.account_remove": _l("Account removed from a partner"),
+    "partner.approve": _l("Profile changes of a partner approved"),
+    "partner.archive": _l("Partner archived"),
+    "partner.create": _l("Partner created"),
+    "partner.edit": _l("Partner edited"),
+    "partner.reactivate": _l("Partner listed again"),
+    "partner.return": _l("Profile changes returned to the partner"),
 }
 
 OBJECT_LABELS = {
@@ -62,6 +77,8 @@ OBJECT_LABELS = {
     "events": _l("Event"),
     "material_reports": _l("Problem report"),
     "materials": _l("Material"),
+    "offers": _l("Offer"),
+    "partners": _l("Cooperation partner"),
     "regions": _l("Region"),
     "reminders": _l("Reminder"),
     "school_notes": _l("Internal note"),
@@ -71,14 +88,17 @@ OBJECT_LABELS = {
 
 # The keys of the before/after values, in the audit entries and in the filters an export records.
 FIELD_LABELS = {
+    "account": _l("Account"),
     "active": _l("Active"),
     "approval": _l("Registration"),
     "area": _l("Area"),
+    "changed": _l("Changed fields"),
     "checklist": _l("Checklist"),
     "contact_address": _l("Postal address"),
     "contact_deadline": _l("Deadline for “Contact needed”"),
     "contact_email": _l("Public e-mail address"),
     "contact_phone": _l("Phone"),
+    "deleted": _l("Deleted"),
     "file_id": _l("File number"),
     "gemeinde": _l("Municipality"),
     "introduction": _l("Introduction"),
@@ -157,6 +177,8 @@ def _value_label(action: str, key: str, value: Any) -> str | None:
         return _enum_label(SchoolStatus, text)
     if key == "state" and domain == "material":
         return _enum_label(MaterialState, text)
+    if key == "state" and domain == "offer":
+        return _enum_label(OfferState, text)
     if key == "state" and domain == "activity":
         return _str(ACTIVITY_STATE_LABELS.get(text))
     if key == "approval":

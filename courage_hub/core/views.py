@@ -24,6 +24,8 @@ def home():
         return redirect(url_for("admin.accounts"))
     if current_user.role.value in ("ki_staff", "land_staff", "national_staff"):
         return redirect(url_for("coordination.dashboard"))
+    if current_user.role.value == "partner":
+        return redirect(url_for("partner_area.index"))
     return redirect(url_for("schools.my_schools"))
 
 

@@ -146,6 +146,15 @@ def coordinator_school_ids(user: Any) -> frozenset[int]:
     return membership_school_ids(user) if is_coordinator(user) else frozenset()
 
 
+# --- keeping the entries (staff pages and the partner's own area) ------------------------------------------------
+
+
+def can_propose_changes(user: Any, partner: Partner) -> bool:
+    """A partner's own account proposes changes to its entries and enters offers while the partner is listed (an
+    archived partner is its office's to list again first)."""
+    return keeps_partner(user, partner.id) and partner.archived_at is None
+
+
 TEMPLATE_PERMISSIONS = {
     "can_manage_partners": can_manage_partners,
     "can_manage_partner": can_manage_partner,
@@ -157,4 +166,5 @@ TEMPLATE_PERMISSIONS = {
     "can_mark_done": can_mark_done,
     "can_withdraw_request": can_withdraw_request,
     "can_report_from_request": can_report_from_request,
+    "can_propose_changes": can_propose_changes,
 }
