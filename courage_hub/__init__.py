@@ -158,6 +158,8 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .materials.review_views import bp as material_review_bp
     from .materials.views import bp as materials_bp
+    from .partners.request_staff_views import bp as request_staff_bp
+    from .partners.request_views import bp as offer_requests_bp
     from .regions.admin_views import bp as region_admin_bp
     from .regions.views import bp as regions_bp
     from .schools import coordinator_views, process_views  # noqa: F401  (add their pages to the schools blueprint)
@@ -179,6 +181,8 @@ def _register_blueprints(app: Flask) -> None:
         event_registration_bp,
         event_staff_bp,
         event_participants_bp,
+        offer_requests_bp,
+        request_staff_bp,
     ):
         app.register_blueprint(blueprint)
 
