@@ -161,6 +161,8 @@ def _register_blueprints(app: Flask) -> None:
     from .partners import review_views  # noqa: F401  (add the review pages to the partner_staff blueprint)
     from .partners.area_views import bp as partner_area_bp
     from .partners.public_views import bp as offers_bp
+    from .partners.request_staff_views import bp as request_staff_bp
+    from .partners.request_views import bp as offer_requests_bp
     from .partners.staff_views import bp as partner_staff_bp
     from .regions.admin_views import bp as region_admin_bp
     from .regions.views import bp as regions_bp
@@ -186,6 +188,8 @@ def _register_blueprints(app: Flask) -> None:
         event_participants_bp,
         partner_area_bp,
         partner_staff_bp,
+        offer_requests_bp,
+        request_staff_bp,
     ):
         app.register_blueprint(blueprint)
 

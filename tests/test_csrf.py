@@ -512,6 +512,31 @@ FIELDS = {
 }
 
 
+# Requests for offers: a fresh offer to ask for (school A has an open request for the sample one), and a request of
+# its own in the state each action needs, its form read from the request's page.
+def _fresh_offer(ctx: Context) -> int:
+    return factories.OfferFactory(partner=ctx.users["partner_soest"]).id
+
+
+def _offer_request(status: str, role: str):
+    def setup(ctx: Context) -> dict:
+        from courage_hub.partners.models import RequestStatus
+
+        offer = factories.OfferFactory(partner=ctx.users["partner_soest"])
+        found = factories.OfferRequestFactory(offer=offer, school=ctx.users["school_a"], status=RequestStatus(status))
+        return {"role": role, "values": {"request_id": found.id}, "page": f"/anfragen/{found.id}"}
+
+    return setup
+
+
+ROUTE_SETUP["offer_requests.new"] = _values(offer_id=_fresh_offer)
+ROUTE_SETUP["offer_requests.answer"] = _offer_request("requested", "ki")
+ROUTE_SETUP["offer_requests.mark_done"] = _offer_request("accepted", "ki")
+ROUTE_SETUP["offer_requests.withdraw"] = _offer_request("requested", "coord_a")
+FIELDS["offer_requests.new"] = {"preferred_dates": "Im Mai, vormittags"}
+FIELDS["offer_requests.answer"] = {"decision": "accept"}
+
+
 def with_fields(pairs: list[tuple[str, str]], fields: dict) -> list[tuple[str, str]]:
     """``pairs`` with the given fields set (added where the form had none); callables are read now."""
     values = {name: value() if callable(value) else value for name, value in fields.items()}

@@ -336,6 +336,48 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/partnerbereich/angebote/neu"): PARTNER_AREA,
     ("GET", "/partnerbereich/angebote/<int:offer_id>"): PARTNER_AREA,
     ("POST", "/partnerbereich/angebote/<int:offer_id>"): PARTNER_AREA,
+    # Cooperation partners – part C: requests for offers. The sample is school A's open request to Kreis Soest's
+    # partner (whose account is ``partner``) for its published offer. Coordinators of a school the partner serves
+    # ask (school A's second request for the same offer is refused: the form again; school B's goes through); the
+    # request is seen by school A's coordination, Kreis Soest's staff and the partner's account, and by nobody else.
+    ("GET", "/angebote/<int:offer_id>/anfragen"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
+    ("POST", "/angebote/<int:offer_id>/anfragen"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": DONE, ALL: 403},
+    ("GET", "/anfragen/"): {"anonymous": LOGIN, "coord_a": 200, "coord_b": 200, ALL: 403},
+    ("GET", "/anfragen/<int:request_id>"): {"anonymous": LOGIN, "coord_a": 200, "ki": 200, "partner": 200, ALL: 404},
+    # The partner answers, Kreis Soest's staff on its behalf; school A's coordination may read, not answer.
+    ("POST", "/anfragen/<int:request_id>/antworten"): {
+        "anonymous": LOGIN,
+        "coord_a": 403,
+        "ki": DONE,
+        "partner": DONE,
+        ALL: 404,
+    },
+    # Not accepted yet: refused with a message to everyone who sees it.
+    ("POST", "/anfragen/<int:request_id>/durchgefuehrt"): {
+        "anonymous": LOGIN,
+        "coord_a": REFUSED_REDIRECT,
+        "ki": REFUSED_REDIRECT,
+        "partner": REFUSED_REDIRECT,
+        ALL: 404,
+    },
+    ("POST", "/anfragen/<int:request_id>/zurueckziehen"): {
+        "anonymous": LOGIN,
+        "coord_a": DONE,
+        "ki": 403,
+        "partner": 403,
+        ALL: 404,
+    },
+    # Not carried out yet: back to the request with a message; a partner never writes a school's report.
+    ("GET", "/anfragen/<int:request_id>/bericht"): {
+        "anonymous": LOGIN,
+        "coord_a": 302,
+        "ki": 302,
+        "partner": 403,
+        ALL: 404,
+    },
+    ("GET", "/partnerbereich/anfragen"): {"anonymous": LOGIN, "partner": 200, ALL: 403},
+    ("GET", "/koordination/anfragen/"): KI_LIST,
+    ("GET", "/koordination/anfragen/export.<any(csv, xlsx):fmt>"): KI_LIST,
 }
 
 
@@ -632,6 +674,10 @@ FORM_DATA: dict[str, dict[str, str]] = {
     "partner_staff.review_partner": {"decision": "approve"},
     "partner_staff.review_offer": {"decision": "approve"},
 }
+FORM_DATA["offer_requests.new"] = {"preferred_dates": "Im Maerz", "group_size": "25", "grade": "9"}
+FORM_DATA["offer_requests.answer"] = {"decision": "accept", "note": "Gern", "version": "1"}
+FORM_DATA["offer_requests.mark_done"] = {"version": "1"}
+FORM_DATA["offer_requests.withdraw"] = {"version": "1"}
 # Tables that change without an action on purpose: failed sign-ins and hits are counted for throttling.
 IGNORED_TABLES = {"throttle_events"}
 SUCCESS_CATEGORIES = {"success"}
@@ -935,7 +981,32 @@ def reset_samples(all_samples: dict, users) -> None:
     # The sample partner listed and its offer published (archived by part B's actions).
     db.session.execute(update(Partner).where(Partner.id == all_samples["partner"].id).values(archived_at=None))
     db.session.execute(update(Offer).where(Offer.id == all_samples["offer"].id).values(state=OfferState.PUBLISHED))
+    reset_offer_request(all_samples)
     db.session.commit()
+
+
+def reset_offer_request(all_samples: dict) -> None:
+    """School A's request open and unanswered again (version 1), and no other request."""
+    from sqlalchemy import delete, update
+
+    from courage_hub.extensions import db
+    from courage_hub.partners.models import OfferRequest, RequestStatus
+
+    sample = all_samples["offer_request"].id
+    db.session.execute(delete(OfferRequest).where(OfferRequest.id != sample))
+    db.session.execute(
+        update(OfferRequest)
+        .where(OfferRequest.id == sample)
+        .values(
+            status=RequestStatus.REQUESTED,
+            version=1,
+            response_note="",
+            answered_at=None,
+            answered_by_id=None,
+            done_at=None,
+            activity_id=None,
+        )
+    )
 
 
 def fresh_copy(values: dict, all_samples: dict) -> dict:
@@ -1076,13 +1147,14 @@ def two_regions(users, both_schools_samples, db) -> dict:
     from courage_hub.core import audit
     from courage_hub.materials.models import MaterialState
 
-    from .factories import EventFactory
+    from .factories import EventFactory, OfferFactory, OfferRequestFactory
 
     a, c = users["school_a"], users["school_c"]
     make_report(c, ActivityState.PUBLISHED, "Bericht Königsborn öffentlich")
     make_material(c, users["coord_c"], MaterialState.REVIEW, "Blatt Königsborn in Prüfung")
     _sample_failed_mail(db, c.region_id, "postfach-unna@example.org")
     EventFactory(region=users["region_unna"], title="Regionaltreffen Unna", place_name="Stadthalle Kamen")
+    OfferRequestFactory(offer=OfferFactory(partner=users["partner_unna"]), school=c)  # Kreis Unna's own request
     for school, who in ((a, users["ki"]), (c, users["ki_unna"])):
         school.needs_contact, school.needs_contact_reason = True, "Seit langem nichts gehört"
         audit.record("school.approve", school, summary=school.name, user=who)
@@ -1151,6 +1223,7 @@ def test_lists_of_the_other_region_show_nothing_of_kreis_soest(users, two_region
 # The mirror direction: Kreis Unna's objects, with Kreis Soest's staff (``ki``) as the outsider.
 OBJECT_ARGUMENTS = ("<slug>", "<int:activity_id>", "<int:file_id>", "<int:material_id>", "<int:school_id>")
 OBJECT_ARGUMENTS += ("<int:report_id>", "<int:mail_id>", "<int:invitation_id>", "<int:event_id>")
+OBJECT_ARGUMENTS += ("<int:request_id>",)  # a school's request for a partner's offer
 OUTSIDER = {"ki": "ki_unna", "ki_unna": "ki"}  # who plays whom in the mirror world
 
 

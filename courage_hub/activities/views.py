@@ -13,6 +13,7 @@ from ..core.pagination import page_count, requested_page
 from ..core.permissions import permitted_or_404, require
 from ..core.uploads import PHOTO_MAX_BYTES, PendingUploads, UploadsRejected, path_for
 from ..core.vocab import TOPICS
+from ..partners import request_reports
 from ..regions.services import place
 from ..schools import coordinators as school_coordinators
 from ..schools import services as school_services
@@ -121,7 +122,8 @@ def detail(activity_id: int):
         if can_edit_activity(current_user, activity)
         else {}
     )
-    return render_template("activities/detail.html", activity=activity, **forms)
+    partner = request_reports.partner_of(activity)
+    return render_template("activities/detail.html", activity=activity, partner=partner, **forms)
 
 
 @bp.get("/dateien/<int:file_id>")
@@ -254,11 +256,11 @@ def _date_problem(form: ActivityForm) -> bool:
     return False
 
 
-def _save(form: ActivityForm, school: School, activity: Activity | None, kept: _KeptFiles):
+def _save(form: ActivityForm, school: School, activity: Activity | None, kept: _KeptFiles, origin=None):
     """Validate, store files, save; returns a response or None when the form must be shown again.
 
     Chosen files are kept whatever goes wrong, so that a forgotten tick costs no upload; new photos come back
-    once with a field for their description.
+    once with a field for their description. A new report made from a partner's request (``origin``) is linked to it.
     """
     valid = form.validate_on_submit()
     if kept.report_problems(form) or not valid or _date_problem(form):
@@ -267,6 +269,7 @@ def _save(form: ActivityForm, school: School, activity: Activity | None, kept: _
     try:
         if activity is None:
             activity = services.create_activity(school, current_user, _data(form, kept), publish=publish)
+            request_reports.link(activity, origin)
         else:
             data = _data(form, kept)
             services.update_activity(activity, current_user, data, parse_version(form.version.data), publish=publish)
@@ -290,12 +293,14 @@ def create():
     """Write a new report for one of the own schools (KI staff for any school)."""
     school = _school_for_new_report()
     form = ActivityForm()
+    origin = request_reports.origin_for(school)  # ?anfrage=: a partner's offer that took place
     if request.method == "GET":
         form.counts_as_project.data = True
+        request_reports.prefill(form, origin)
     if request.method == "POST" and form.activity_type.data and "counts_as_project" not in request.form:
         form.counts_as_project.data = False
     kept = _KeptFiles(form)
-    response = _save(form, school, None, kept)
+    response = _save(form, school, None, kept, origin)
     if response is not None:
         return response
     return render_template(
@@ -305,6 +310,7 @@ def create():
         activity=None,
         kept=kept,
         project_like=sorted(PROJECT_LIKE_TYPES),
+        origin=origin,
     )
 
 

@@ -64,7 +64,7 @@ def export_data(user: User) -> dict[str, Any]:
     from ..coordination.models import Reminder, SchoolNote
     from ..core.models import AuditEntry
     from ..materials.models import Material
-    from ..partners.models import Partner, PartnerMember
+    from ..partners.models import OfferRequest, Partner, PartnerMember
     from ..schools.models import Ballot, Membership, School, SchoolEvent, SchoolInvitation
 
     email = normalize_email(user.email)
@@ -109,6 +109,12 @@ def export_data(user: User) -> dict[str, Any]:
         "ballots_recorded": _rows(select(Ballot).where(Ballot.recorded_by_id == user.id).order_by(Ballot.id)),
         "notes_written": _rows(select(SchoolNote).where(SchoolNote.author_id == user.id).order_by(SchoolNote.id)),
         "reminders_sent": _rows(select(Reminder).where(Reminder.sent_by_id == user.id).order_by(Reminder.id)),
+        "offer_requests_made": _rows(
+            select(OfferRequest).where(OfferRequest.requested_by_id == user.id).order_by(OfferRequest.id)
+        ),
+        "offer_requests_answered": _rows(
+            select(OfferRequest).where(OfferRequest.answered_by_id == user.id).order_by(OfferRequest.id)
+        ),
         "audit_entries": _rows(
             select(AuditEntry)
             .where(

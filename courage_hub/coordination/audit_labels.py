@@ -13,7 +13,7 @@ from ..auth.models import Role
 from ..core import schoolyear
 from ..materials.models import MaterialState
 from ..materials.moderation import CHECKLIST
-from ..partners.models import OfferState
+from ..partners.models import OfferState, RequestStatus
 from ..regions.vocab import land_name
 from ..schools.models import SchoolStatus
 from .reminders import KINDS as REMINDER_KINDS
@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "event.publish": _l("Event published"),
     "export.activities": _l("Export activities"),
     "export.event_participants": _l("Export participants of an event"),
+    "export.offer_requests": _l("Export requests for offers"),
     "export.report": _l("Export annual report"),
     "export.schools": _l("Export schools"),
     "material.approve": _l("Material approved"),
@@ -45,6 +46,8 @@ ACTION_LABELS = {
     "material.unhide": _l("Material shown again"),
     "material_report.resolve": _l("Problem report dealt with"),
     "note.create": _l("Internal note added"),
+    "offer_request.answer": _l("Request for an offer answered on the partner's behalf"),
+    "offer_request.done": _l("Request for an offer marked as carried out"),
     "region.create": _l("Region created"),
     "region.edit": _l("Region edited"),
     "region.staff_add": _l("Staff member added to a region"),
@@ -79,6 +82,7 @@ OBJECT_LABELS = {
     "materials": _l("Material"),
     "offers": _l("Offer"),
     "partners": _l("Cooperation partner"),
+    "offer_requests": _l("Request for an offer"),
     "regions": _l("Region"),
     "reminders": _l("Reminder"),
     "school_notes": _l("Internal note"),
@@ -113,6 +117,7 @@ FIELD_LABELS = {
     "note": _l("Note"),
     "note_id": _l("Note number"),
     "opening_hours": _l("Office hours"),
+    "partner": _l("Partner"),
     "pflicht": _l("Obligation met"),
     "q": _l("Search words"),
     "reason": _l("Reason"),
@@ -122,6 +127,7 @@ FIELD_LABELS = {
     "reminder_id": _l("Reminder number"),
     "reply_to_email": _l("Reply address of mails to schools"),
     "role": _l("Role"),
+    "schule": _l("School"),
     "schulform": _l("School type"),
     "second_factor": _l("Two-factor sign-in"),
     "sort": _l("Order"),
@@ -173,8 +179,10 @@ def _value_label(action: str, key: str, value: Any) -> str | None:
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
     text = str(value)
+    if key == "status" and domain == "offer_request":
+        return _enum_label(RequestStatus, text)
     if key == "status" and domain in ("school", "export"):
-        return _enum_label(SchoolStatus, text)
+        return _enum_label(SchoolStatus, text) or _enum_label(RequestStatus, text)
     if key == "state" and domain == "material":
         return _enum_label(MaterialState, text)
     if key == "state" and domain == "offer":

@@ -155,6 +155,22 @@ def can_propose_changes(user: Any, partner: Partner) -> bool:
     return keeps_partner(user, partner.id) and partner.archived_at is None
 
 
+# --- requests: who acts for whom, whatever state the request is in ---------------------------------------------
+
+
+def speaks_for_partner(user: Any, request: OfferRequest, school: School) -> bool:
+    """Answers a request (whatever its state): the partner's accounts, and the school's region staff on its behalf.
+    :func:`can_answer_request` adds that the request must still wait for an answer."""
+    return request.school_id == school.id and (
+        keeps_partner(user, request.partner_id) or is_staff_of_request(user, request, school)
+    )
+
+
+def acts_for_school(user: Any, request: OfferRequest, school: School) -> bool:
+    """Reports on a request (whatever its state): the school's coordinators and its region's staff."""
+    return request.school_id == school.id and (is_member_of(user, school) or is_staff_of_request(user, request, school))
+
+
 TEMPLATE_PERMISSIONS = {
     "can_manage_partners": can_manage_partners,
     "can_manage_partner": can_manage_partner,
