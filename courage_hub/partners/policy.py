@@ -170,4 +170,6 @@ TEMPLATE_PERMISSIONS = {
     "can_mark_done": can_mark_done,
     "can_withdraw_request": can_withdraw_request,
     "can_report_from_request": can_report_from_request,
+    "speaks_for_partner": speaks_for_partner,
+    "acts_for_school": acts_for_school,
 }
