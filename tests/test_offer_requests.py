@@ -400,7 +400,10 @@ def test_from_request_to_published_report_naming_the_partner(app, users, sign_in
     assert asked.activity_id == activity.id
     page = app.test_client().get(f"/aktivitaeten/{activity.id}").get_data(as_text=True)
     assert "Mit Kooperationspartner" in page and users["partner_soest"].name in page
-    # Once reported, the request offers no second report.
+    # The request's page leads to the report; once reported, the request offers no second report.
+    for role in ("coord_a", "partner"):
+        detail = sign_in(role).get(f"/anfragen/{asked.id}").get_data(as_text=True)
+        assert f'href="/aktivitaeten/{activity.id}"' in detail and f"/anfragen/{asked.id}/bericht" not in detail
     again = coordinator.get(f"/anfragen/{asked.id}/bericht")
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/anfragen/{asked.id}")
 
@@ -646,3 +649,78 @@ def test_csrf_token_is_needed_to_answer(users, sign_in, asked):
     assert response.status_code == 400
     db.session.refresh(asked)
     assert asked.status == RequestStatus.REQUESTED
+
+
+# --- at the same moment ----------------------------------------------------------------------------------------
+
+RACERS = 4
+
+
+def _race(app, work) -> list[BaseException]:
+    """Run ``work(n)`` in RACERS threads at once, each like a worker of its own (app context, session)."""
+    import threading
+
+    barrier = threading.Barrier(RACERS, timeout=60)
+    outcomes: list[BaseException] = []
+
+    def run(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                work(n)
+            except BaseException as error:  # collected and judged by the test
+                outcomes.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.rollback()
+    return outcomes
+
+
+def test_a_school_asking_several_times_at_once_gets_one_open_request(app, users, offer):
+    from courage_hub.auth.models import User
+    from courage_hub.partners import requests as services
+    from courage_hub.schools.models import School
+
+    offer_id, school_id, user_id = offer.id, users["school_a"].id, users["coord_a"].id
+    data = services.RequestData("Im Mai", 20, "9", "")
+
+    def ask_now(n: int) -> None:
+        found = services.current_offer(offer_id)
+        school, user = db.session.get(School, school_id), db.session.get(User, user_id)
+        db.session.commit()  # every racer writes from a fresh transaction
+        services.create_request(found, school, user, data)
+
+    errors = _race(app, ask_now)
+
+    assert len(errors) == RACERS - 1 and all(isinstance(e, services.RequestRefused) for e in errors), errors
+    assert db.session.scalar(select(func.count(OfferRequest.id))) == 1
+
+
+def test_partner_accounts_answering_at_once_give_one_answer(app, users, asked):
+    from courage_hub.auth.models import User
+    from courage_hub.core.db import EditConflict
+    from courage_hub.partners import requests as services
+
+    accounts = [users["partner"].id] + [
+        factories.partner_account(users["partner_soest"], name=f"Konto {n}").id for n in range(RACERS - 1)
+    ]
+    request_id = asked.id
+
+    def answer_now(n: int) -> None:
+        found = db.session.get(OfferRequest, request_id)
+        user = db.session.get(User, accounts[n])
+        db.session.commit()
+        services.answer_request(found, user, n % 2 == 0, f"Antwort {n}", 1)
+
+    errors = _race(app, answer_now)
+
+    assert len(errors) == RACERS - 1 and all(isinstance(e, EditConflict) for e in errors), errors
+    db.session.refresh(asked)
+    assert asked.status in (RequestStatus.ACCEPTED, RequestStatus.DECLINED) and asked.version == 2
+    assert len(mails_to(users["coord_a"].email)) == 1

@@ -183,4 +183,6 @@ TEMPLATE_PERMISSIONS = {
     "can_withdraw_request": can_withdraw_request,
     "can_report_from_request": can_report_from_request,
     "can_propose_changes": can_propose_changes,
+    "speaks_for_partner": speaks_for_partner,
+    "acts_for_school": acts_for_school,
 }

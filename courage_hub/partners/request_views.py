@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..access.policy import can_view_activity, is_coordinator, is_member_of
-from ..activities.models import Activity
+from ..activities.services import get_activity
 from ..core.db import EditConflict, parse_version
 from ..core.permissions import require
 from ..core.schoolyear import local_today
@@ -168,15 +168,15 @@ def inbox():
 # --- one request ---------------------------------------------------------------------------------------------
 
 
-def _page(found: OfferRequest, school: School, answer_form: AnswerForm | None = None, status: int = 200):
+def _page(found: OfferRequest, school: School, answer_form: AnswerForm | None = None) -> str:
     """The request's page with the forms of the actions the signed-in person may take."""
     if answer_form is None:
         answer_form = AnswerForm(formdata=None)
     answer_form.version.data = found.version
     action_form = RequestActionForm(formdata=None)
     action_form.version.data = found.version
-    report = db.session.get(Activity, found.activity_id) if found.activity_id else None
-    page = render_template(
+    report = get_activity(found.activity_id) if found.activity_id else None
+    return render_template(
         "partners/requests/detail.html",
         req=found,
         school=school,
@@ -189,7 +189,6 @@ def _page(found: OfferRequest, school: School, answer_form: AnswerForm | None = 
         report=report if report is not None and can_view_activity(current_user, report) else None,
         on_behalf=not policy.keeps_partner(current_user, found.partner_id),
     )
-    return page, status
 
 
 @bp.get("/anfragen/<int:request_id>")

@@ -164,7 +164,7 @@ def _lock_school(school: School) -> None:
     """Re-read the school under a row lock (PostgreSQL): two requests of one school run one after the other, so the
     one-open-request rule holds (SQLite's write transactions already run one at a time)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.refresh(school, ["id"], with_for_update=True)
+        db.session.execute(select(School.id).where(School.id == school.id).with_for_update())
 
 
 def create_request(offer: Offer, school: School, user: User, data: RequestData) -> OfferRequest:
