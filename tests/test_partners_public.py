@@ -18,7 +18,7 @@ from courage_hub.core.schoolyear import local_today
 from courage_hub.extensions import db
 from courage_hub.partners.coverage import keywords_for
 from courage_hub.partners.models import PartnerLand
-from courage_hub.partners.public_views import LOGO_KIND
+from courage_hub.partners.services import LOGO_KIND
 
 from . import factories
 from .factories import OfferState

@@ -16,13 +16,12 @@ from ..regions.services import all_regions, region_by_slug, regions_by_id
 from ..regions.vocab import land_name
 from . import public
 from .policy import can_view_offer, can_view_partner, offer_is_public
+from .services import LOGO_KIND
 from .vocab import AUDIENCES, COSTS, FORMATS, GRADES, PARTNER_KINDS, PLACES
 
 bp = Blueprint("offers", __name__, url_prefix="/angebote")
 PER_PAGE = 20
 PARTNERS_PER_PAGE = 30
-# Where partner logos are stored (re-encoded PNGs, as school logos are).
-LOGO_KIND = "partner_logos"
 
 
 def _region(slug: str):
