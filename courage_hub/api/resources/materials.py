@@ -1,0 +1,213 @@
+"""``/api/v1/materials``: the approved materials of the library (``/materialien/``), each with its AMB description."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...core.links import external_url
+from ...core.vocab import TOPICS
+from ...extensions import db
+from ...materials import metadata, models
+from ...materials.search import MATERIALS
+from ...materials.services import MaterialFilter, get_material, list_conditions
+from ...materials.vocab import LANGUAGES, LEVELS, LICENCES, MATERIAL_TYPES
+from ..http import newest
+from ..pagination import Order
+from ..params import PRINTABLE, SLUG, PlaceQuery
+from ..resource import Example, Item, Resource
+from ..schemas import N_, Licence, Material, RegionRef, SchoolRef
+from .common import EXAMPLE_SITE, office, region_ref, school_ref, text
+
+
+class MaterialQuery(PlaceQuery):
+    q: str | None = Field(
+        None,
+        max_length=100,
+        pattern=PRINTABLE,
+        description=N_("Search words in title, keywords, author and description (“Rassismus” finds “rassistisch”)."),
+    )
+    topic: Literal[TOPICS] | None = Field(None, description=N_("Only materials on this topic."))  # type: ignore[valid-type]
+    level: Literal[LEVELS] | None = Field(None, description=N_("Only materials for this level."))  # type: ignore[valid-type]
+    type: Literal[MATERIAL_TYPES] | None = Field(  # type: ignore[valid-type]
+        None, description=N_("Only this kind of material.")
+    )
+    language: Literal[tuple(LANGUAGES)] | None = Field(  # type: ignore[valid-type]
+        None, description=N_("Only materials in this language (“ls”: Leichte Sprache).")
+    )
+    licence: Literal[tuple(LICENCES)] | None = Field(  # type: ignore[valid-type]
+        None, description=N_("Only materials under this licence (“arr”: all rights reserved).")
+    )
+    school: str | None = Field(
+        None,
+        max_length=220,
+        pattern=SLUG,
+        description=N_("Only this school's materials, by its slug; “ki” for those the offices shared."),
+    )
+
+
+def select_materials(query: MaterialQuery) -> Select:
+    place = query.place()
+    filters = MaterialFilter(
+        topic=query.topic or "",
+        level=query.level or "",
+        material_type=query.type or "",
+        language=query.language or "",
+        licence=query.licence or "",
+        school=query.school or "",
+        land=place.land,
+        region=place.region,
+        region_ids=place.region_ids,
+    )
+    # Every published material has its publication time (sharing and approval set it): the order's key.
+    conditions = [*list_conditions(filters), models.Material.published_at.is_not(None)]
+    searched = MATERIALS.contains(query.q or "", db.engine.dialect.name)
+    if searched is not None:
+        conditions.append(searched)
+    return (
+        select(models.Material)
+        .where(*conditions)
+        .options(
+            joinedload(models.Material.school),
+            selectinload(models.Material.topics),
+            selectinload(models.Material.levels),
+        )
+    )
+
+
+def get_public_material(material_id: int) -> models.Material | None:
+    """The material if everyone may see it: the rule of its page (``Material.is_public``)."""
+    material = get_material(material_id)
+    if material is None or not material.is_public or material.published_at is None:
+        return None
+    return material
+
+
+def serialize(rows: Sequence[models.Material]) -> list[Item]:
+    items = []
+    for material in rows:
+        region = office(material.region_id)
+        licence = LICENCES[material.licence]
+        body = Material(
+            id=material.id,
+            url=external_url("materials.detail", material_id=material.id),
+            title=material.title,
+            description=text(material.description),
+            type=material.material_type,
+            topics=material.topic_names,
+            levels=material.level_names,
+            language=material.language,
+            licence=Licence(code=licence.code, url=licence.url, open=licence.url is not None),
+            attribution=material.attribution,
+            keywords=material.tag_list,
+            school=school_ref(material.school) if material.school is not None else None,
+            region=region_ref(region),
+            land=region.land,
+            link_url=material.link_url,
+            download_url=None if material.is_link else external_url("materials.download", material_id=material.id),
+            preview_url=external_url("materials.preview", material_id=material.id) if material.preview_name else None,
+            downloads=material.download_count,
+            published_at=material.published_at,
+            updated_at=material.updated_at,
+            amb=metadata.amb(material) if material.has_open_metadata else None,
+        )
+        school_changed = material.school.updated_at if material.school is not None else None
+        items.append(Item(body, newest(material.updated_at, school_changed, region.updated_at)))
+    return items
+
+
+_PAGE = f"{EXAMPLE_SITE}/materialien/815"
+_WORKSHEET = Material(
+    id=815,
+    url=_PAGE,
+    title="Was ist Alltagsrassismus? Arbeitsblatt mit Fallbeispielen",
+    description="Sechs kurze Situationen aus dem Schulalltag: erkennen, benennen, eingreifen.",
+    type="Arbeitsblatt",
+    topics=["Rassismus"],
+    levels=["Sekundarstufe I"],
+    language="de",
+    licence=Licence(code="cc-by-sa", url="https://creativecommons.org/licenses/by-sa/4.0/", open=True),
+    attribution="Courage-AG der Gesamtschule am Lindenhof",
+    keywords=["Alltagsrassismus", "Zivilcourage"],
+    school=SchoolRef(
+        id=12,
+        slug="gesamtschule-am-lindenhof-lippstadt",
+        name="Gesamtschule am Lindenhof Lippstadt",
+        url=f"{EXAMPLE_SITE}/schulen/gesamtschule-am-lindenhof-lippstadt",
+    ),
+    region=RegionRef(id=1, slug="kreis-soest", name="KI Kreis Soest", url=f"{EXAMPLE_SITE}/regionen/kreis-soest"),
+    land="NW",
+    link_url=None,
+    download_url=f"{_PAGE}/datei",
+    preview_url=f"{_PAGE}/vorschau",
+    downloads=318,
+    published_at=datetime(2025, 9, 30, 10, 0, tzinfo=UTC),
+    updated_at=datetime(2025, 9, 30, 10, 0, tzinfo=UTC),
+    amb={
+        "@context": ["https://w3id.org/kim/amb/context.jsonld", {"@language": "de"}],
+        "id": _PAGE,
+        "type": ["LearningResource"],
+        "name": "Was ist Alltagsrassismus? Arbeitsblatt mit Fallbeispielen",
+        "description": "Sechs kurze Situationen aus dem Schulalltag: erkennen, benennen, eingreifen.",
+        "keywords": ["Rassismus", "Alltagsrassismus", "Zivilcourage"],
+        "inLanguage": ["de"],
+        "creator": [{"type": "Organization", "name": "Courage-AG der Gesamtschule am Lindenhof"}],
+        "about": [{"id": "http://w3id.org/kim/schulfaecher/s1023", "prefLabel": {"de": "Politik"}, "type": "Concept"}],
+        "educationalLevel": [
+            {
+                "id": "https://w3id.org/kim/educationalLevel/level_2",
+                "prefLabel": {"de": "Sekundarstufe I"},
+                "type": "Concept",
+            }
+        ],
+        "learningResourceType": [
+            {"id": "https://w3id.org/kim/hcrt/worksheet", "prefLabel": {"de": "Arbeitsblatt"}, "type": "Concept"}
+        ],
+        "dateCreated": "2025-09-28",
+        "isAccessibleForFree": True,
+        "publisher": [{"type": "Organization", "name": "Gesamtschule am Lindenhof Lippstadt"}],
+        "datePublished": "2025-09-30",
+        "license": {"id": "https://creativecommons.org/licenses/by-sa/4.0/"},
+        "mainEntityOfPage": [{"id": _PAGE, "type": "WebContent", "dateModified": "2025-09-30T10:00:00+00:00"}],
+        "encoding": [
+            {
+                "type": "MediaObject",
+                "contentUrl": f"{_PAGE}/datei",
+                "encodingFormat": "application/pdf",
+                "contentSize": "184320",
+            }
+        ],
+        "image": f"{_PAGE}/vorschau",
+    },
+)
+
+RESOURCE = Resource(
+    name="materials",
+    id_name="material_id",
+    model=Material,
+    query=MaterialQuery,
+    order=Order((models.Material.published_at, models.Material.id), descending=True),
+    select=select_materials,
+    get=get_public_material,
+    serialize=serialize,
+    summary=N_("Materials"),
+    description=N_(
+        "The approved materials of the library, newest first: the library's filters and full-text search (a "
+        "search does not change the order, so that a cursor stays valid). Each openly licensed material embeds "
+        "its AMB description. Materials in review, returned, withdrawn or hidden never appear."
+    ),
+    item_summary=N_("One material"),
+    list_example=Example(
+        "/materials?q=rassismus&level=Sekundarstufe%20I&limit=1",
+        (_WORKSHEET,),
+        next=f"{EXAMPLE_SITE}/api/v1/materials?limit=1&q=rassismus&level=Sekundarstufe+I"
+        "&cursor=WyIyMDI1LTA5LTMwVDEwOjAwOjAwKzAwOjAwIiw4MTVd",
+        limit=1,
+    ),
+    item_example=Example("/materials/815", (_WORKSHEET,)),
+)
