@@ -27,10 +27,12 @@ def render_markdown(text: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - sanitized by nh3 just above
 
 
+@lru_cache(maxsize=1024)
 def plain_text(text: str, limit: int | None = None) -> str:
     """Markdown → plain text on one line (no tags, no Markdown marks), cut at a word boundary to ``limit`` characters.
 
-    For places that take text, not HTML: meta descriptions, feed summaries.
+    For places that take text, not HTML: meta descriptions, feed summaries, the API. Like the rendered page it leaves
+    out raw HTML and comments. Pure, so each worker keeps its last 1,024 answers (see :func:`markdown_to_text`).
     """
     html = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
     words = html_module.unescape(nh3.clean(html, tags=set())).split()

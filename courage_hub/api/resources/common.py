@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...core.links import external_url
-from ...core.markdown import markdown_to_text
+from ...core.markdown import plain_text
 from ...regions.services import RegionInfo, regions_by_id
 from ...schools.models import School
 from ..schemas import RegionRef, SchoolRef
@@ -29,9 +29,9 @@ def school_ref(school: School) -> SchoolRef:
 
 
 def text(markdown: str) -> str:
-    """A description as plain text, as the site's feeds and open metadata give it (HTML comments and raw HTML,
-    which the pages never show, are left out too)."""
-    return markdown_to_text(markdown or "")
+    """A description as plain text: what its page shows, without the formatting (raw HTML and comments, which the
+    page never shows, are left out too)."""
+    return plain_text(markdown or "")
 
 
 def optional(value: str | None) -> str | None:
