@@ -1,5 +1,6 @@
-"""Shared by the API's tests: a network with public data of every kind, and a checker that validates each answer
-against the OpenAPI document the app serves (the schema of the operation and status, and the required headers)."""
+"""Shared by the API's tests: a network with public data of every kind, the same with private data of every kind
+(each carrying a marker no answer may contain), and a checker that validates each answer against the OpenAPI
+document the app serves (the schema of the operation and status, and the required headers)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,28 @@ from datetime import UTC, date, datetime, timedelta
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
 
-from courage_hub.activities.models import ActivityFile
+from courage_hub.activities.models import Activity, ActivityFile, ActivityState
+from courage_hub.coordination.models import SchoolNote
+from courage_hub.events.models import Event
 from courage_hub.extensions import db
-from courage_hub.schools.models import Patron
+from courage_hub.materials.models import Material, MaterialState
+from courage_hub.regions.models import Region
+from courage_hub.schools.models import EventKind, Patron, SchoolEvent
 
 from . import factories
-from .factories import ActivityFactory, EventFactory, EventRegistrationFactory, MaterialFactory, SchoolFactory
+from .factories import (
+    ActivityFactory,
+    Approval,
+    EventFactory,
+    EventRegistrationFactory,
+    EventState,
+    MaterialFactory,
+    SchoolFactory,
+    SchoolStatus,
+    UserFactory,
+)
 
 DOC_URI = "urn:courage-hub:openapi"
 
@@ -152,11 +168,104 @@ class OpenAPIChecker:
         self.check(response, path)
         return response
 
-    def crawl(self, client, path: str) -> list[dict]:
-        """Every item of a collection, following ``next`` page by page (each page checked)."""
+    def crawl(self, client, path: str, visit=None) -> list[dict]:
+        """Every item of a collection, following ``next`` page by page (each page checked, and shown to ``visit``)."""
         items, url = [], path
         while url:
-            body = self.get(client, url).get_json()
+            response = self.get(client, url)
+            if visit is not None:
+                visit(url, response)
+            body = response.get_json()
             items.extend(body["items"])
             url = body["next"].removeprefix("http://localhost") if body["next"] else None
         return items
+
+
+def private_network(users) -> dict:
+    """``public_network`` and every kind of private data, each carrying a marker that no answer may contain;
+    returns the markers and the ids of the private rows per collection."""
+    public = public_network(users)
+    a = users["school_a"]
+    hidden: dict[str, set[int]] = {name: set() for name in ("regions", "schools", "activities", "materials", "events")}
+    markers = {
+        "coordinator's name": users["coord_a"].name,
+        "coordinator's address": users["coord_a"].email,
+        "staff address": users["ki"].email,
+    }
+
+    def mark(kind: str, value: str) -> str:
+        markers[kind] = value
+        return value
+
+    # Schools that are not public, and what is internal about public ones.
+    pending = SchoolFactory(
+        name=mark("pending school", "Realschule Wartestand Werl"),
+        municipality="Werl",
+        approval=Approval.PENDING,
+        status=SchoolStatus.INTERESSE,
+    )
+    rejected = SchoolFactory(name=mark("rejected school", "Förderschule Abgelehnt Ense"), approval=Approval.REJECTED)
+    rejected.rejection_reason = mark("rejection reason", "Liegt nicht im Kreis GEHEIM-ABLEHNUNG")
+    departed = SchoolFactory(
+        name=mark("departed school", "Hauptschule Ausgetreten Soest"), status=SchoolStatus.AUSGETRETEN
+    )
+    unlisted = SchoolFactory(name=mark("preparing, not listed", "Grundschule Unentschieden"))
+    unlisted.status = SchoolStatus.VORBEREITUNG  # preparing without consent to be listed
+    hidden["schools"] |= {pending.id, rejected.id, departed.id, unlisted.id}
+    a.needs_contact, a.needs_contact_reason = True, mark("contact flag", "Seit langem still GEHEIM-KONTAKT")
+    a.schulnummer, a.street, a.postcode = mark("Schulnummer", "975318"), mark("street", "Geheimweg 7"), "59999"
+    a.ceremony_note = mark("ceremony note", "Urkunde fehlt GEHEIM-FEIER")
+    a.description += " <!-- " + mark("comment in a description", "GEHEIM-KOMMENTAR") + " -->"
+    db.session.add(SchoolNote(school_id=a.id, text=mark("internal note", "Rückruf vereinbart GEHEIM-NOTIZ")))
+    db.session.add(
+        SchoolEvent(
+            school_id=a.id, kind=EventKind.CONTACT_FLAG, note=mark("timeline", "GEHEIM-ZEITLEISTE"), internal=True
+        )
+    )
+    db.session.scalar(select(Patron).where(Patron.school_id == users["school_b"].id)).name = mark(
+        "patron without consent", "Pate Ohne Zustimmung"
+    )
+    region = db.session.get(Region, a.region_id)
+    region.reply_to_email = mark("office's reply-to setting", "antwort-intern@kreis-soest.example")
+
+    # Reports that are not public.
+    for state, title in ((ActivityState.DRAFT, "GEHEIM-ENTWURF"), (ActivityState.UNPUBLISHED, "GEHEIM-GESPERRT")):
+        report = ActivityFactory(school=a, state=state, title=mark(f"{state.value} report", title))
+        hidden["activities"].add(report.id)
+    blocked = db.session.get(Activity, max(hidden["activities"]))
+    blocked.moderation_reason = mark("moderation reason", "Foto ohne Einwilligung GEHEIM-MODERATION")
+    for school, kind in ((pending, "pending"), (departed, "departed"), (unlisted, "unlisted")):
+        report = ActivityFactory(school=school, title=mark(f"report of a {kind} school", f"GEHEIM-BERICHT-{kind}"))
+        hidden["activities"].add(report.id)
+    photo_report = public["reports"][0]
+    markers["photo's file name"] = "Max_8a.jpg"  # seeded by public_network
+    assert photo_report.id  # its public report is listed, the photo never
+
+    # Materials that are not approved, and a public one's internals.
+    for state in (MaterialState.REVIEW, MaterialState.REJECTED, MaterialState.WITHDRAWN, MaterialState.HIDDEN):
+        material = MaterialFactory(
+            school=a, state=state, published_at=None, title=mark(f"{state.value} material", f"GEHEIM-{state.value}")
+        )
+        hidden["materials"].add(material.id)
+    returned = db.session.get(Material, min(hidden["materials"]))
+    returned.review_reason = mark("review reason", "Quelle fehlt GEHEIM-PRUEFUNG")
+    of_pending = MaterialFactory(school=pending, title=mark("material of a pending school", "GEHEIM-MATERIAL-wartend"))
+    hidden["materials"].add(of_pending.id)
+    author = UserFactory(
+        name=mark("material's author", "Urheberin Privat"), email=mark("author's address", "u@x.example")
+    )
+    file_material = public["materials"][2]
+    db.session.get(Material, file_material.id).author_id = author.id
+    markers["stored file name"] = file_material.storage_name
+    markers["uploaded file name"] = "heft.pdf"
+
+    # Events: a draft, the online link and the registrations.
+    draft = EventFactory(title=mark("draft event", "GEHEIM-TREFFEN"), state=EventState.DRAFT)
+    hidden["events"].add(draft.id)
+    online = public["events"][0]
+    db.session.get(Event, online.id).online_url = mark("online link", "https://konferenz.example/geheim-raum")
+    registration = EventRegistrationFactory(event=online, school=users["school_b"], adult_names="Frau Privatmann")
+    registration.note = mark("registration note", "Wir bringen Rollstühle GEHEIM-ANMELDUNG")
+    markers["adults' names"] = "Frau Privatmann"
+    db.session.commit()
+    return {"markers": markers, "hidden": hidden, "pending": pending, "unlisted": unlisted}
