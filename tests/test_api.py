@@ -278,3 +278,22 @@ def test_the_documentation_page_shows_every_endpoint_with_an_example(client):
         assert f"GET /api/v1{resource.item_example.request}" in page and example in page
     assert page.count('class="code-wrap"') == 2 * len(RESOURCES)
     assert 'id="problem-not-found"' in page and "/api/v1/openapi.json" in page
+
+
+def test_the_documentation_page_is_well_structured(client):
+    """One h1, no skipped heading level, unique ids, and every table a captioned region a keyboard can scroll."""
+    from .test_html import duplicate_ids, heading_skips, page
+
+    root = page(client, "/api/")
+    assert len(list(root.iter("h1"))) == 1
+    assert heading_skips(root) == [] and duplicate_ids(root) == set()
+    ids = {element.attrs["id"] for element in root.iter() if "id" in element.attrs}
+    tables = list(root.iter("table"))
+    assert len(tables) > 2 * len(RESOURCES)
+    for table in tables:
+        wrapper = table.parent
+        assert wrapper.attrs.get("role") == "region" and wrapper.attrs.get("tabindex") == "0"
+        assert wrapper.attrs.get("aria-labelledby") in ids
+        assert table.children[0].tag == "caption"
+    links = {a.attrs["href"][1:] for a in root.iter("a") if a.attrs.get("href", "").startswith("#")}
+    assert links <= ids, links - ids  # every link within the page has its target

@@ -123,7 +123,7 @@ def _endpoint(resource, *, item: bool) -> Endpoint:
         else [_param(parameter) for parameter in parameters(resource.query)]
     )
     return Endpoint(
-        anchor=f"{resource.name}-item" if item else resource.name,
+        anchor=f"{resource.name}-item" if item else f"{resource.name}-list",
         path=path,
         summary=_(resource.item_summary if item else resource.summary),
         description="" if item else _(resource.description),
