@@ -4,6 +4,7 @@ read page by page with a stable cursor, filter like the pages and run a fixed nu
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -209,7 +210,6 @@ def test_filters_narrow_like_the_pages(client, users, network):
 def test_the_materials_search_finds_what_the_library_finds(client, users, network):
     """The same search words find the same materials on the page and in the API (the page ranks, the API keeps
     its order)."""
-    import re
 
     for words in ("rassismus", "alltag", "themenheft", "vielfalt unna"):
         page = client.get(f"/materialien/?q={words}").get_data(as_text=True)
@@ -297,3 +297,31 @@ def test_the_documentation_page_is_well_structured(client):
         assert table.children[0].tag == "caption"
     links = {a.attrs["href"][1:] for a in root.iter("a") if a.attrs.get("href", "").startswith("#")}
     assert links <= ids, links - ids  # every link within the page has its target
+
+
+@pytest.mark.parametrize(
+    ("path", "table", "sqlite_plan"),
+    [
+        ("/api/v1/activities", "activities", r"USING INDEX ix_activities_feed \(state=\? AND start_date<\?\)"),
+        ("/api/v1/materials", "materials", r"SEARCH materials USING INTEGER PRIMARY KEY \(rowid<\?\)"),
+        # A search reads the text index's row ids in their order (SQLite's 192: order consumed), after the cursor (<).
+        ("/api/v1/materials?q=arbeitsblatt", "materials", r"SCAN materials_fts VIRTUAL TABLE INDEX 192:\S*<"),
+        ("/api/v1/events", "events", r"USING INDEX ix_events_state_starts \(state=\? AND starts_at>\?\)"),
+    ],
+)
+def test_a_page_after_the_cursor_is_read_through_the_sort_index(client, users, path, table, sqlite_plan):
+    """The cursor is a range condition on the sort key: the next page starts inside the index, whatever its depth."""
+    from .factories import EventFactory
+    from .test_performance import DB_KIND, add_data, list_statement, query_plan
+
+    add_data(schools=3, per_school=8)
+    for n in range(8):
+        EventFactory(title=f"Treffen {n}")
+    next_url = client.get(path + ("&" if "?" in path else "?") + "limit=2").get_json()["next"]
+    statement, parameters = list_statement(client, next_url.removeprefix("http://localhost"), table)
+    plan = query_plan(statement, parameters)
+    if DB_KIND == "postgres":
+        assert f"Seq Scan on {table}" not in plan, plan
+    else:
+        assert re.search(sqlite_plan, plan), plan
+        assert "TEMP B-TREE" not in plan or table == "events", plan  # events: two states, a short list

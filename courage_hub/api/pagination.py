@@ -35,12 +35,12 @@ class Order:
     columns: tuple[InstrumentedAttribute, ...]
     descending: bool = False
 
-    def by(self) -> tuple[ColumnElement, ...]:
-        return tuple(column.desc() if self.descending else column.asc() for column in self.columns)
+    def by(self, sort: tuple[ColumnElement, ...] | None = None) -> tuple[ColumnElement, ...]:
+        return tuple(column.desc() if self.descending else column.asc() for column in sort or self.columns)
 
-    def after(self, position: tuple) -> ColumnElement[bool]:
+    def after(self, position: tuple, sort: tuple[ColumnElement, ...] | None = None) -> ColumnElement[bool]:
         """Rows that come after ``position`` in this order (a row-value comparison, which the index can serve)."""
-        key = tuple_(*self.columns)  # a plain tuple on the right takes the columns' types (UTC times on SQLite)
+        key = tuple_(*(sort or self.columns))  # a plain tuple on the right takes their types (UTC times on SQLite)
         return key < position if self.descending else key > position
 
     def position(self, row: Any) -> tuple:
@@ -87,14 +87,25 @@ def _typed(value: Any, column: InstrumentedAttribute) -> Any:
     raise InvalidCursor
 
 
-def read_page(statement: Select, order: Order, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
-    """One page of ``statement`` (a ``select()`` of one entity) in ``order`` after ``cursor``, and the next cursor.
+@dataclass(frozen=True)
+class Listing:
+    """The public rows a collection reads (a ``select()`` of one entity, without order or limit), and the columns its
+    order runs on in SQL when they are not the order's own: equal values read from another table, such as a text
+    index's row ids, which it can return in their order (see the materials' search)."""
+
+    statement: Select
+    sort: tuple[ColumnElement, ...] | None = None
+
+
+def read_page(listing: Listing, order: Order, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of ``listing`` in ``order`` after ``cursor``, and the next cursor.
 
     One query whatever the page size: one row more than the page tells whether another page follows.
     """
+    statement = listing.statement
     if cursor:
-        statement = statement.where(order.after(order.decode(cursor)))
-    rows = list(db.session.scalars(statement.order_by(*order.by()).limit(limit + 1)).unique())
+        statement = statement.where(order.after(order.decode(cursor), listing.sort))
+    rows = list(db.session.scalars(statement.order_by(*order.by(listing.sort)).limit(limit + 1)).unique())
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

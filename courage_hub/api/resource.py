@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
-
-from .pagination import Order
+from .pagination import Listing, Order
 from .params import CollectionQuery
 from .schemas import Collection, Schema, collection_of
 
@@ -40,8 +38,8 @@ class Example:
 class Resource:
     """A collection ``/api/v1/<name>`` and its items ``/api/v1/<name>/{<id_name>}``.
 
-    ``select(query)`` returns the public rows that match the query's filters (a ``select()`` of one entity, without
-    order or limit: the collection's ``order`` and the cursor are applied to it); ``get(id)`` one public row or None;
+    ``select(query)`` returns the ``Listing`` of the public rows that match the query's filters (the collection's
+    ``order`` and the cursor are applied to it); ``get(id)`` one public row or None;
     ``serialize(rows)`` turns a page of rows into items with a fixed number of queries, whatever their number.
     """
 
@@ -50,7 +48,7 @@ class Resource:
     model: type[Schema]
     query: type[CollectionQuery]
     order: Order
-    select: Callable[[Any], Select]
+    select: Callable[[Any], Listing]
     get: Callable[[int], Any | None]
     serialize: Callable[[Sequence[Any]], list[Item]]
     summary: str  # msgid: what the collection lists

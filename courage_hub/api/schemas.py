@@ -194,7 +194,7 @@ class Material(Schema):
     download_url: Uri | None = described(N_("The file, for a material that is a file."))
     preview_url: Uri | None = described(N_("A preview image (WebP), if there is one."))
     downloads: int = described(N_("How often it was downloaded or opened."))
-    published_at: datetime = described(N_("When it was published."))
+    published_at: datetime | None = described(N_("When it was published."))
     updated_at: datetime = described(N_("Last change."))
     amb: dict[str, Any] | None = described(
         N_(

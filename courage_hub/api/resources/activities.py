@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ...activities import models
@@ -17,7 +17,7 @@ from ...core.links import external_url
 from ...core.vocab import TOPICS
 from ...schools.models import School
 from ..http import newest
-from ..pagination import Order
+from ..pagination import Listing, Order
 from ..params import PRINTABLE, SLUG, PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, Activity, RegionRef, SchoolRef
@@ -43,7 +43,7 @@ class ActivityQuery(PlaceQuery):
     )
 
 
-def select_activities(query: ActivityQuery) -> Select:
+def select_activities(query: ActivityQuery) -> Listing:
     place = query.place()
     filters = FeedFilter(
         topic=query.topic or "",
@@ -56,7 +56,7 @@ def select_activities(query: ActivityQuery) -> Select:
         region=place.region,
         region_ids=place.region_ids,
     )
-    return (
+    return Listing(
         select(models.Activity)
         .join(School, models.Activity.school_id == School.id)
         .where(*feed_conditions(filters))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from ...core.db import utcnow
 from ...core.links import external_url
@@ -17,7 +17,7 @@ from ...events.public import EventFilter, get_event, local, one_line_address, se
 from ...extensions import db
 from ...regions.vocab import land_name
 from ..http import newest
-from ..pagination import Order
+from ..pagination import Listing, Order
 from ..params import PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, Event, EventContact, Organiser, RegionRef
@@ -42,7 +42,7 @@ class EventQuery(PlaceQuery):
     )
 
 
-def select_events(query: EventQuery) -> Select:
+def select_events(query: EventQuery) -> Listing:
     filters = EventFilter(
         place=query.place(),
         kind=models.EventKind(query.kind) if query.kind else None,
@@ -54,7 +54,7 @@ def select_events(query: EventQuery) -> Select:
         conditions.append(models.Event.ends_at > utcnow())
     elif query.period == "past":
         conditions.append(models.Event.ends_at <= utcnow())
-    return select(models.Event).where(*conditions)
+    return Listing(select(models.Event).where(*conditions))
 
 
 def get_public_event(event_id: int) -> models.Event | None:

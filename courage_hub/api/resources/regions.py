@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import Field
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...core.links import external_url
 from ...extensions import db
 from ...regions import models
 from ...regions.public import member_counts
-from ..pagination import Order
+from ..pagination import Listing, Order
 from ..params import CollectionQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, Land, Region, RegionContact
@@ -24,9 +24,9 @@ class RegionQuery(CollectionQuery):
     land: Land | None = Field(None, description=N_("Only this Land (ISO 3166-2 code without “DE-”, e.g. “NW”)."))
 
 
-def select_regions(query: RegionQuery) -> Select:
+def select_regions(query: RegionQuery) -> Listing:
     statement = select(models.Region).options(selectinload(models.Region.municipalities))
-    return statement.where(models.Region.land == query.land) if query.land else statement
+    return Listing(statement.where(models.Region.land == query.land) if query.land else statement)
 
 
 def get_region(region_id: int) -> models.Region | None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ...activities.models import Activity
@@ -19,7 +19,7 @@ from ...schools import models
 from ...schools.services import DirectoryFilter, directory_conditions
 from ...schools.vocab import SCHOOL_TYPES
 from ..http import newest
-from ..pagination import Order
+from ..pagination import Listing, Order
 from ..params import PRINTABLE, PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, ObligationYear, Patron, RegionRef, School
@@ -41,7 +41,7 @@ class SchoolQuery(PlaceQuery):
     )
 
 
-def select_schools(query: SchoolQuery) -> Select:
+def select_schools(query: SchoolQuery) -> Listing:
     filters = DirectoryFilter(
         q=(query.q or "").strip(),
         municipality=query.municipality or "",
@@ -49,7 +49,8 @@ def select_schools(query: SchoolQuery) -> Select:
         status=query.status or "",
         region_ids=query.place().region_ids,
     )
-    return select(models.School).where(*directory_conditions(filters)).options(selectinload(models.School.patron))
+    statement = select(models.School).where(*directory_conditions(filters))
+    return Listing(statement.options(selectinload(models.School.patron)))
 
 
 def get_school(school_id: int) -> models.School | None:
