@@ -12,8 +12,11 @@ from typing import Annotated, Any
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from ..regions.services import Place, all_regions
+from ..extensions import db
+from ..regions.models import Region
+from ..regions.services import Place
 from .schemas import N_, Land
 
 # No C0 control characters and no DEL (tab and line breaks included: no filter needs them).
@@ -57,12 +60,12 @@ class PlaceQuery(CollectionQuery):
         Land, matches nothing."""
         if self.region is None and self.land is None:
             return Place()
-        regions = [
-            region
-            for region in all_regions()
-            if (self.region is None or region.slug == self.region) and (self.land is None or region.land == self.land)
-        ]
-        return Place(self.land or "", self.region or "", tuple(region.id for region in regions))
+        chosen = select(Region.id).order_by(Region.id)
+        if self.region is not None:
+            chosen = chosen.where(Region.slug == self.region)
+        if self.land is not None:
+            chosen = chosen.where(Region.land == self.land)
+        return Place(self.land or "", self.region or "", tuple(db.session.scalars(chosen)))
 
 
 def parameters(query: type[CollectionQuery]) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from ..pagination import Listing, Order
 from ..params import PRINTABLE, SLUG, PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, Activity, RegionRef, SchoolRef
-from .common import EXAMPLE_SITE, office, region_ref, school_ref, text
+from .common import EXAMPLE_SITE, offices, region_ref, school_ref, text
 
 
 class ActivityQuery(PlaceQuery):
@@ -71,10 +71,11 @@ def get_public_activity(activity_id: int) -> models.Activity | None:
 
 
 def serialize(rows: Sequence[models.Activity]) -> list[Item]:
+    regions = offices(activity.school.region_id for activity in rows)
     items = []
     for activity in rows:
         school = activity.school
-        region = office(school.region_id)
+        region = regions[school.region_id]
         body = Activity(
             id=activity.id,
             url=external_url("activities.detail", activity_id=activity.id),

@@ -21,7 +21,7 @@ from ..pagination import Listing, Order
 from ..params import PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, Event, EventContact, Organiser, RegionRef
-from .common import EXAMPLE_SITE, office, optional, region_ref, text
+from .common import EXAMPLE_SITE, offices, optional, region_ref, text
 
 KINDS = tuple(kind.value for kind in models.EventKind)
 AUDIENCES = tuple(audience.value for audience in models.Audience)
@@ -79,9 +79,10 @@ def serialize(rows: Sequence[models.Event]) -> list[Item]:
     limited = [event.id for event in rows if event.capacity is not None]
     taken = seats_taken(limited)
     registrations = _registrations_changed(limited)
+    regions = offices(event.region_id for event in rows)
     items = []
     for event in rows:
-        region = office(event.region_id) if event.region_id is not None else None
+        region = regions.get(event.region_id) if event.region_id is not None else None
         land = region.land if region is not None else event.land or ""
         cancelled = event.state == models.EventState.CANCELLED
         body = Event(

@@ -22,7 +22,7 @@ from ..pagination import Listing, Order
 from ..params import PRINTABLE, SLUG, PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, Licence, Material, RegionRef, SchoolRef
-from .common import EXAMPLE_SITE, office, region_ref, school_ref, text
+from .common import EXAMPLE_SITE, offices, region_ref, school_ref, text
 
 
 class MaterialQuery(PlaceQuery):
@@ -90,9 +90,10 @@ def get_public_material(material_id: int) -> models.Material | None:
 
 
 def serialize(rows: Sequence[models.Material]) -> list[Item]:
+    regions = offices(material.region_id for material in rows)
     items = []
     for material in rows:
-        region = office(material.region_id)
+        region = regions[material.region_id]
         licence = LICENCES[material.licence]
         body = Material(
             id=material.id,

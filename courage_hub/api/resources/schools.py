@@ -23,7 +23,7 @@ from ..pagination import Listing, Order
 from ..params import PRINTABLE, PlaceQuery
 from ..resource import Example, Item, Resource
 from ..schemas import N_, ObligationYear, Patron, RegionRef, School
-from .common import EXAMPLE_SITE, office, optional, region_ref, text
+from .common import EXAMPLE_SITE, offices, optional, region_ref, text
 
 PUBLIC_STATUS_CODES = tuple(status.value for status in (*models.PREPARING_STATUSES, *models.PUBLIC_STATUSES))
 
@@ -82,9 +82,10 @@ def serialize(rows: Sequence[models.School]) -> list[Item]:
     obligations = obligation_years_of(list(rows))
     reports = _reports_changed([school.id for school in rows])
     year_began = _school_year_began()
+    regions = offices(school.region_id for school in rows)
     items = []
     for school in rows:
-        region = office(school.region_id)
+        region = regions[school.region_id]
         patron = school.patron if school.patron is not None and school.patron.show_publicly else None
         body = School(
             id=school.id,
