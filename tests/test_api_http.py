@@ -254,3 +254,11 @@ def test_a_new_school_changes_the_collection_etag(client, users):
     MaterialFactory(school=users["school_a"])  # another collection's change leaves this one's ETag alone
     now = client.get("/api/v1/schools").headers["ETag"]
     assert client.get("/api/v1/schools", headers={"If-None-Match": now}).status_code == 304
+
+
+def test_head_answers_like_get_without_a_body(client, users, network):
+    get = client.get("/api/v1/events")
+    head = client.head("/api/v1/events")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["ETag"] == get.headers["ETag"] and head.headers["Link"] == get.headers["Link"]
+    assert client.head("/api/v1/events", headers={"If-None-Match": get.headers["ETag"]}).status_code == 304

@@ -176,7 +176,6 @@ def document() -> dict[str, Any]:
             "title": "Courage Hub open data API",
             "version": "1",
             "description": INFO_DESCRIPTION,
-            "license": {"name": "Data: see each material's licence; the rest is public information of the network"},
         },
         "externalDocs": {"description": "Documentation with examples", "url": docs},
         "servers": [{"url": docs.rstrip("/") + "/v1"}],
