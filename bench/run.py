@@ -123,6 +123,9 @@ def app_env(workdir: Path, database_url: str) -> dict[str, str]:
         # The load tool speaks plain HTTP to 127.0.0.1; the session cookie must travel over it.
         SESSION_COOKIE_SECURE="false",
         MAIL_OUTBOX=str(workdir / "outbox"),
+        # The load tool is one client sending hundreds of requests per page: the API's limit stays on (its cost is
+        # measured) but high enough never to refuse.
+        API_RATE_LIMIT="100000000",
     )
     return env
 
@@ -191,6 +194,9 @@ def sample_pages(app) -> list[Page]:
         Page("/materialien/", "/materialien/"),
         Page("/materialien/?q=rassismus", "/materialien/?q=rassismus"),
         Page("/materialien/<id>", f"/materialien/{material_id}" if material_id else None, note="no material"),
+        # The open data API, with the public pages' targets (its rate limit counts every request, see app_env).
+        Page("/api/v1/schools", "/api/v1/schools"),
+        Page("/api/v1/materials?q=rassismus", "/api/v1/materials?q=rassismus"),
         # The dashboard shows each account its own scope: the office's region, NRW's roll-up, the national one.
         Page("/koordination/ (KI staff)", "/koordination/", REGIONAL_LOGIN, "", DASHBOARD_P95_MS, DASHBOARD_QUERIES),
         Page("/koordination/ (NRW roll-up)", "/koordination/", LAND_LOGIN, "", DASHBOARD_P95_MS, DASHBOARD_QUERIES),

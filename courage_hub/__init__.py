@@ -107,6 +107,7 @@ def _warn_about_operator_settings(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from . import api
     from .core import db as core_db
     from .core import pagecache, ratelimit
 
@@ -116,6 +117,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
     core_db.init_app(app)
     ratelimit.init_app(app)
+    api.init_app(app)  # before the page cache: every API request counts toward its rate limit, kept answers too
     pagecache.init_app(app)
 
     from .auth import session as auth_session
@@ -142,6 +144,7 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from . import home, legal  # noqa: F401  (add the start page and the legal pages to the core blueprint)
     from .activities.views import bp as activities_bp
+    from .api.views import bp as api_bp
     from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .coordination import (  # noqa: F401  (add their pages to the coordination blueprint)
@@ -190,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
         partner_staff_bp,
         offer_requests_bp,
         request_staff_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
 

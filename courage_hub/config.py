@@ -83,6 +83,10 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_FAILURE_WINDOW_SECONDS": _int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
         # The same reader (hashed address and browser) downloading a material again within this time counts once.
         "DOWNLOAD_COUNT_WINDOW_SECONDS": _int("DOWNLOAD_COUNT_WINDOW_SECONDS", 10 * 60),
+        # The open data API (/api/v1/): requests per client address (an IPv6 client by its /64 network) and window,
+        # shared by all workers like the login throttle; 0 switches the limit off.
+        "API_RATE_LIMIT": _int("API_RATE_LIMIT", 300),
+        "API_RATE_WINDOW_SECONDS": _int("API_RATE_WINDOW_SECONDS", 60),
         # Between the password and the second factor: the half-signed-in state ends after this many seconds.
         "SECOND_FACTOR_STEP_SECONDS": _int("SECOND_FACTOR_STEP_SECONDS", 10 * 60),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

@@ -378,6 +378,21 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/partnerbereich/anfragen"): {"anonymous": LOGIN, "partner": 200, ALL: 403},
     ("GET", "/koordination/anfragen/"): KI_LIST,
     ("GET", "/koordination/anfragen/export.<any(csv, xlsx):fmt>"): KI_LIST,
+    # Open data API: public reading, the same answer for every role (it reads no session). The samples of the object
+    # routes are private (school_id: a pending registration, activity_id: a draft, material_id: a material in
+    # review): not found, also for their school and the KI; the region and the published event are public.
+    ("GET", "/api/"): {ALL: 200},
+    ("GET", "/api/v1/openapi.json"): {ALL: 200},
+    ("GET", "/api/v1/regions"): {ALL: 200},
+    ("GET", "/api/v1/regions/<int:region_id>"): {ALL: 200},
+    ("GET", "/api/v1/schools"): {ALL: 200},
+    ("GET", "/api/v1/schools/<int:school_id>"): {ALL: 404},
+    ("GET", "/api/v1/activities"): {ALL: 200},
+    ("GET", "/api/v1/activities/<int:activity_id>"): {ALL: 404},
+    ("GET", "/api/v1/materials"): {ALL: 200},
+    ("GET", "/api/v1/materials/<int:material_id>"): {ALL: 404},
+    ("GET", "/api/v1/events"): {ALL: 200},
+    ("GET", "/api/v1/events/<int:event_id>"): {ALL: 200},
 }
 
 
@@ -781,6 +796,7 @@ PUBLISHED_REPORT_OF_A: dict[tuple[str, str], dict] = {
     # A public report: staff of another region see it, but may not take it offline.
     ("GET", "/aktivitaeten/<int:activity_id>/sperren"): KI_ONLY,
     ("POST", "/aktivitaeten/<int:activity_id>/sperren"): {**KI_ONLY, "ki": DONE},
+    ("GET", "/api/v1/activities/<int:activity_id>"): PUBLIC,
 }
 APPROVED_MATERIAL_OF_A: dict[tuple[str, str], dict] = {
     ("GET", "/materialien/<int:material_id>"): PUBLIC,
@@ -797,6 +813,7 @@ APPROVED_MATERIAL_OF_A: dict[tuple[str, str], dict] = {
     ("POST", "/koordination/pruefung/<int:material_id>"): {**KI_OBJECT, "ki": DONE},
     ("POST", "/koordination/pruefung/<int:material_id>/ausblenden"): {**KI_OBJECT, "ki": DONE},
     ("POST", "/koordination/pruefung/<int:material_id>/einblenden"): {**KI_OBJECT, "ki": 404},  # not hidden
+    ("GET", "/api/v1/materials/<int:material_id>"): PUBLIC,
 }
 
 

@@ -98,7 +98,8 @@ class FeedFilter:
     region_ids: tuple[int, ...] | None = None  # the regions of the chosen Land or region; None: all
 
 
-def _feed_conditions(filters: FeedFilter) -> list:
+def feed_conditions(filters: FeedFilter) -> list:
+    """The feed's filters and search as SQL over reports joined with their school (the page and the API)."""
     conditions = [Activity.is_public]
     if filters.topic:
         conditions.append(
@@ -129,7 +130,7 @@ def feed_page(filters: FeedFilter, page: int, per_page: int = 12) -> tuple[list[
 
     The Atom feed reads its entries through here too, so that it shows what the page shows, in the same order.
     """
-    conditions = _feed_conditions(filters)
+    conditions = feed_conditions(filters)
     key = ("activities.feed", db.engine.dialect.name, *astuple(filters))
     total = cached_count(key, select(func.count(Activity.id)).join(School).where(*conditions))
     ids = (
@@ -184,22 +185,34 @@ def obligation_met(school_id: int, year: int) -> bool:
 
 def obligation_years(school: School, today: date | None = None) -> list[tuple[int, bool]]:
     """(school year, met?) for every school year since the school was admitted, oldest first."""
+    return obligation_years_of([school], today)[school.id]
+
+
+def obligation_years_of(schools: list[School], today: date | None = None) -> dict[int, list[tuple[int, bool]]]:
+    """:func:`obligation_years` of each of ``schools`` by id, in one query for all of them (a list page)."""
     current = schoolyear.current_school_year(today)
-    if school.status != SchoolStatus.AUFGENOMMEN and not school.admitted_on:
-        return []
-    first = schoolyear.school_year_of(school.admitted_on) if school.admitted_on else current
-    met = set(
-        db.session.scalars(
-            select(Activity.school_year)
-            .where(
-                Activity.school_id == school.id,
-                Activity.state == ActivityState.PUBLISHED,
-                Activity.counts_as_project.is_(True),
+    joined = [s for s in schools if s.status == SchoolStatus.AUFGENOMMEN or s.admitted_on]
+    met = (
+        {
+            (school_id, year)
+            for school_id, year in db.session.execute(
+                select(Activity.school_id, Activity.school_year)
+                .where(
+                    Activity.school_id.in_([s.id for s in joined]),
+                    Activity.state == ActivityState.PUBLISHED,
+                    Activity.counts_as_project.is_(True),
+                )
+                .distinct()
             )
-            .distinct()
-        )
+        }
+        if joined
+        else set()
     )
-    return [(year, year in met) for year in range(first, current + 1)]
+    years: dict[int, list[tuple[int, bool]]] = {school.id: [] for school in schools}
+    for school in joined:
+        first = schoolyear.school_year_of(school.admitted_on) if school.admitted_on else current
+        years[school.id] = [(year, (school.id, year) in met) for year in range(first, current + 1)]
+    return years
 
 
 # --- writing ---------------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Iterable
 
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, current_app, g, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -51,7 +52,25 @@ UNTRUSTED_HOST = _l("This address does not belong to Courage Hub. Please open th
 _SECRET_FIELDS = {"csrf_token", "password", "password_confirm", "new_password", "current_password"}
 
 
-def render_error(code: int, *, retry_after: int | None = None, detail: str | None = None):
+def register_renderer(app: Flask, prefix: str, renderer: Callable[..., Response]) -> None:
+    """Answer errors of requests under ``prefix`` with ``renderer`` instead of the German error page (the API answers
+    with problem details). ``renderer(code, retry_after=…, detail=…, allow=…)`` returns the response."""
+    app.extensions.setdefault("courage_hub.error_renderers", []).append((prefix, renderer))
+
+
+def _renderer() -> Callable[..., Response] | None:
+    if not has_request_context():
+        return None
+    renderers = current_app.extensions.get("courage_hub.error_renderers", ())
+    return next((renderer for prefix, renderer in renderers if request.path.startswith(prefix)), None)
+
+
+def render_error(
+    code: int, *, retry_after: int | None = None, detail: str | None = None, allow: Iterable[str] | None = None
+):
+    renderer = _renderer()
+    if renderer is not None:
+        return renderer(code, retry_after=retry_after, detail=detail, allow=allow)
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     minutes = math.ceil(retry_after / 60) if retry_after else None
     body = render_template("errors/error.html", code=code, title=title, text=text, detail=detail, retry_minutes=minutes)
@@ -67,7 +86,8 @@ def init_app(app: Flask) -> None:
         retry = None
         if error.code == 429:
             retry = getattr(error, "retry_after", None)
-        return render_error(error.code if error.code in ERROR_TEXTS else 400, retry_after=retry)
+        allow = getattr(error, "valid_methods", None) if error.code == 405 else None
+        return render_error(error.code if error.code in ERROR_TEXTS else 400, retry_after=retry, allow=allow)
 
     @app.errorhandler(SecurityError)
     def _untrusted_host(error: SecurityError):

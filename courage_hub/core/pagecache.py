@@ -61,7 +61,7 @@ CACHEABLE_ENDPOINTS = frozenset(
         "offers.partner",
     }
 )
-KEPT_HEADERS = ("Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Link")
+KEPT_HEADERS = ("Content-Type", "Cache-Control", "Access-Control-Allow-Origin", "Link", "ETag", "Last-Modified")
 MEMORY_ENTRIES = 2000
 
 
@@ -138,12 +138,23 @@ class CacheUnavailable(Exception):
     """Redis is down: serve the page without the cache."""
 
 
+def allow(app: Flask, endpoints: set[str]) -> None:
+    """Keep the answers of ``endpoints`` too (the open data API registers its GET endpoints here)."""
+    app.extensions.setdefault("courage_hub.pagecache_endpoints", set()).update(endpoints)
+
+
+def _cacheable(endpoint: str | None) -> bool:
+    return endpoint in CACHEABLE_ENDPOINTS or endpoint in current_app.extensions.get(
+        "courage_hub.pagecache_endpoints", ()
+    )
+
+
 def _store() -> MemoryStore | RedisStore | None:
     return current_app.extensions.get("courage_hub.pagecache")
 
 
 def _cache_key(store: MemoryStore | RedisStore) -> str | None:
-    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHEABLE_ENDPOINTS:
+    if request.method not in ("GET", "HEAD") or not _cacheable(request.endpoint):
         return None
     if request.routing_exception is not None:
         return None  # e.g. a Host that is not trusted: refused before this hook, and never kept

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import parse_qsl
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
@@ -53,6 +54,14 @@ class CleanRequest(Request):
     @cached_property
     def args(self) -> MultiDict:  # type: ignore[override]
         return _cleaned(super().args, self.parameter_storage_class)
+
+    @cached_property
+    def raw_args(self) -> MultiDict:
+        """The query parameters as sent, control characters kept: for the open data API, which refuses a value
+        with control characters (400) where a page quietly cleans it."""
+        return self.parameter_storage_class(
+            parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        )
 
 
 class IdConverter(IntegerConverter):

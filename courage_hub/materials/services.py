@@ -131,8 +131,10 @@ def staff_home_region_id(user: User) -> int:
     return region_id
 
 
-def _list_conditions(filters: MaterialFilter, *, counting: bool = False) -> list:
-    """The filters as SQL. For counting, topic and level are written as IN (…), which lets the planner start from
+def list_conditions(filters: MaterialFilter, *, counting: bool = False) -> list:
+    """The filters (without the search words) as SQL: the library's page and the API read them both.
+
+    For counting, topic and level are written as IN (…), which lets the planner start from
     their index; for a page, EXISTS lets it walk the sort index and stop after one page."""
     conditions = [Material.is_public]
     for value, column, key in (
@@ -161,8 +163,8 @@ def _list_conditions(filters: MaterialFilter, *, counting: bool = False) -> list
 def list_page(filters: MaterialFilter, page: int, per_page: int = 20) -> tuple[list[Material], int]:
     """One page of public materials with the filters and search applied; a constant number of queries."""
     matched = search.match(filters.q, db.engine.dialect.name)
-    count = select(func.count(Material.id)).where(*_list_conditions(filters, counting=True))
-    ids = select(Material.id).where(*_list_conditions(filters))
+    count = select(func.count(Material.id)).where(*list_conditions(filters, counting=True))
+    ids = select(Material.id).where(*list_conditions(filters))
     if matched is not None:
         count, ids = matched.apply(count), matched.apply(ids)
     key = ("materials", db.engine.dialect.name, astuple(filters))

@@ -31,17 +31,21 @@ class OfficeSummary:
 def offices_by_land() -> list[tuple[str, list[OfficeSummary]]]:
     """Every office with its count of member schools, grouped by Land (by the Land's name): one aggregate query
     besides the regions that the request has already read."""
-    members = dict(
-        db.session.execute(
-            select(School.region_id, func.count(School.id))
-            .where(School.is_public, School.status == SchoolStatus.AUFGENOMMEN)
-            .group_by(School.region_id)
-        ).all()
-    )
+    members = member_counts()
     lands: dict[str, list[OfficeSummary]] = {}
     for region in all_regions():
         lands.setdefault(region.land, []).append(OfficeSummary(region, members.get(region.id, 0)))
     return sorted(lands.items(), key=lambda item: land_name(item[0]))
+
+
+def member_counts(region_ids: list[int] | None = None) -> dict[int, int]:
+    """Member schools per office (of ``region_ids``, or of all), in one aggregate query."""
+    query = select(School.region_id, func.count(School.id)).where(
+        School.is_public, School.status == SchoolStatus.AUFGENOMMEN
+    )
+    if region_ids is not None:
+        query = query.where(School.region_id.in_(region_ids))
+    return dict(db.session.execute(query.group_by(School.region_id)).all())
 
 
 def region_by_slug(slug: str) -> Region | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, g
 from flask_babel import gettext as _
@@ -32,6 +33,7 @@ class RegionInfo:
     land: str
     municipalities: tuple[str, ...]
     contact_deadline: str | None = None  # "MM-DD"; None: the CONTACT_DEADLINE setting applies
+    updated_at: datetime | None = None  # the last change of the office's entry (the API's Last-Modified)
 
     @property
     def land_name(self) -> str:
@@ -48,7 +50,14 @@ def all_regions() -> list[RegionInfo]:
         ).unique()
         cached = [
             RegionInfo(
-                r.id, r.slug, r.name, r.area, r.land, tuple(town.name for town in r.municipalities), r.contact_deadline
+                r.id,
+                r.slug,
+                r.name,
+                r.area,
+                r.land,
+                tuple(town.name for town in r.municipalities),
+                r.contact_deadline,
+                r.updated_at,
             )
             for r in regions
         ]

@@ -62,13 +62,9 @@ class DirectoryFilter:
     region_ids: tuple[int, ...] | None = None  # the Land or region chosen (regions.services.place); None: all
 
 
-def directory_page(
-    filters: DirectoryFilter, page: int, per_page: int = 20, *, internal: bool = False
-) -> tuple[list[School], int]:
-    """One page of the directory and the total count, filtered and searched in SQL.
-
-    The public sees only public schools; ``internal`` (KI staff) lists every registered school.
-    """
+def directory_conditions(filters: DirectoryFilter, *, internal: bool = False) -> list:
+    """The directory's filters and search as SQL (the page and the API). The public sees only public schools;
+    ``internal`` (KI staff) every registered school."""
     conditions = [School.approval != Approval.REJECTED] if internal else [School.is_public]
     if filters.q:
         pattern = "%" + filters.q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
@@ -81,6 +77,14 @@ def directory_page(
         conditions.append(School.region_id.in_(filters.region_ids))
     if filters.status in {s.value for s in SchoolStatus}:
         conditions.append(School.status == SchoolStatus(filters.status))
+    return conditions
+
+
+def directory_page(
+    filters: DirectoryFilter, page: int, per_page: int = 20, *, internal: bool = False
+) -> tuple[list[School], int]:
+    """One page of the directory and the total count, filtered and searched in SQL."""
+    conditions = directory_conditions(filters, internal=internal)
     count = select(func.count(School.id)).where(*conditions)
     # The KI's list is always exact; the public one reuses large totals for a minute.
     total = (
