@@ -103,11 +103,34 @@ def public_network(users) -> dict:
         state=factories.EventState.CANCELLED,
         cancel_reason="Die Halle ist gesperrt.",
     )
+    # Offers: Kreis Soest's memorial site (a free workshop), a nationwide theatre's play with a fee, and Kreis Unna's
+    # partner, which serves the whole Land.
+    workshop = factories.OfferFactory(
+        partner=users["partner_soest"], title="Workshop: Antisemitismus erkennen", topics=["Antisemitismus"]
+    )
+    theatre = factories.PartnerFactory(name="Theater Zivilcourage", kind="Theater/Film/Medien", nationwide=True)
+    play = factories.OfferFactory(
+        partner=theatre,
+        title="Theaterstück „Die Mitläufer“",
+        format="Theater/Film",
+        cost_kind="amount",
+        cost_cents=35000,
+        cost_note="pro Aufführung",
+        grade_min=None,
+        grade_max=None,
+        online=True,
+        topics=["Rechtsextremismus", "Demokratie und Zivilcourage"],
+    )
+    db.session.add(factories.PartnerLand(partner_id=users["partner_unna"].id, land="NW"))
+    exhibition = factories.OfferFactory(
+        partner=users["partner_unna"], title="Ausstellung Gesichter der Vielfalt", format="Ausstellung"
+    )
     db.session.commit()
     return {
         "reports": reports,
         "materials": materials,
         "events": [region_event, land_event, past, cancelled],
+        "offers": [workshop, play, exhibition],
         "preparing": preparing,
     }
 
@@ -186,7 +209,9 @@ def private_network(users) -> dict:
     returns the markers and the ids of the private rows per collection."""
     public = public_network(users)
     a = users["school_a"]
-    hidden: dict[str, set[int]] = {name: set() for name in ("regions", "schools", "activities", "materials", "events")}
+    hidden: dict[str, set[int]] = {
+        name: set() for name in ("regions", "schools", "activities", "materials", "events", "offers")
+    }
     markers = {
         "coordinator's name": users["coord_a"].name,
         "coordinator's address": users["coord_a"].email,
@@ -267,5 +292,30 @@ def private_network(users) -> dict:
     registration = EventRegistrationFactory(event=online, school=users["school_b"], adult_names="Frau Privatmann")
     registration.note = mark("registration note", "Wir bringen Rollstühle GEHEIM-ANMELDUNG")
     markers["adults' names"] = "Frau Privatmann"
+
+    # Offers that are not current, a partner that is no longer listed, proposals, accounts and requests.
+    partner = users["partner_soest"]
+    listed = factories.OfferFactory(partner=partner, title="Workshop Courage im Netz")
+    listed.proposal = {"title": mark("proposed offer title", "GEHEIM-VORSCHLAG-ANGEBOT")}
+    partner.proposal = {"name": mark("proposed partner name", "GEHEIM-VORSCHLAG-PARTNER")}
+    partner.review_reason = mark("partner's review reason", "Logo fehlt GEHEIM-PARTNERPRUEFUNG")
+    markers["partner account's address"] = users["partner"].email
+    for state in (factories.OfferState.REVIEW, factories.OfferState.REJECTED, factories.OfferState.ARCHIVED):
+        offer = factories.OfferFactory(
+            partner=partner, state=state, title=mark(f"{state.value} offer", f"GEHEIM-{state}")
+        )
+        hidden["offers"].add(offer.id)
+    expired = factories.OfferFactory(
+        partner=partner, title=mark("expired offer", "GEHEIM-ABGELAUFEN"), available_until=date.today() - timedelta(1)
+    )
+    archived_partner = factories.PartnerFactory(name=mark("archived partner", "GEHEIM-ARCHIV-PARTNER"))
+    archived_partner.archived_at = datetime.now(UTC)
+    of_archived = factories.OfferFactory(
+        partner=archived_partner, title=mark("offer of an archived partner", "GEHEIM-AP")
+    )
+    hidden["offers"] |= {expired.id, of_archived.id}
+    request = factories.OfferRequestFactory(offer=listed, school=a, note=mark("request note", "GEHEIM-ANFRAGE"))
+    request.response_note = mark("partner's answer", "GEHEIM-ANTWORT")
+    request.preferred_dates = mark("preferred dates", "GEHEIM-WUNSCHTERMIN")
     db.session.commit()
     return {"markers": markers, "hidden": hidden, "pending": pending, "unlisted": unlisted}

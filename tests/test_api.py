@@ -80,6 +80,9 @@ def test_every_endpoint_answers_as_the_document_says(client, users, network, che
         "/api/v1/events",
         "/api/v1/events?limit=1&period=upcoming&audience=pupils&kind=regionaltreffen&region=kreis-soest",
         f"/api/v1/events?period=past&month={date.today():%Y-%m}",
+        "/api/v1/offers",
+        "/api/v1/offers?limit=1&topic=Antisemitismus&grade=9&cost=free&format=Workshop&region=kreis-soest",
+        "/api/v1/offers?q=mitläufer&online=true&land=NW&cost=amount",
     ]
     found: dict[str, list[dict]] = {}
     for path in collections:

@@ -14,13 +14,21 @@ from courage_hub.api.resources import RESOURCES
 from courage_hub.events.models import Event
 from courage_hub.extensions import db
 from courage_hub.materials.models import Material
+from courage_hub.partners.models import Offer
 from courage_hub.regions.models import Region
 from courage_hub.schools.models import School
 
 from .api_helpers import OpenAPIChecker, private_network
 from .factories import SchoolStatus
 
-MODELS = {"regions": Region, "schools": School, "activities": Activity, "materials": Material, "events": Event}
+MODELS = {
+    "regions": Region,
+    "schools": School,
+    "activities": Activity,
+    "materials": Material,
+    "events": Event,
+    "offers": Offer,
+}
 
 
 @pytest.fixture
@@ -41,6 +49,8 @@ def _paths(private) -> list[str]:
         "?status=vorbereitung",
         f"?school_year={date.today().year}",
         "?period=upcoming",
+        "?q=vorschlag",
+        "?region=kreis-soest&grade=9",
         "?limit=100",
     ]
     paths = ["/api/v1/openapi.json"]

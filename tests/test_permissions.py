@@ -393,6 +393,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/api/v1/materials/<int:material_id>"): {ALL: 404},
     ("GET", "/api/v1/events"): {ALL: 200},
     ("GET", "/api/v1/events/<int:event_id>"): {ALL: 200},
+    ("GET", "/api/v1/offers"): {ALL: 200},
+    ("GET", "/api/v1/offers/<int:offer_id>"): {ALL: 200},
 }
 
 

@@ -254,6 +254,47 @@ class Event(Schema):
     updated_at: datetime = described(N_("Last change."))
 
 
+class PartnerRef(Schema):
+    """The cooperation partner that makes an offer."""
+
+    id: int = described(N_("The partner's id (stable)."))
+    name: str = described(N_("The partner's name."))
+    kind: str = described(N_("What kind of partner it is, e.g. “Gedenkstätte/Erinnerungsort”."))
+    url: Uri = described(N_("The partner's public page."))
+    website: Uri | None = described(N_("The partner's own website."))
+    nationwide: bool = described(N_("Serves schools in the whole network."))
+    lands: list[Land] = described(N_("The Länder whose schools it serves (every office there)."))
+    regions: list[RegionRef] = described(N_("The offices whose schools it serves."))
+
+
+class Offer(Schema):
+    """A current offer of a cooperation partner: a workshop, talk, exhibition, project day … that schools ask for."""
+
+    id: int = described(N_("Stable id."))
+    url: Uri = described(N_("The offer's public page (schools ask for it there)."))
+    title: str = described(N_("Title."))
+    format: str = described(N_("The format, e.g. “Workshop”, “Vortrag”, “Gedenkstättenfahrt”."))
+    topics: list[str] = described(N_("Topics (the network's topic list)."))
+    audience: Literal["pupils", "teachers", "both"] = described(N_("Whom it is for."))
+    grade_min: int | None = described(N_("The lowest school grade it suits; null: no lower bound."))
+    grade_max: int | None = described(N_("The highest school grade it suits; null: no upper bound."))
+    group_min: int | None = described(N_("The smallest group size."))
+    group_max: int | None = described(N_("The largest group size."))
+    duration: str | None = described(N_("How long it takes, as the partner says it."))
+    cost: Literal["free", "amount", "on_request"] = described(N_("Free of charge, a fee, or cost on request."))
+    cost_euros: float | None = described(N_("The fee in euros, with cost “amount”."))
+    cost_note: str | None = described(N_("What the fee covers or adds."))
+    languages: list[str] = described(N_("The languages it is held in."))
+    places: list[Literal["school", "partner", "online"]] = described(
+        N_("Where it takes place: at the school, at the partner's, online.")
+    )
+    accessibility: str | None = described(N_("Notes on accessibility."))
+    description: str = described(N_("Description (plain text)."))
+    available_until: date | None = described(N_("Offered until this day; null: open-ended."))
+    partner: PartnerRef = described(N_("Who offers it."))
+    updated_at: datetime = described(N_("Last change."))
+
+
 # --- collections and problems ------------------------------------------------------------------------------------
 
 

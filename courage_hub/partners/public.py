@@ -59,7 +59,7 @@ class OfferFilter:
         return {key: value for key, value in self.url_args().items() if key != name}
 
 
-def _conditions(filters: OfferFilter, today: date) -> list[ColumnElement[bool]]:
+def offer_conditions(filters: OfferFilter, today: date) -> list[ColumnElement[bool]]:
     """The filters as SQL on ``Offer`` joined with its ``Partner``."""
     conditions = [current_sql(today)]
     if filters.topic:
@@ -83,7 +83,7 @@ def offer_page(filters: OfferFilter, page: int, per_page: int, today: date) -> t
     """One page of current offers matching the search and filters (best match first while searching, otherwise by
     title), with their partners and topics; a constant number of queries."""
     matched = OFFERS.match(filters.q, db.engine.dialect.name)
-    conditions = _conditions(filters, today)
+    conditions = offer_conditions(filters, today)
     count = select(func.count(Offer.id)).join(Partner, Partner.id == Offer.partner_id).where(*conditions)
     ids = select(Offer.id).join(Partner, Partner.id == Offer.partner_id).where(*conditions)
     if matched is not None:

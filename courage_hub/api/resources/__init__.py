@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from . import activities, events, materials, regions, schools
+from . import activities, events, materials, offers, regions, schools
 
-RESOURCES = (regions.RESOURCE, schools.RESOURCE, activities.RESOURCE, materials.RESOURCE, events.RESOURCE)
+RESOURCES = (
+    regions.RESOURCE,
+    schools.RESOURCE,
+    activities.RESOURCE,
+    materials.RESOURCE,
+    events.RESOURCE,
+    offers.RESOURCE,
+)
