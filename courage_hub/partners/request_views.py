@@ -240,15 +240,7 @@ def mark_done(request_id: int):
     if not policy.can_mark_done(current_user, found, school):
         flash(_("Only an accepted request can be marked as carried out."), "error")
         return redirect(_detail_url(found))
-    form = RequestActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.mark_done(found, current_user, parse_version(form.version.data))
-    except EditConflict:
-        return _conflict(found, school)
-    flash(_("The request is marked as carried out."), "success")
-    return redirect(_detail_url(found))
+    return _change(found, school, services.mark_done, _("The request is marked as carried out."))
 
 
 @bp.post("/anfragen/<int:request_id>/zurueckziehen")
@@ -261,14 +253,21 @@ def withdraw(request_id: int):
     if not policy.can_withdraw_request(current_user, found, school):
         flash(_("Only an open request can be withdrawn."), "error")
         return redirect(_detail_url(found))
+    return _change(
+        found, school, services.withdraw_request, _("The request is withdrawn; the partner has been told by mail.")
+    )
+
+
+def _change(found, school, change, done: str):
+    """Apply a state change sent with the request's version; a stale version gets the conflict page."""
     form = RequestActionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.withdraw_request(found, current_user, parse_version(form.version.data))
+        change(found, current_user, parse_version(form.version.data))
     except EditConflict:
         return _conflict(found, school)
-    flash(_("The request is withdrawn; the partner has been told by mail."), "success")
+    flash(done, "success")
     return redirect(_detail_url(found))
 
 
